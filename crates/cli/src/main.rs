@@ -1,0 +1,193 @@
+//! `dixon`: Dixon Counter without a window. Every command calls the same services as the desktop
+//! app, so anything a service writer does at the counter can be scripted and tested headlessly.
+//!
+//! `--data-dir` picks the data folder (default: the app's); `--json` prints machine-readable
+//! output. Exit status: 0 done, 1 refused or failed (the message says why and what to do),
+//! 2 wrong usage.
+
+mod output;
+mod settings_keys;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use dixon_home::{Home, Program};
+use dixon_shop::{ContactMethod, ListScope, NewCustomer, NewRepairOrder, NewVehicle, RepairOrderQuery, Status, Store};
+
+use output::{CliError, Output};
+
+#[derive(Parser)]
+#[command(name = "dixon", version, about = "Dixon Counter on the command line", propagate_version = true)]
+struct Cli {
+    /// The data folder (database, logs). Default: $DIXON_DATA_DIR, else the app's folder.
+    #[arg(long, global = true, value_name = "FOLDER")]
+    data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Repair orders: open, list, show, move through their lifecycle.
+    #[command(subcommand)]
+    Ro(RoCommand),
+    /// The shop's profile: name, address, rates, taxes, fees, registrations.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// Check this PC: data folder, database, keychain, serial ports, Bluetooth, cameras.
+    Doctor,
+}
+
+#[derive(Subcommand)]
+enum RoCommand {
+    /// Open a new repair order (status: estimate).
+    New(NewRoArgs),
+    /// List repair orders: active ones and today's, or all with --all.
+    List {
+        /// Find by RO number, customer name, phone digits, VIN, plate, make or model.
+        search: Option<String>,
+        /// Include closed and canceled orders from earlier days.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show one repair order with its lines, totals and history.
+    Show { number: i64 },
+    /// Move a repair order to another status (estimate, approved, in_progress, completed,
+    /// invoiced, paid, closed, canceled).
+    Status {
+        number: i64,
+        status: String,
+        /// Why (kept in the order's history).
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct NewRoArgs {
+    /// Customer's name.
+    #[arg(long)]
+    name: String,
+    /// Customer's phone, e.g. "(555) 234-5678" or "+44 20 7946 0958".
+    #[arg(long, default_value = "")]
+    phone: String,
+    #[arg(long, default_value = "")]
+    email: String,
+    /// Preferred contact: call, text or email.
+    #[arg(long, default_value = "call")]
+    contact: String,
+    /// The customer agreed to receive text messages.
+    #[arg(long)]
+    sms_consent: bool,
+    #[arg(long, default_value = "")]
+    vin: String,
+    #[arg(long, allow_negative_numbers = true)]
+    year: Option<i32>,
+    #[arg(long, default_value = "")]
+    make: String,
+    #[arg(long, default_value = "")]
+    model: String,
+    #[arg(long, default_value = "")]
+    plate: String,
+    /// Odometer reading in miles.
+    #[arg(long, allow_negative_numbers = true)]
+    odometer: Option<i64>,
+    /// The customer's concern, in their words.
+    #[arg(long, default_value = "")]
+    concern: String,
+}
+
+#[derive(Subcommand)]
+enum SettingsCommand {
+    /// Print the shop's profile.
+    Show,
+    /// Change fields: `dixon settings set name="Dixon Auto" labor_rate=145 parts_tax_rate=8.25%`.
+    /// `dixon settings set --help` lists the keys.
+    #[command(after_help = settings_keys::HELP)]
+    Set {
+        /// KEY=VALUE pairs; all are checked before anything is saved.
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        changes: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output { json: cli.json };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return out.fail(&CliError::new("runtime", format!("Can't start: {e}"))),
+    };
+    match runtime.block_on(run(cli, &out)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => out.fail(&e),
+    }
+}
+
+async fn run(cli: Cli, out: &Output) -> Result<(), CliError> {
+    let home = Home::resolve(cli.data_dir.as_deref())?;
+    if let Command::Doctor = cli.command {
+        let report = dixon_doctor::examine(&home).await;
+        out.doctor(&report);
+        return if report.is_usable() { Ok(()) } else { Err(CliError::quiet()) };
+    }
+    home.ensure()?;
+    let _log_guard = dixon_home::init_logging(&home, Program::Cli).ok();
+    let store = Store::open(&home.database_path()).await?;
+    let result = dispatch(cli.command, &store, out).await;
+    store.close().await;
+    result
+}
+
+async fn dispatch(command: Command, store: &Store, out: &Output) -> Result<(), CliError> {
+    match command {
+        Command::Ro(RoCommand::New(args)) => {
+            let preferred_contact = ContactMethod::parse(&args.contact).ok_or_else(|| {
+                CliError::new("invalid", format!("'{}' is not a contact method; use call, text or email.", args.contact))
+            })?;
+            let form = NewRepairOrder {
+                customer: NewCustomer {
+                    name: args.name,
+                    phone: args.phone,
+                    email: args.email,
+                    preferred_contact,
+                    sms_consent: args.sms_consent,
+                },
+                vehicle: NewVehicle {
+                    vin: args.vin,
+                    year: args.year,
+                    make: args.make,
+                    model: args.model,
+                    plate: args.plate,
+                    odometer: args.odometer,
+                },
+                concern: args.concern,
+            };
+            out.repair_order(&store.create_repair_order(&form).await?);
+        }
+        Command::Ro(RoCommand::List { search, all }) => {
+            let query = RepairOrderQuery {
+                search: search.unwrap_or_default(),
+                scope: if all { ListScope::All } else { ListScope::Today },
+            };
+            out.repair_orders(&store.list_repair_orders(&query).await?);
+        }
+        Command::Ro(RoCommand::Show { number }) => out.repair_order(&store.repair_order(number).await?),
+        Command::Ro(RoCommand::Status { number, status, note }) => {
+            let status: Status = status.parse().map_err(|e: dixon_shop::UnknownStatus| CliError::new("invalid", e.to_string()))?;
+            out.repair_order(&store.change_status(number, status, note.as_deref()).await?);
+        }
+        Command::Settings(SettingsCommand::Show) => out.settings(&store.settings().await?),
+        Command::Settings(SettingsCommand::Set { changes }) => {
+            let mut settings = store.settings().await?;
+            settings_keys::apply(&mut settings, &changes)?;
+            out.settings(&store.save_settings(&settings).await?);
+        }
+        Command::Doctor => unreachable!("handled before the store is opened"),
+    }
+    Ok(())
+}

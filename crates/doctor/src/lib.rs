@@ -1,0 +1,227 @@
+//! `dixon doctor`: what this PC has and lacks for Dixon Counter, each with how to fix it.
+//!
+//! Checks, in order: the data folder, the database (opens, migrations, integrity), the OS keychain
+//! (where integration secrets live), serial ports (USB OBD adapters, serial barcode guns), the
+//! Bluetooth adapter (BLE OBD adapters) and cameras (VIN and part labels). Missing hardware is a
+//! warning — a counter can run without a camera — but a broken data folder or database fails the
+//! report. No check changes anything except creating the data folder and applying migrations,
+//! exactly as starting the app would.
+
+use std::future::Future;
+use std::time::Duration;
+
+use dixon_home::Home;
+use dixon_shop::Store;
+use serde::Serialize;
+
+/// How long one hardware probe may take (a hung D-Bus must not hang the doctor).
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckState {
+    Ok,
+    /// Works with limits, or optional hardware is absent.
+    Warning,
+    /// Something the feature needs is not there; the rest of the app works.
+    Missing,
+    /// The app can't work until this is fixed.
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub state: CheckState,
+    pub detail: String,
+    /// What to do about it, when there is something to do.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn new(name: &'static str, state: CheckState, detail: impl Into<String>, fix: Option<&str>) -> Check {
+        Check { name, state, detail: detail.into(), fix: fix.map(str::to_string) }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    /// True unless a check failed outright (data folder or database).
+    pub fn is_usable(&self) -> bool {
+        self.checks.iter().all(|c| c.state != CheckState::Failed)
+    }
+}
+
+/// Runs every check.
+pub async fn examine(home: &Home) -> Report {
+    let mut checks = vec![data_folder(home)];
+    if checks[0].state != CheckState::Failed {
+        checks.push(database(home).await);
+    }
+    checks.push(keychain());
+    checks.push(serial_ports());
+    checks.push(bluetooth().await);
+    checks.push(cameras());
+    Report { checks }
+}
+
+fn data_folder(home: &Home) -> Check {
+    let dir = home.data_dir().display().to_string();
+    if let Err(e) = home.ensure() {
+        return Check::new("data folder", CheckState::Failed, e.to_string(), Some("Choose a writable folder with --data-dir."));
+    }
+    let probe = home.data_dir().join(".doctor-write-test");
+    match std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe)) {
+        Ok(()) => Check::new("data folder", CheckState::Ok, format!("{dir} (writable)"), None),
+        Err(e) => Check::new(
+            "data folder",
+            CheckState::Failed,
+            format!("{dir} is not writable: {e}"),
+            Some("Fix the folder's permissions, or choose another with --data-dir."),
+        ),
+    }
+}
+
+async fn database(home: &Home) -> Check {
+    let path = home.database_path();
+    let store = match Store::open(&path).await {
+        Ok(store) => store,
+        Err(e) => return Check::new("database", CheckState::Failed, e.to_string(), None),
+    };
+    let check = match (store.schema_status().await, store.integrity_check().await) {
+        (Ok(schema), Ok(problems)) if problems.is_empty() => Check::new(
+            "database",
+            CheckState::Ok,
+            format!("{} (schema {} of {}, integrity ok)", path.display(), schema.version, schema.latest_known),
+            None,
+        ),
+        (Ok(_), Ok(problems)) => Check::new(
+            "database",
+            CheckState::Failed,
+            format!("{}: integrity check found {} problem(s): {}", path.display(), problems.len(), problems.join("; ")),
+            Some("Close Dixon Counter, copy the database aside, and restore your latest backup."),
+        ),
+        (Err(e), _) | (_, Err(e)) => Check::new("database", CheckState::Failed, e.to_string(), None),
+    };
+    store.close().await;
+    check
+}
+
+/// Reads a probe entry that never exists: "no entry" proves the keychain answers.
+fn keychain() -> Check {
+    let fix = Some(if cfg!(target_os = "linux") {
+        "Install and unlock a Secret Service keyring (e.g. `sudo apt install gnome-keyring`, then log in to the desktop)."
+    } else {
+        "Unlock the system keychain for this user."
+    });
+    let entry = match keyring::Entry::new(dixon_home::APP_IDENTIFIER, "doctor-probe") {
+        Ok(entry) => entry,
+        Err(e) => return Check::new("keychain", CheckState::Missing, format!("not usable: {e}"), fix),
+    };
+    match entry.get_password() {
+        Ok(_) | Err(keyring::Error::NoEntry) => {
+            Check::new("keychain", CheckState::Ok, "the OS keychain answers; integration secrets can be stored", None)
+        }
+        Err(e) => Check::new("keychain", CheckState::Missing, format!("integration secrets can't be stored: {e}"), fix),
+    }
+}
+
+fn serial_ports() -> Check {
+    let fix_none = if cfg!(target_os = "linux") {
+        "Plug in the USB OBD adapter or serial barcode gun. If it is plugged in, add this user to the dialout group (`sudo usermod -aG dialout $USER`) and log in again."
+    } else {
+        "Plug in the USB OBD adapter or serial barcode gun and install its USB-serial driver."
+    };
+    match serialport::available_ports() {
+        Ok(ports) if ports.is_empty() => Check::new("serial ports", CheckState::Warning, "none found", Some(fix_none)),
+        Ok(ports) => {
+            let names: Vec<String> = ports.iter().map(describe_port).collect();
+            Check::new("serial ports", CheckState::Ok, names.join(", "), None)
+        }
+        Err(e) => Check::new("serial ports", CheckState::Missing, format!("can't list serial ports: {e}"), Some(fix_none)),
+    }
+}
+
+fn describe_port(port: &serialport::SerialPortInfo) -> String {
+    match &port.port_type {
+        serialport::SerialPortType::UsbPort(usb) => {
+            let product = usb.product.clone().unwrap_or_else(|| format!("USB {:04x}:{:04x}", usb.vid, usb.pid));
+            format!("{} ({product})", port.port_name)
+        }
+        serialport::SerialPortType::BluetoothPort => format!("{} (Bluetooth serial)", port.port_name),
+        _ => port.port_name.clone(),
+    }
+}
+
+async fn bluetooth() -> Check {
+    use btleplug::api::Manager as _;
+    let fix = if cfg!(target_os = "linux") {
+        "Install and start BlueZ (`sudo apt install bluez && sudo systemctl enable --now bluetooth`) and plug in or switch on the Bluetooth adapter."
+    } else {
+        "Switch Bluetooth on in the system settings."
+    };
+    let probe = async {
+        let manager = btleplug::platform::Manager::new().await?;
+        manager.adapters().await
+    };
+    match timed(probe).await {
+        Some(Ok(adapters)) if adapters.is_empty() => {
+            Check::new("bluetooth", CheckState::Missing, "no Bluetooth adapter found (needed for BLE OBD adapters)", Some(fix))
+        }
+        Some(Ok(adapters)) => Check::new("bluetooth", CheckState::Ok, format!("{} adapter(s)", adapters.len()), None),
+        Some(Err(e)) => Check::new("bluetooth", CheckState::Missing, format!("Bluetooth is not available: {e}"), Some(fix)),
+        None => Check::new("bluetooth", CheckState::Missing, "the Bluetooth service did not answer within 5 s", Some(fix)),
+    }
+}
+
+fn cameras() -> Check {
+    let fix = "Plug in a USB webcam to scan VIN and part labels (a barcode gun works without one).";
+    match nokhwa::query(nokhwa::utils::ApiBackend::Auto) {
+        Ok(cameras) if cameras.is_empty() => Check::new("cameras", CheckState::Warning, "none found", Some(fix)),
+        Ok(cameras) => {
+            let names: Vec<String> = cameras.iter().map(|c| c.human_name()).collect();
+            Check::new("cameras", CheckState::Ok, names.join(", "), None)
+        }
+        Err(e) => Check::new("cameras", CheckState::Warning, format!("can't list cameras: {e}"), Some(fix)),
+    }
+}
+
+async fn timed<T>(probe: impl Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(PROBE_TIMEOUT, probe).await.ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_fresh_folder_is_usable_and_every_check_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::resolve(Some(dir.path())).unwrap();
+        let report = examine(&home).await;
+        assert!(report.is_usable(), "{report:?}");
+        let names: Vec<&str> = report.checks.iter().map(|c| c.name).collect();
+        assert_eq!(names, ["data folder", "database", "keychain", "serial ports", "bluetooth", "cameras"]);
+        for check in &report.checks {
+            assert!(!check.detail.is_empty());
+            if check.state != CheckState::Ok {
+                assert!(check.fix.is_some() || check.state == CheckState::Failed, "{check:?} says how to fix it");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_damaged_database_fails_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::resolve(Some(dir.path())).unwrap();
+        std::fs::write(home.database_path(), b"this is a spreadsheet, not a database").unwrap();
+        let report = examine(&home).await;
+        assert!(!report.is_usable());
+        let db = report.checks.iter().find(|c| c.name == "database").unwrap();
+        assert!(db.detail.contains("damaged"), "{}", db.detail);
+    }
+}

@@ -1,0 +1,48 @@
+//! The shop: customers, vehicles, repair orders and their lifecycle, money, the shop's profile,
+//! and the local SQLite store that keeps all of it on the counter PC.
+//!
+//! The desktop app and the `dixon` CLI both go through [`Store`]; nothing else writes the database.
+//!
+//! - [`Store::open`] creates or migrates the database (WAL, foreign keys on) and refuses damaged
+//!   files and files from a newer Dixon Counter with an [`Error`] that says what to do.
+//! - [`NewRepairOrder`] is what the counter form sends; [`Store::create_repair_order`] validates
+//!   all of it (collecting every [`FieldError`]) and stores customer, vehicle and order at once.
+//! - [`Status`] is the lifecycle (`estimate → approved → in progress → completed → invoiced →
+//!   paid → closed`, plus `canceled`); [`Store::change_status`] refuses every other move.
+//! - [`Cents`] and [`Rate`] are the money types: integers, rounded half-up once per line.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), dixon_shop::Error> {
+//! use dixon_shop::{NewRepairOrder, Status, Store};
+//! let store = Store::open("shop.sqlite3".as_ref()).await?;
+//! let mut form = NewRepairOrder::default();
+//! form.customer.name = "Pat Lee".into();
+//! form.customer.phone = "(555) 234-5678".into();
+//! form.vehicle.vin = "1HGCM82633A004352".into();
+//! let ro = store.create_repair_order(&form).await?;
+//! store.change_status(ro.number, Status::Approved, Some("approved by phone")).await?;
+//! # Ok(()) }
+//! ```
+
+mod clock;
+mod customer;
+mod error;
+mod money;
+mod repair_order;
+mod settings;
+mod store;
+pub mod validate;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use customer::{ContactMethod, Customer, NewCustomer};
+pub use error::{Error, FieldError, Result};
+pub use money::{Cents, ParseAmountError, Rate};
+pub use repair_order::{
+    LineItem, LineKind, NewLine, NewRepairOrder, RepairOrder, RepairOrderSummary, Status, StatusChange, Totals,
+    UnknownStatus,
+};
+pub use settings::{logo_data_url, HazardousWasteFee, ShopSettings, ShopSuppliesRule, SuppliesBasis, MAX_LOGO_BYTES};
+pub use store::{ListScope, RepairOrderQuery, SchemaStatus, Store, MIGRATOR};
+pub use vehicle::{NewVehicle, Vehicle};
+
+mod vehicle;

@@ -1,0 +1,426 @@
+//! Reads and writes of repair orders, their customers, vehicles, lines and status history.
+
+use chrono::{DateTime, Datelike, Local, NaiveTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::Store;
+use crate::clock::stored;
+use crate::customer::{ContactMethod, Customer};
+use crate::error::{Error, FieldError, Result};
+use crate::repair_order::{
+    LineItem, LineKind, NewLine, NewRepairOrder, RepairOrder, RepairOrderSummary, Status, StatusChange, Totals,
+};
+use crate::settings::ShopSettings;
+use crate::validate;
+use crate::vehicle::{vehicle_label, Vehicle};
+
+/// The first repair order number a new shop gets.
+const FIRST_NUMBER: i64 = 1001;
+
+/// Which repair orders the counter list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ListScope {
+    /// Every order still on the shop's plate, plus any closed or canceled today.
+    #[default]
+    Today,
+    All,
+}
+
+/// A search of the repair order list.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RepairOrderQuery {
+    /// Matches the RO number, customer name, phone digits, VIN, plate, make or model.
+    #[serde(default)]
+    pub search: String,
+    #[serde(default)]
+    pub scope: ListScope,
+}
+
+impl Store {
+    /// Validates the form and stores the customer, the vehicle and the new order (status
+    /// `estimate`) in one transaction: either all of it is saved or none of it.
+    pub async fn create_repair_order(&self, new: &NewRepairOrder) -> Result<RepairOrder> {
+        let now = self.now();
+        let mut errors = Vec::new();
+        let customer = new.customer.validate(&mut errors);
+        let vehicle = new.vehicle.validate(now.with_timezone(&Local).year(), &mut errors);
+        let concern = validate::long_text("concern", "concern", &new.concern, 2000).map_err(|e| errors.push(e)).ok();
+        let (Some(customer), Some(vehicle), Some(concern)) = (customer, vehicle, concern) else {
+            return Err(Error::Invalid(errors));
+        };
+
+        let at = stored(now);
+        let mut tx = self.write().await?;
+        let customer_uid = uuid::Uuid::new_v4().to_string();
+        let customer_id: i64 = sqlx::query_scalar(
+            "INSERT INTO customers (uid, name, phone, email, preferred_contact, sms_consent, sms_consent_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&customer_uid)
+        .bind(&customer.name)
+        .bind(&customer.phone)
+        .bind(&customer.email)
+        .bind(customer.preferred_contact.as_str())
+        .bind(customer.sms_consent)
+        .bind(customer.sms_consent.then(|| at.clone()))
+        .bind(&at)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await?;
+
+        let vehicle_uid = uuid::Uuid::new_v4().to_string();
+        let vehicle_id: i64 = sqlx::query_scalar(
+            "INSERT INTO vehicles (uid, customer_id, vin, year, make, model, plate, odometer, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&vehicle_uid)
+        .bind(customer_id)
+        .bind(&vehicle.vin)
+        .bind(vehicle.year)
+        .bind(&vehicle.make)
+        .bind(&vehicle.model)
+        .bind(&vehicle.plate)
+        .bind(vehicle.odometer)
+        .bind(&at)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await?;
+
+        let uid = uuid::Uuid::new_v4().to_string();
+        let (id, number): (i64, i64) = sqlx::query_as(
+            "INSERT INTO repair_orders (uid, number, customer_id, vehicle_id, status, concern, odometer_in, created_at, updated_at)
+             VALUES (?, (SELECT COALESCE(MAX(number) + 1, ?) FROM repair_orders), ?, ?, 'estimate', ?, ?, ?, ?)
+             RETURNING id, number",
+        )
+        .bind(&uid)
+        .bind(FIRST_NUMBER)
+        .bind(customer_id)
+        .bind(vehicle_id)
+        .bind(&concern)
+        .bind(vehicle.odometer)
+        .bind(&at)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await?;
+        record_status_change(&mut tx, id, None, Status::Estimate, &at, None).await?;
+        enqueue(
+            &mut tx,
+            "repair_order.created",
+            &uid,
+            serde_json::json!({
+                "number": number, "customer_uid": customer_uid, "vehicle_uid": vehicle_uid, "status": "estimate", "at": at,
+            }),
+            &at,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(number, "repair order opened");
+        self.repair_order(number).await
+    }
+
+    /// Moves a repair order to `to` if its lifecycle allows it, and records the move.
+    pub async fn change_status(&self, number: i64, to: Status, note: Option<&str>) -> Result<RepairOrder> {
+        let note = validate::long_text("note", "note", note.unwrap_or(""), 500).map_err(|e| Error::Invalid(vec![e]))?;
+        let at = stored(self.now());
+        let mut tx = self.write().await?;
+        let row = sqlx::query("SELECT id, uid, status FROM repair_orders WHERE number = ?")
+            .bind(number)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Error::RepairOrderNotFound(number))?;
+        let (id, uid): (i64, String) = (row.try_get("id")?, row.try_get("uid")?);
+        let from = parse_status(row.try_get("status")?)?;
+        if !from.can_move_to(to) {
+            return Err(Error::IllegalTransition { number, from, to, allowed: from.next().to_vec() });
+        }
+        sqlx::query("UPDATE repair_orders SET status = ?, version = version + 1, updated_at = ? WHERE id = ?")
+            .bind(to.as_str())
+            .bind(&at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record_status_change(&mut tx, id, Some(from), to, &at, note.as_deref()).await?;
+        enqueue(
+            &mut tx,
+            "repair_order.status_changed",
+            &uid,
+            serde_json::json!({ "number": number, "from": from.as_str(), "to": to.as_str(), "at": at }),
+            &at,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(number, from = from.as_str(), to = to.as_str(), "repair order status changed");
+        self.repair_order(number).await
+    }
+
+    /// Appends a line to a repair order that is still open for changes.
+    pub async fn add_line(&self, number: i64, line: &NewLine) -> Result<RepairOrder> {
+        let line = line.validate().map_err(Error::Invalid)?;
+        let at = stored(self.now());
+        let mut tx = self.write().await?;
+        let row = sqlx::query("SELECT id, status FROM repair_orders WHERE number = ?")
+            .bind(number)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Error::RepairOrderNotFound(number))?;
+        let id: i64 = row.try_get("id")?;
+        let status = parse_status(row.try_get("status")?)?;
+        if !matches!(status, Status::Estimate | Status::Approved | Status::InProgress | Status::Completed) {
+            return Err(Error::Invalid(vec![FieldError::new(
+                "line",
+                format!("Repair order {number} is {status}; lines can only change before it is invoiced."),
+            )]));
+        }
+        sqlx::query(
+            "INSERT INTO line_items (uid, repair_order_id, position, kind, description, quantity_milli, unit_price_cents, taxable, created_at, updated_at)
+             VALUES (?, ?, (SELECT COALESCE(MAX(position) + 1, 1) FROM line_items WHERE repair_order_id = ?), ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(id)
+        .bind(id)
+        .bind(line.kind.as_str())
+        .bind(&line.description)
+        .bind(line.quantity_milli)
+        .bind(line.unit_price.0)
+        .bind(line.taxable)
+        .bind(&at)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE repair_orders SET version = version + 1, updated_at = ? WHERE id = ?")
+            .bind(&at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.repair_order(number).await
+    }
+
+    /// One repair order with its customer, vehicle, lines, totals and history.
+    pub async fn repair_order(&self, number: i64) -> Result<RepairOrder> {
+        let row = sqlx::query(
+            "SELECT ro.id, ro.number, ro.status, ro.concern, ro.odometer_in, ro.created_at, ro.updated_at,
+                    c.id AS c_id, c.name, c.phone, c.email, c.preferred_contact, c.sms_consent, c.sms_consent_at,
+                    v.id AS v_id, v.vin, v.year, v.make, v.model, v.plate, v.odometer
+             FROM repair_orders ro
+             JOIN customers c ON c.id = ro.customer_id
+             JOIN vehicles v ON v.id = ro.vehicle_id
+             WHERE ro.number = ?",
+        )
+        .bind(number)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(Error::RepairOrderNotFound(number))?;
+        let id: i64 = row.try_get("id")?;
+        let status = parse_status(row.try_get("status")?)?;
+        let lines = self.lines_of(&[id]).await?.into_iter().map(|(_, line)| line).collect::<Vec<_>>();
+        let settings = self.settings().await?;
+        let history = sqlx::query(
+            "SELECT from_status, to_status, changed_at, note FROM repair_order_status_history
+             WHERE repair_order_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|h| {
+            Ok(StatusChange {
+                from: h.try_get::<Option<&str>, _>("from_status")?.map(parse_status).transpose()?,
+                to: parse_status(h.try_get("to_status")?)?,
+                at: h.try_get("changed_at")?,
+                note: h.try_get("note")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(RepairOrder {
+            number: row.try_get("number")?,
+            status,
+            next_statuses: status.next().to_vec(),
+            customer: Customer {
+                id: row.try_get("c_id")?,
+                name: row.try_get("name")?,
+                phone: row.try_get("phone")?,
+                email: row.try_get("email")?,
+                preferred_contact: ContactMethod::parse(row.try_get("preferred_contact")?).unwrap_or_default(),
+                sms_consent: row.try_get("sms_consent")?,
+                sms_consent_at: row.try_get("sms_consent_at")?,
+            },
+            vehicle: Vehicle {
+                id: row.try_get("v_id")?,
+                vin: row.try_get("vin")?,
+                year: row.try_get("year")?,
+                make: row.try_get("make")?,
+                model: row.try_get("model")?,
+                plate: row.try_get("plate")?,
+                odometer: row.try_get("odometer")?,
+            },
+            concern: row.try_get("concern")?,
+            odometer_in: row.try_get("odometer_in")?,
+            totals: Totals::of(&lines, &settings),
+            lines,
+            history,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    /// The counter list: newest first, filtered by scope and search text.
+    pub async fn list_repair_orders(&self, query: &RepairOrderQuery) -> Result<Vec<RepairOrderSummary>> {
+        let search = query.search.trim();
+        let like = format!("%{}%", escape_like(search));
+        let digits: String = search.chars().filter(char::is_ascii_digit).collect();
+        let number: Option<i64> = search.trim_start_matches('#').parse().ok();
+        let today_start = stored(local_day_start(self.now()));
+        let rows = sqlx::query(
+            "SELECT ro.id, ro.number, ro.status, ro.created_at, ro.updated_at, c.name,
+                    v.vin, v.year, v.make, v.model, v.plate
+             FROM repair_orders ro
+             JOIN customers c ON c.id = ro.customer_id
+             JOIN vehicles v ON v.id = ro.vehicle_id
+             WHERE (?1 = 'all' OR ro.status NOT IN ('closed', 'canceled') OR ro.updated_at >= ?2)
+               AND (?3 = '' OR ro.number = ?4
+                    OR c.name LIKE ?5 ESCAPE '\\' OR v.vin LIKE ?5 ESCAPE '\\' OR v.plate LIKE ?5 ESCAPE '\\'
+                    OR v.make LIKE ?5 ESCAPE '\\' OR v.model LIKE ?5 ESCAPE '\\'
+                    OR (length(?6) >= 4 AND c.phone LIKE '%' || ?6 || '%'))
+             ORDER BY ro.number DESC
+             LIMIT 500",
+        )
+        .bind(match query.scope {
+            ListScope::Today => "today",
+            ListScope::All => "all",
+        })
+        .bind(&today_start)
+        .bind(search)
+        .bind(number)
+        .bind(&like)
+        .bind(&digits)
+        .fetch_all(self.pool())
+        .await?;
+
+        let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>()?;
+        let mut lines_by_order = std::collections::HashMap::<i64, Vec<LineItem>>::new();
+        for (order_id, line) in self.lines_of(&ids).await? {
+            lines_by_order.entry(order_id).or_default().push(line);
+        }
+        let settings: ShopSettings = self.settings().await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                let lines = lines_by_order.remove(&id).unwrap_or_default();
+                Ok(RepairOrderSummary {
+                    number: r.try_get("number")?,
+                    status: parse_status(r.try_get("status")?)?,
+                    customer_name: r.try_get("name")?,
+                    vehicle: vehicle_label(
+                        r.try_get("year")?,
+                        r.try_get::<Option<&str>, _>("make")?,
+                        r.try_get::<Option<&str>, _>("model")?,
+                        r.try_get::<Option<&str>, _>("vin")?,
+                    ),
+                    plate: r.try_get("plate")?,
+                    total: Totals::of(&lines, &settings).total,
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The lines of several orders in one query, in their order on the paperwork.
+    async fn lines_of(&self, order_ids: &[i64]) -> Result<Vec<(i64, LineItem)>> {
+        if order_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(order_ids).expect("a list of integers serialises");
+        sqlx::query(
+            "SELECT id, repair_order_id, kind, description, quantity_milli, unit_price_cents, taxable
+             FROM line_items WHERE repair_order_id IN (SELECT value FROM json_each(?))
+             ORDER BY repair_order_id, position",
+        )
+        .bind(ids)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("repair_order_id")?, line_from_row(r)?)))
+        .collect()
+    }
+}
+
+fn line_from_row(r: &SqliteRow) -> Result<LineItem> {
+    let kind: &str = r.try_get("kind")?;
+    Ok(LineItem::new(
+        r.try_get("id")?,
+        LineKind::parse(kind).ok_or_else(|| unexpected(format!("unknown line kind '{kind}'")))?,
+        r.try_get("description")?,
+        r.try_get("quantity_milli")?,
+        crate::money::Cents(r.try_get("unit_price_cents")?),
+        r.try_get("taxable")?,
+    ))
+}
+
+async fn record_status_change(
+    tx: &mut Transaction<'static, Sqlite>,
+    order_id: i64,
+    from: Option<Status>,
+    to: Status,
+    at: &str,
+    note: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO repair_order_status_history (repair_order_id, from_status, to_status, changed_at, note) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(order_id)
+    .bind(from.map(Status::as_str))
+    .bind(to.as_str())
+    .bind(at)
+    .bind(note)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Adds a message for the cloud to the outbox, inside the caller's transaction.
+pub(super) async fn enqueue(
+    tx: &mut Transaction<'static, Sqlite>,
+    topic: &str,
+    entity_uid: &str,
+    payload: serde_json::Value,
+    at: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO outbox (uid, topic, entity_uid, payload, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(topic)
+        .bind(entity_uid)
+        .bind(payload.to_string())
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn parse_status(text: &str) -> Result<Status> {
+    text.parse().map_err(|_| unexpected(format!("unknown status '{text}' in the database")))
+}
+
+fn unexpected(detail: String) -> Error {
+    Error::Database(sqlx::Error::Protocol(detail))
+}
+
+/// Midnight of `now`'s day on this PC's clock, in UTC.
+fn local_day_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    let local_date = now.with_timezone(&Local).date_naive();
+    Local
+        .from_local_datetime(&local_date.and_time(NaiveTime::MIN))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now)
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

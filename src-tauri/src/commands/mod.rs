@@ -1,0 +1,61 @@
+//! The commands the web UI may call, one file per screen area. Each one parses, calls a service
+//! and maps its error to [`CommandError`]; TypeScript bindings are generated from these signatures
+//! (`ui/src/bindings.ts`) so the UI and the shell cannot drift.
+
+mod app;
+mod repair_orders;
+mod settings;
+
+use serde::Serialize;
+use specta::Type;
+use tauri::Runtime;
+
+use crate::AppState;
+
+/// All commands, for the invoke handler and the TypeScript bindings.
+pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
+    // Our i64s are cents, ids and RO numbers: all far below 2^53, so a TypeScript `number` holds
+    // them exactly and the UI needs no BigInt arithmetic.
+    tauri_specta::Builder::<R>::new().dangerously_cast_bigints_to_number().commands(tauri_specta::collect_commands![
+        app::app_status,
+        repair_orders::list_repair_orders,
+        repair_orders::get_repair_order,
+        repair_orders::create_repair_order,
+        repair_orders::change_status,
+        settings::get_settings,
+        settings::save_settings,
+    ])
+}
+
+/// Writes the TypeScript bindings for the UI to `path`.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    let typescript = specta_typescript::Typescript::default().header("// Generated from the Rust commands: DIXON_UPDATE_BINDINGS=1 cargo test -p dixon-counter --test bindings");
+    specta_builder::<tauri::Wry>().export(typescript, path).map_err(|e| e.to_string())
+}
+
+/// An error as the UI receives it: a stable kind, a sentence that says what to do, and the
+/// fields to mark on a form.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct CommandError {
+    /// `invalid`, `not_found`, `illegal_transition`, `database_corrupt`, …
+    pub kind: String,
+    pub message: String,
+    pub fields: Vec<dixon_shop::FieldError>,
+}
+
+impl From<dixon_shop::Error> for CommandError {
+    fn from(e: dixon_shop::Error) -> CommandError {
+        if matches!(e, dixon_shop::Error::Database(_)) {
+            tracing::error!("store error: {e}");
+        }
+        CommandError { kind: e.kind().to_string(), message: e.to_string(), fields: e.field_errors().to_vec() }
+    }
+}
+
+type CommandResult<T> = Result<T, CommandError>;
+
+impl AppState {
+    fn store(&self) -> CommandResult<&dixon_shop::Store> {
+        self.store.as_ref().map_err(Clone::clone)
+    }
+}

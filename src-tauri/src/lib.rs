@@ -1,0 +1,91 @@
+//! The Dixon Counter desktop shell: wires Tauri to the services in `crates/`. It parses, calls and
+//! maps errors — nothing more. Domain rules live in `dixon-shop`; paths and logging in `dixon-home`.
+
+pub mod commands;
+
+use std::path::PathBuf;
+
+use dixon_home::{Home, Program};
+use dixon_shop::Store;
+use tauri::Runtime;
+
+/// What every command can reach.
+pub struct AppState {
+    /// The store, or why it could not be opened (shown on screen instead of a crash).
+    store: Result<Store, commands::CommandError>,
+    home: Home,
+}
+
+impl AppState {
+    pub fn new(home: Home, store: Result<Store, dixon_shop::Error>) -> AppState {
+        AppState { store: store.map_err(commands::CommandError::from), home }
+    }
+}
+
+/// The Tauri builder with Dixon Counter's state and commands, on any runtime (the real webview, or
+/// Tauri's mock runtime in tests).
+pub fn app_builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
+    let commands = commands::specta_builder::<R>();
+    tauri::Builder::<R>::new().manage(state).invoke_handler(commands.invoke_handler())
+}
+
+/// Starts the desktop app: `dixon-counter [--data-dir FOLDER]`.
+pub fn run() {
+    let data_dir = match data_dir_argument(std::env::args().skip(1)) {
+        Ok(dir) => dir,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let home = match Home::resolve(data_dir.as_deref()).and_then(|home| home.ensure().map(|()| home)) {
+        Ok(home) => home,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let _log_guard = dixon_home::init_logging(&home, Program::App)
+        .map_err(|e| eprintln!("{e}; logging to stderr only"))
+        .ok();
+    tracing::info!(data_dir = %home.data_dir().display(), "Dixon Counter starting");
+
+    let store = tauri::async_runtime::block_on(Store::open(&home.database_path()));
+    if let Err(e) = &store {
+        tracing::error!("database not available: {e}");
+    }
+    app_builder::<tauri::Wry>(AppState::new(home, store))
+        .run(tauri::generate_context!())
+        .expect("the window system failed to start Dixon Counter");
+}
+
+/// Reads `--data-dir DIR` / `--data-dir=DIR`; ignores arguments meant for the webview driver.
+fn data_dir_argument(mut args: impl Iterator<Item = String>) -> Result<Option<PathBuf>, String> {
+    let mut data_dir = None;
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            let dir = args.next().ok_or("--data-dir needs a folder, e.g. --data-dir /srv/dixon")?;
+            data_dir = Some(PathBuf::from(dir));
+        } else if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            data_dir = Some(PathBuf::from(dir));
+        } else if arg == "--help" || arg == "-h" {
+            println!("Dixon Counter\n\nUsage: dixon-counter [--data-dir FOLDER]\n\nThe data folder defaults to $DIXON_DATA_DIR, else the OS app-data folder.");
+            std::process::exit(0);
+        }
+    }
+    Ok(data_dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_argument_forms() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
+        assert_eq!(data_dir_argument(args(&["--data-dir", "/x"])).unwrap(), Some(PathBuf::from("/x")));
+        assert_eq!(data_dir_argument(args(&["--data-dir=/y"])).unwrap(), Some(PathBuf::from("/y")));
+        assert_eq!(data_dir_argument(args(&[])).unwrap(), None);
+        assert!(data_dir_argument(args(&["--data-dir"])).is_err());
+    }
+}

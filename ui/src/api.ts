@@ -1,0 +1,46 @@
+// The typed commands of the Rust shell, unwrapped: a refused command throws a `CommandFailure`
+// carrying the shell's `CommandError` (kind, message, fields to mark).
+import {
+  commands,
+  type CommandError,
+  type RepairOrder_Serialize,
+  type RepairOrderSummary_Serialize,
+  type ShopSettings_Serialize,
+} from "./bindings";
+
+export type { CommandError, ContactMethod, FieldError, ListScope, Status, SuppliesBasis } from "./bindings";
+// What the shell sends back (the `_Serialize` shapes: every field present).
+export type RepairOrder = RepairOrder_Serialize;
+export type RepairOrderSummary = RepairOrderSummary_Serialize;
+export type ShopSettings = ShopSettings_Serialize;
+
+export class CommandFailure extends Error {
+  constructor(readonly error: CommandError) {
+    super(error.message);
+  }
+}
+
+type Result<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError };
+
+async function unwrap<T>(pending: Promise<Result<T>>): Promise<T> {
+  const result = await pending;
+  if (result.status === "error") throw new CommandFailure(result.error);
+  return result.data;
+}
+
+export const api = {
+  appStatus: () => commands.appStatus(),
+  listRepairOrders: (...a: Parameters<typeof commands.listRepairOrders>) => unwrap(commands.listRepairOrders(...a)),
+  getRepairOrder: (...a: Parameters<typeof commands.getRepairOrder>) => unwrap(commands.getRepairOrder(...a)),
+  createRepairOrder: (...a: Parameters<typeof commands.createRepairOrder>) => unwrap(commands.createRepairOrder(...a)),
+  changeStatus: (...a: Parameters<typeof commands.changeStatus>) => unwrap(commands.changeStatus(...a)),
+  getSettings: () => unwrap(commands.getSettings()),
+  saveSettings: (...a: Parameters<typeof commands.saveSettings>) => unwrap(commands.saveSettings(...a)),
+};
+
+/** A sentence for any failure, including ones that never reached the shell. */
+export function describe(e: unknown): string {
+  if (e instanceof CommandFailure) return e.error.message;
+  if (e instanceof Error) return `Something went wrong: ${e.message}. Try again; if it keeps happening, restart Dixon Counter.`;
+  return "Something went wrong. Try again; if it keeps happening, restart Dixon Counter.";
+}

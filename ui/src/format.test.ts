@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { money, parseMoney, parseRate, phone, rateInput } from "./format";
+
+describe("money", () => {
+  it("prints cents as dollars with grouping", () => {
+    expect(money(12345678)).toBe("$123,456.78");
+    expect(money(5)).toBe("$0.05");
+    expect(money(-300)).toBe("-$3.00");
+  });
+
+  it("reads what people type and refuses the rest", () => {
+    expect(parseMoney("145")).toBe(14500);
+    expect(parseMoney("145.5")).toBe(14550);
+    expect(parseMoney("$1,450.00")).toBe(145000);
+    expect(parseMoney(".99")).toBe(99);
+    for (const bad of ["", "abc", "1.234", "-3", "$", "1.2.3"]) expect(parseMoney(bad)).toBeNull();
+  });
+});
+
+describe("rates", () => {
+  it("reads percentages into parts per million", () => {
+    expect(parseRate("8.25")).toBe(82500);
+    expect(parseRate("8.875%")).toBe(88750);
+    expect(parseRate("101")).toBeNull();
+    expect(parseRate("eight")).toBeNull();
+    expect(rateInput(82500)).toBe("8.25");
+  });
+});
+
+describe("phone", () => {
+  it("shows North American numbers the usual way", () => {
+    expect(phone("+15552345678")).toBe("(555) 234-5678");
+    expect(phone("+442079460958")).toBe("+442079460958");
+    expect(phone(null)).toBe("");
+  });
+});

@@ -1,0 +1,130 @@
+// The counter screen: today's repair orders, a search, and "New repair order".
+import { api, describe, type ListScope, type RepairOrderSummary } from "../api";
+import { h, kbd, mount } from "../dom";
+import { money, when } from "../format";
+import type { Shell } from "../main";
+import { statusBadge } from "./status";
+
+export function counterView(main: HTMLElement, shell: Shell, onKeys: (f: (e: KeyboardEvent) => boolean) => void): void {
+  let scope: ListScope = "today";
+  let searchTimer = 0;
+  let requestId = 0;
+  const search = h("input", {
+    id: "search",
+    type: "search",
+    placeholder: "Search RO number, name, phone, VIN, plate, make or model",
+    "aria-label": "Search repair orders",
+    autocomplete: "off",
+    oninput: () => {
+      window.clearTimeout(searchTimer);
+      searchTimer = window.setTimeout(refresh, 150);
+    },
+  });
+  const scopeButton = h("button", { class: "secondary", id: "scope", onclick: () => toggleScope() });
+  const table = h("div", { class: "list", id: "ro-list" });
+  const summary = h("p", { class: "muted", id: "list-summary" });
+
+  function toggleScope(): void {
+    scope = scope === "today" ? "all" : "today";
+    refresh();
+  }
+
+  async function refresh(): Promise<void> {
+    const mine = ++requestId;
+    scopeButton.replaceChildren(scope === "today" ? "Show all" : "Show today", kbd("F4"));
+    try {
+      const orders = await api.listRepairOrders({ search: search.value, scope });
+      if (mine === requestId) renderList(orders);
+    } catch (e) {
+      if (mine === requestId) mount(table, h("p", { class: "error", role: "alert" }, describe(e)));
+    }
+  }
+
+  function renderList(orders: RepairOrderSummary[]): void {
+    const label = scope === "today" ? "open and today's" : "all";
+    summary.textContent = `${orders.length} ${label} repair order${orders.length === 1 ? "" : "s"}`;
+    if (orders.length === 0) {
+      mount(
+        table,
+        h(
+          "div",
+          { class: "empty" },
+          h("p", {}, search.value ? "No repair order matches that search." : "No repair orders yet today."),
+          h("button", { class: "primary", onclick: () => shell.go({ screen: "new" }) }, "New repair order", kbd("F2")),
+        ),
+      );
+      return;
+    }
+    const open = (number: number) => shell.go({ screen: "repairOrder", number });
+    mount(
+      table,
+      h(
+        "table",
+        {},
+        h(
+          "thead",
+          {},
+          h("tr", {}, h("th", {}, "RO"), h("th", {}, "Customer"), h("th", {}, "Vehicle"), h("th", {}, "Status"), h("th", { class: "num" }, "Total"), h("th", {}, "Updated")),
+        ),
+        h(
+          "tbody",
+          {},
+          orders.map((ro) =>
+            h(
+              "tr",
+              {
+                tabindex: 0,
+                "data-number": ro.number,
+                onclick: () => open(ro.number),
+                onkeydown: (e: Event) => (e as KeyboardEvent).key === "Enter" && open(ro.number),
+              },
+              h("td", { class: "ro-number" }, ro.number),
+              h("td", {}, ro.customer_name),
+              h("td", {}, ro.vehicle, ro.plate ? h("span", { class: "plate" }, ro.plate) : null),
+              h("td", {}, statusBadge(ro.status)),
+              h("td", { class: "num money" }, money(ro.total)),
+              h("td", { class: "muted" }, when(ro.updated_at)),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  mount(
+    main,
+    h(
+      "section",
+      { class: "counter" },
+      h(
+        "div",
+        { class: "toolbar" },
+        h("label", { class: "search" }, search, kbd("/")),
+        scopeButton,
+        h("button", { class: "primary", id: "new-ro", onclick: () => shell.go({ screen: "new" }) }, "New repair order", kbd("F2")),
+      ),
+      summary,
+      table,
+    ),
+  );
+  onKeys((e) => {
+    if (e.key === "/" && document.activeElement !== search) {
+      e.preventDefault();
+      search.focus();
+      return true;
+    }
+    if (e.key === "F4") {
+      e.preventDefault();
+      toggleScope();
+      return true;
+    }
+    if (e.key === "Escape" && document.activeElement === search && search.value) {
+      search.value = "";
+      refresh();
+      return true;
+    }
+    return false;
+  });
+  search.focus();
+  refresh();
+}

@@ -1,0 +1,43 @@
+// Form fields with inline errors, shared by every form. A field is found by its `data-field`
+// name, which matches the `field` of the shell's `FieldError` (e.g. `customer.phone`).
+import type { FieldError } from "../api";
+import { h } from "../dom";
+
+export function field(label: string, name: string, control: HTMLElement, hint?: string): HTMLElement {
+  const id = `f-${name.replace(/\W/g, "-")}`;
+  control.id = id;
+  return h(
+    "div",
+    { class: "field", "data-field": name },
+    h("label", { for: id }, label),
+    control,
+    hint ? h("small", { class: "hint" }, hint) : null,
+    h("small", { class: "field-error", role: "alert" }),
+  );
+}
+
+export function input(attrs: Record<string, string | number | boolean | null | undefined> = {}): HTMLInputElement {
+  return h("input", { type: "text", autocomplete: "off", ...attrs });
+}
+
+/** Clears old messages, shows new ones, focuses the first bad field; returns messages that have no field on this form. */
+export function showFieldErrors(form: HTMLElement, errors: FieldError[]): string[] {
+  form.querySelectorAll<HTMLElement>(".field").forEach((f) => {
+    f.classList.remove("invalid");
+    f.querySelector(".field-error")!.textContent = "";
+  });
+  const unplaced: string[] = [];
+  let first: HTMLElement | null = null;
+  for (const error of errors) {
+    const f = form.querySelector<HTMLElement>(`.field[data-field="${CSS.escape(error.field)}"]`);
+    if (!f) {
+      unplaced.push(error.message);
+      continue;
+    }
+    f.classList.add("invalid");
+    f.querySelector(".field-error")!.textContent = error.message;
+    first ??= f.querySelector<HTMLElement>("input, select, textarea");
+  }
+  first?.focus();
+  return unplaced;
+}

@@ -1,0 +1,156 @@
+// One repair order: who, what vehicle, the money, where it stands and where it can go next.
+import { api, describe, type RepairOrder, type Status } from "../api";
+import { h, kbd, mount } from "../dom";
+import { miles, money, phone, when } from "../format";
+import type { Shell } from "../main";
+import { STATUS_LABEL, statusBadge } from "./status";
+
+/** Words on the buttons that move an order, and which move is the main one. */
+const MOVE_LABEL: Record<Status, string> = {
+  estimate: "Back to estimate",
+  approved: "Customer approved",
+  in_progress: "Start work",
+  completed: "Work completed",
+  invoiced: "Invoice",
+  paid: "Mark paid",
+  closed: "Close",
+  canceled: "Cancel order",
+};
+const BACKWARD: Status[] = ["estimate", "canceled"];
+
+export function repairOrderView(main: HTMLElement, shell: Shell, number: number, onKeys: (f: (e: KeyboardEvent) => boolean) => void): void {
+  const message = h("p", { class: "error", role: "alert", hidden: true });
+  let busy = false;
+
+  async function load(): Promise<void> {
+    try {
+      render(await api.getRepairOrder(number));
+    } catch (e) {
+      mount(main, h("section", {}, h("p", { class: "error", role: "alert" }, describe(e)), back()));
+    }
+  }
+
+  async function move(to: Status): Promise<void> {
+    if (busy) return;
+    if (to === "canceled" && !window.confirm(`Cancel repair order ${number}?`)) return;
+    busy = true;
+    message.hidden = true;
+    try {
+      const ro = await api.changeStatus(number, to, null);
+      shell.toast(`Repair order ${number} is now ${STATUS_LABEL[ro.status]}.`);
+      render(ro);
+    } catch (e) {
+      message.textContent = describe(e);
+      message.hidden = false;
+    } finally {
+      busy = false;
+    }
+  }
+
+  function back(): HTMLElement {
+    return h("button", { class: "secondary", onclick: () => shell.go({ screen: "counter" }) }, "Back to counter", kbd("Esc"));
+  }
+
+  function render(ro: RepairOrder): void {
+    const c = ro.customer;
+    const v = ro.vehicle;
+    const forward = ro.next_statuses.filter((s) => !BACKWARD.includes(s));
+    const moves = [...forward, ...ro.next_statuses.filter((s) => BACKWARD.includes(s))];
+    const vehicleTitle = [v.year, v.make, v.model].filter(Boolean).join(" ") || "Vehicle";
+    mount(
+      main,
+      h(
+        "section",
+        { class: "ro" },
+        h(
+          "div",
+          { class: "ro-head" },
+          h("h1", {}, `RO ${ro.number}`, " ", statusBadge(ro.status)),
+          h("div", { class: "total-big", "aria-label": "Total" }, h("small", {}, "Total"), money(ro.totals.total)),
+        ),
+        h(
+          "div",
+          { class: "cards" },
+          h(
+            "article",
+            { class: "card" },
+            h("h2", {}, c.name),
+            c.phone ? h("p", {}, phone(c.phone)) : null,
+            c.email ? h("p", {}, c.email) : null,
+            h("p", { class: "muted" }, `Prefers ${{ call: "a phone call", text: "a text", email: "email" }[c.preferred_contact]}`, c.sms_consent ? " · agreed to texts" : " · no texts"),
+          ),
+          h(
+            "article",
+            { class: "card" },
+            h("h2", {}, vehicleTitle),
+            v.vin ? h("p", { class: "mono" }, v.vin) : null,
+            h("p", {}, [v.plate ? `Plate ${v.plate}` : null, ro.odometer_in !== null ? `${miles(ro.odometer_in)} mi` : null].filter(Boolean).join(" · ")),
+          ),
+          h(
+            "article",
+            { class: "card totals" },
+            h("h2", {}, "Totals"),
+            h(
+              "dl",
+              {},
+              h("dt", {}, "Labor"), h("dd", {}, money(ro.totals.labor)),
+              h("dt", {}, "Parts"), h("dd", {}, money(ro.totals.parts)),
+              h("dt", {}, "Fees"), h("dd", {}, money(ro.totals.fees + ro.totals.sublet + ro.totals.discounts)),
+              h("dt", {}, "Tax"), h("dd", {}, money(ro.totals.tax)),
+            ),
+          ),
+        ),
+        ro.concern ? h("p", { class: "concern" }, h("strong", {}, "Concern: "), ro.concern) : null,
+        h(
+          "div",
+          { class: "lines" },
+          ro.lines.length === 0
+            ? h("p", { class: "muted" }, "No lines yet. Labor and parts are added on the estimate.")
+            : h(
+                "table",
+                {},
+                h("thead", {}, h("tr", {}, h("th", {}, "Kind"), h("th", {}, "Description"), h("th", { class: "num" }, "Amount"))),
+                h("tbody", {}, ro.lines.map((l) => h("tr", {}, h("td", {}, l.kind), h("td", {}, l.description), h("td", { class: "num" }, money(l.amount))))),
+              ),
+        ),
+        message,
+        h(
+          "div",
+          { class: "actions" },
+          back(),
+          ...moves.map((to, i) =>
+            h(
+              "button",
+              { class: i === 0 && !BACKWARD.includes(to) ? "primary big" : to === "canceled" ? "danger" : "secondary", "data-status": to, onclick: () => move(to) },
+              MOVE_LABEL[to],
+              kbd(`F${5 + i}`),
+            ),
+          ),
+          ro.next_statuses.length === 0 ? h("p", { class: "muted" }, "This order is final.") : null,
+        ),
+        h(
+          "details",
+          { class: "history" },
+          h("summary", {}, `History (${ro.history.length})`),
+          h("ol", {}, ro.history.map((change) => h("li", {}, when(change.at), " — ", change.from ? `${STATUS_LABEL[change.from]} → ${STATUS_LABEL[change.to]}` : `opened as ${STATUS_LABEL[change.to]}`, change.note ? ` (${change.note})` : ""))),
+        ),
+      ),
+    );
+    onKeys((e) => {
+      if (e.key === "Escape") {
+        shell.go({ screen: "counter" });
+        return true;
+      }
+      const index = /^F(\d+)$/.exec(e.key) ? Number(e.key.slice(1)) - 5 : -1;
+      if (index >= 0 && index < moves.length) {
+        e.preventDefault();
+        move(moves[index]);
+        return true;
+      }
+      return false;
+    });
+  }
+
+  mount(main, h("p", { class: "muted" }, `Opening repair order ${number}…`));
+  load();
+}
