@@ -45,9 +45,8 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    let _log_guard = dixon_home::init_logging(&home, Program::App)
-        .map_err(|e| eprintln!("{e}; logging to stderr only"))
-        .ok();
+    let _log_guard =
+        dixon_home::init_logging(&home, Program::App).map_err(|e| eprintln!("{e}; logging to stderr only")).ok();
     tracing::info!(data_dir = %home.data_dir().display(), "Dixon Counter starting");
 
     let store = tauri::async_runtime::block_on(Store::open(&home.database_path()));

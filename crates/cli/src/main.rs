@@ -147,7 +147,10 @@ async fn dispatch(command: Command, store: &Store, out: &Output) -> Result<(), C
     match command {
         Command::Ro(RoCommand::New(args)) => {
             let preferred_contact = ContactMethod::parse(&args.contact).ok_or_else(|| {
-                CliError::new("invalid", format!("'{}' is not a contact method; use call, text or email.", args.contact))
+                CliError::new(
+                    "invalid",
+                    format!("'{}' is not a contact method; use call, text or email.", args.contact),
+                )
             })?;
             let form = NewRepairOrder {
                 customer: NewCustomer {
@@ -178,7 +181,8 @@ async fn dispatch(command: Command, store: &Store, out: &Output) -> Result<(), C
         }
         Command::Ro(RoCommand::Show { number }) => out.repair_order(&store.repair_order(number).await?),
         Command::Ro(RoCommand::Status { number, status, note }) => {
-            let status: Status = status.parse().map_err(|e: dixon_shop::UnknownStatus| CliError::new("invalid", e.to_string()))?;
+            let status: Status =
+                status.parse().map_err(|e: dixon_shop::UnknownStatus| CliError::new("invalid", e.to_string()))?;
             out.repair_order(&store.change_status(number, status, note.as_deref()).await?);
         }
         Command::Settings(SettingsCommand::Show) => out.settings(&store.settings().await?),

@@ -73,7 +73,8 @@ impl Output {
         let c = &ro.customer;
         let v = &ro.vehicle;
         println!("RO {} · {}", ro.number, ro.status);
-        let contact: Vec<String> = [c.phone.as_deref().map(display_phone), c.email.clone()].into_iter().flatten().collect();
+        let contact: Vec<String> =
+            [c.phone.as_deref().map(display_phone), c.email.clone()].into_iter().flatten().collect();
         println!("Customer  {} · {} · prefers {}", c.name, contact.join(" · "), c.preferred_contact.as_str());
         let mut vehicle = vec![v.label()];
         vehicle.extend(v.vin.as_ref().filter(|_| v.year.is_some()).map(|vin| format!("VIN {vin}")));
@@ -94,7 +95,11 @@ impl Output {
         let t = &ro.totals;
         println!(
             "Totals    labor {}  parts {}  fees {}  tax {}  total {}",
-            t.labor, t.parts, t.fees + t.sublet + t.discounts, t.tax, t.total
+            t.labor,
+            t.parts,
+            t.fees + t.sublet + t.discounts,
+            t.tax,
+            t.total
         );
         if ro.next_statuses.is_empty() {
             println!("Next      none: the order is final");
@@ -140,11 +145,16 @@ impl Output {
         }
         let or_unset = |v: &str| if v.is_empty() { "(not set)".to_string() } else { v.to_string() };
         println!("Shop                {}", or_unset(&s.name));
-        let address: Vec<&str> =
-            [s.address_line1.as_str(), s.address_line2.as_str(), s.city.as_str(), s.state.as_str(), s.postal_code.as_str()]
-                .into_iter()
-                .filter(|p| !p.is_empty())
-                .collect();
+        let address: Vec<&str> = [
+            s.address_line1.as_str(),
+            s.address_line2.as_str(),
+            s.city.as_str(),
+            s.state.as_str(),
+            s.postal_code.as_str(),
+        ]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect();
         println!("Address             {}", or_unset(&address.join(", ")));
         println!("Phone               {}", or_unset(&display_phone(&s.phone)));
         println!("Email               {}", or_unset(&s.email));

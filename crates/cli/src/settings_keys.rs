@@ -63,8 +63,8 @@ fn set(s: &mut ShopSettings, key: &str, value: &str) -> Result<(), String> {
         "labor_tax_rate" => s.labor_tax_rate = rate(value)?,
         "supplies_rate" => s.shop_supplies.rate = rate(value)?,
         "supplies_basis" => {
-            s.shop_supplies.basis =
-                SuppliesBasis::parse(value).ok_or_else(|| format!("'{value}' is not labor, parts or parts_and_labor."))?
+            s.shop_supplies.basis = SuppliesBasis::parse(value)
+                .ok_or_else(|| format!("'{value}' is not labor, parts or parts_and_labor."))?
         }
         "supplies_minimum" => s.shop_supplies.minimum = money(value)?,
         "supplies_cap" => {

@@ -72,7 +72,12 @@ pub async fn examine(home: &Home) -> Report {
 fn data_folder(home: &Home) -> Check {
     let dir = home.data_dir().display().to_string();
     if let Err(e) = home.ensure() {
-        return Check::new("data folder", CheckState::Failed, e.to_string(), Some("Choose a writable folder with --data-dir."));
+        return Check::new(
+            "data folder",
+            CheckState::Failed,
+            e.to_string(),
+            Some("Choose a writable folder with --data-dir."),
+        );
     }
     let probe = home.data_dir().join(".doctor-write-test");
     match std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe)) {
@@ -142,7 +147,9 @@ fn serial_ports() -> Check {
             let names: Vec<String> = ports.iter().map(describe_port).collect();
             Check::new("serial ports", CheckState::Ok, names.join(", "), None)
         }
-        Err(e) => Check::new("serial ports", CheckState::Missing, format!("can't list serial ports: {e}"), Some(fix_none)),
+        Err(e) => {
+            Check::new("serial ports", CheckState::Missing, format!("can't list serial ports: {e}"), Some(fix_none))
+        }
     }
 }
 
@@ -169,12 +176,19 @@ async fn bluetooth() -> Check {
         manager.adapters().await
     };
     match timed(probe).await {
-        Some(Ok(adapters)) if adapters.is_empty() => {
-            Check::new("bluetooth", CheckState::Missing, "no Bluetooth adapter found (needed for BLE OBD adapters)", Some(fix))
-        }
+        Some(Ok(adapters)) if adapters.is_empty() => Check::new(
+            "bluetooth",
+            CheckState::Missing,
+            "no Bluetooth adapter found (needed for BLE OBD adapters)",
+            Some(fix),
+        ),
         Some(Ok(adapters)) => Check::new("bluetooth", CheckState::Ok, format!("{} adapter(s)", adapters.len()), None),
-        Some(Err(e)) => Check::new("bluetooth", CheckState::Missing, format!("Bluetooth is not available: {e}"), Some(fix)),
-        None => Check::new("bluetooth", CheckState::Missing, "the Bluetooth service did not answer within 5 s", Some(fix)),
+        Some(Err(e)) => {
+            Check::new("bluetooth", CheckState::Missing, format!("Bluetooth is not available: {e}"), Some(fix))
+        }
+        None => {
+            Check::new("bluetooth", CheckState::Missing, "the Bluetooth service did not answer within 5 s", Some(fix))
+        }
     }
 }
 

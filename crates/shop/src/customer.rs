@@ -72,16 +72,25 @@ impl NewCustomer {
         let email = validate::email("customer.email", &self.email).map_err(|e| errors.push(e)).ok();
         let (name, phone, email) = (name?, phone?, email?);
         if phone.is_none() && email.is_none() {
-            errors.push(FieldError::new("customer.phone", "Enter a phone number or an email so the shop can reach the customer."));
+            errors.push(FieldError::new(
+                "customer.phone",
+                "Enter a phone number or an email so the shop can reach the customer.",
+            ));
             return None;
         }
         match self.preferred_contact {
             ContactMethod::Call | ContactMethod::Text if phone.is_none() => {
-                errors.push(FieldError::new("customer.phone", "Enter a phone number, or choose email as the preferred contact."));
+                errors.push(FieldError::new(
+                    "customer.phone",
+                    "Enter a phone number, or choose email as the preferred contact.",
+                ));
                 return None;
             }
             ContactMethod::Email if email.is_none() => {
-                errors.push(FieldError::new("customer.email", "Enter an email, or choose a call or text as the preferred contact."));
+                errors.push(FieldError::new(
+                    "customer.email",
+                    "Enter an email, or choose a call or text as the preferred contact.",
+                ));
                 return None;
             }
             ContactMethod::Text if !self.sms_consent => {
@@ -97,7 +106,13 @@ impl NewCustomer {
             errors.push(FieldError::new("customer.phone", "Consent to texts needs a phone number to text."));
             return None;
         }
-        Some(ValidCustomer { name, phone, email, preferred_contact: self.preferred_contact, sms_consent: self.sms_consent })
+        Some(ValidCustomer {
+            name,
+            phone,
+            email,
+            preferred_contact: self.preferred_contact,
+            sms_consent: self.sms_consent,
+        })
     }
 }
 

@@ -154,7 +154,10 @@ impl FromStr for Rate {
         let number = trimmed.strip_suffix('%').unwrap_or(trimmed).trim();
         let bad = || ParseAmountError(format!("'{text}' is not a percentage; write it like 8.25%"));
         let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-        if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) || !fraction.chars().all(|c| c.is_ascii_digit()) {
+        if whole.is_empty()
+            || !whole.chars().all(|c| c.is_ascii_digit())
+            || !fraction.chars().all(|c| c.is_ascii_digit())
+        {
             return Err(bad());
         }
         if fraction.len() > 4 {

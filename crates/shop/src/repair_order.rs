@@ -203,7 +203,14 @@ pub struct LineItem {
 }
 
 impl LineItem {
-    pub fn new(id: i64, kind: LineKind, description: String, quantity_milli: i64, unit_price: Cents, taxable: bool) -> LineItem {
+    pub fn new(
+        id: i64,
+        kind: LineKind,
+        description: String,
+        quantity_milli: i64,
+        unit_price: Cents,
+        taxable: bool,
+    ) -> LineItem {
         let extended = unit_price.times_milli(quantity_milli);
         let amount = if kind == LineKind::Discount { -extended } else { extended };
         LineItem { id, kind, description, quantity_milli, unit_price, taxable, amount }
@@ -239,7 +246,8 @@ impl Totals {
                 LineKind::Discount => totals.discounts += amount,
             }
             if line.taxable {
-                let rate: Rate = if line.kind == LineKind::Labor { settings.labor_tax_rate } else { settings.parts_tax_rate };
+                let rate: Rate =
+                    if line.kind == LineKind::Labor { settings.labor_tax_rate } else { settings.parts_tax_rate };
                 totals.tax += amount.at_rate(rate);
             }
         }
@@ -337,12 +345,13 @@ mod tests {
 
     #[test]
     fn totals_tax_labor_and_parts_at_their_own_rates() {
-        let settings = ShopSettings { labor_tax_rate: Rate(0), parts_tax_rate: Rate(82_500), ..ShopSettings::default() };
+        let settings =
+            ShopSettings { labor_tax_rate: Rate(0), parts_tax_rate: Rate(82_500), ..ShopSettings::default() };
         let line = |kind, qty, price, taxable| LineItem::new(0, kind, String::new(), qty, Cents(price), taxable);
         let lines = [
-            line(LineKind::Labor, 1_500, 12_000, true),  // $180.00, labor untaxed here
-            line(LineKind::Part, 2_000, 4_999, true),    // $99.98 → tax $8.25 (8.248 half-up)
-            line(LineKind::Fee, 1_000, 350, false),      // $3.50
+            line(LineKind::Labor, 1_500, 12_000, true),    // $180.00, labor untaxed here
+            line(LineKind::Part, 2_000, 4_999, true),      // $99.98 → tax $8.25 (8.248 half-up)
+            line(LineKind::Fee, 1_000, 350, false),        // $3.50
             line(LineKind::Discount, 1_000, 1_000, false), // -$10.00
         ];
         let totals = Totals::of(&lines, &settings);

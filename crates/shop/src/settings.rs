@@ -158,7 +158,11 @@ impl ShopSettings {
     pub(crate) fn validate(&self) -> Result<ValidSettings, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut text = |field: &str, label: &str, value: &str, max: usize| -> String {
-            validate::short_text(field, label, value, max).map_err(|e| errors.push(e)).ok().flatten().unwrap_or_default()
+            validate::short_text(field, label, value, max)
+                .map_err(|e| errors.push(e))
+                .ok()
+                .flatten()
+                .unwrap_or_default()
         };
         let mut clean = ShopSettings {
             name: text("name", "shop name", &self.name, validate::MAX_NAME_CHARS),
@@ -167,12 +171,20 @@ impl ShopSettings {
             city: text("city", "city", &self.city, 60),
             state: text("state", "state", &self.state, 2).to_ascii_uppercase(),
             postal_code: text("postal_code", "ZIP code", &self.postal_code, 10),
-            state_registration_number: text("state_registration_number", "registration number", &self.state_registration_number, 40),
+            state_registration_number: text(
+                "state_registration_number",
+                "registration number",
+                &self.state_registration_number,
+                40,
+            ),
             epa_id: text("epa_id", "EPA ID", &self.epa_id, 20).to_ascii_uppercase(),
             ..self.clone()
         };
         if !clean.state.is_empty() && !US_STATES.contains(&clean.state.as_str()) {
-            errors.push(FieldError::new("state", format!("'{}' is not a US state code; use two letters like CA or TX.", clean.state)));
+            errors.push(FieldError::new(
+                "state",
+                format!("'{}' is not a US state code; use two letters like CA or TX.", clean.state),
+            ));
         }
         if !clean.postal_code.is_empty() && !is_zip(&clean.postal_code) {
             errors.push(FieldError::new("postal_code", "A ZIP code is 5 digits, or 5+4 like 94103-1234."));
@@ -190,7 +202,10 @@ impl ShopSettings {
         }
         for (field, rate) in [("parts_tax_rate", self.parts_tax_rate), ("labor_tax_rate", self.labor_tax_rate)] {
             if rate > MAX_TAX_RATE {
-                errors.push(FieldError::new(field, format!("A tax rate of {rate} is too high; enter it as a percentage like 8.25.")));
+                errors.push(FieldError::new(
+                    field,
+                    format!("A tax rate of {rate} is too high; enter it as a percentage like 8.25."),
+                ));
             }
         }
         let supplies = &self.shop_supplies;
@@ -203,7 +218,10 @@ impl ShopSettings {
             errors.push(FieldError::new("shop_supplies.cap", "The shop-supplies cap must not be below its minimum."));
         }
         if !(0..=1_000_00).contains(&self.hazardous_waste.amount.0) {
-            errors.push(FieldError::new("hazardous_waste.amount", "The hazardous-waste fee must be between $0 and $1,000."));
+            errors.push(FieldError::new(
+                "hazardous_waste.amount",
+                "The hazardous-waste fee must be between $0 and $1,000.",
+            ));
         }
         let logo = match self.logo_data_url.as_deref().filter(|url| !url.is_empty()) {
             None => None,

@@ -109,7 +109,10 @@ fn nanp(field: &str, national: &str) -> Result<String, FieldError> {
         return Err(FieldError::new(field, "The area code can't start with 0 or 1; check the number."));
     }
     if matches!(bytes[3], b'0' | b'1') {
-        return Err(FieldError::new(field, "The number after the area code can't start with 0 or 1; check the number."));
+        return Err(FieldError::new(
+            field,
+            "The number after the area code can't start with 0 or 1; check the number.",
+        ));
     }
     Ok(format!("+1{national}"))
 }
@@ -138,7 +141,9 @@ pub fn email(field: &str, text: &str) -> Result<Option<String>, FieldError> {
         return Err(bad());
     }
     let labels: Vec<&str> = domain.split('.').collect();
-    let label_ok = |l: &&str| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-');
+    let label_ok = |l: &&str| {
+        !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
     if labels.len() < 2 || !labels.iter().all(label_ok) || labels.last().is_some_and(|tld| tld.len() < 2) {
         return Err(bad());
     }
@@ -154,7 +159,10 @@ pub fn vin(field: &str, text: &str) -> Result<Option<String>, FieldError> {
         return Ok(None);
     }
     if let Some((i, c)) = clean.char_indices().find(|(_, c)| !c.is_ascii_alphanumeric()) {
-        return Err(FieldError::new(field, format!("A VIN has only letters and digits; '{c}' at position {} is not allowed.", i + 1)));
+        return Err(FieldError::new(
+            field,
+            format!("A VIN has only letters and digits; '{c}' at position {} is not allowed.", i + 1),
+        ));
     }
     if let Some((i, c)) = clean.char_indices().find(|(_, c)| matches!(c, 'I' | 'O' | 'Q')) {
         let likely = if c == 'I' { '1' } else { '0' };
@@ -165,7 +173,10 @@ pub fn vin(field: &str, text: &str) -> Result<Option<String>, FieldError> {
     }
     let len = clean.chars().count();
     if len != 17 {
-        return Err(FieldError::new(field, format!("A VIN has 17 characters; this one has {len}. Check it against the door-jamb label.")));
+        return Err(FieldError::new(
+            field,
+            format!("A VIN has 17 characters; this one has {len}. Check it against the door-jamb label."),
+        ));
     }
     Ok(Some(clean))
 }
@@ -175,7 +186,10 @@ pub fn model_year(field: &str, year: Option<i32>, current_year: i32) -> Result<O
     match year {
         None => Ok(None),
         Some(y) if (1900..=current_year + 1).contains(&y) => Ok(Some(y)),
-        Some(y) => Err(FieldError::new(field, format!("{y} is not a model year; use a year from 1900 to {}.", current_year + 1))),
+        Some(y) => Err(FieldError::new(
+            field,
+            format!("{y} is not a model year; use a year from 1900 to {}.", current_year + 1),
+        )),
     }
 }
 
@@ -186,8 +200,12 @@ pub const MAX_ODOMETER: i64 = 9_999_999;
 pub fn odometer(field: &str, reading: Option<i64>) -> Result<Option<i64>, FieldError> {
     match reading {
         None => Ok(None),
-        Some(r) if r < 0 => Err(FieldError::new(field, "The odometer can't be negative; enter the reading on the dash.")),
-        Some(r) if r > MAX_ODOMETER => Err(FieldError::new(field, "The odometer reading is too large; enter whole miles, like 84213.")),
+        Some(r) if r < 0 => {
+            Err(FieldError::new(field, "The odometer can't be negative; enter the reading on the dash."))
+        }
+        Some(r) if r > MAX_ODOMETER => {
+            Err(FieldError::new(field, "The odometer reading is too large; enter whole miles, like 84213."))
+        }
         Some(r) => Ok(Some(r)),
     }
 }
@@ -217,7 +235,16 @@ mod tests {
         }
         assert_eq!(phone("p", "+44 20 7946 0958").unwrap().as_deref(), Some("+442079460958"));
         assert_eq!(phone("p", "").unwrap(), None);
-        for bad in ["555-1234", "555 234 56789", "(055) 234-5678", "555 134 5678", "call me", "+0 12345678", "+1234", "555-234-5678 ext 2"] {
+        for bad in [
+            "555-1234",
+            "555 234 56789",
+            "(055) 234-5678",
+            "555 134 5678",
+            "call me",
+            "+0 12345678",
+            "+1234",
+            "555-234-5678 ext 2",
+        ] {
             assert!(phone("p", bad).is_err(), "{bad} should be refused");
         }
         assert_eq!(display_phone("+15552345678"), "(555) 234-5678");
@@ -227,7 +254,16 @@ mod tests {
     fn emails_are_checked_for_shape() {
         assert_eq!(email("e", " Pat@Example.COM ").unwrap().as_deref(), Some("Pat@example.com"));
         assert_eq!(email("e", "").unwrap(), None);
-        for bad in ["pat", "pat@", "@example.com", "pat@example", "pat@@example.com", "pat @example.com", "pat@example.c", "pat@-x.com"] {
+        for bad in [
+            "pat",
+            "pat@",
+            "@example.com",
+            "pat@example",
+            "pat@@example.com",
+            "pat @example.com",
+            "pat@example.c",
+            "pat@-x.com",
+        ] {
             assert!(email("e", bad).is_err(), "{bad} should be refused");
         }
     }

@@ -45,7 +45,8 @@ impl NewVehicle {
             .map_err(|e| errors.push(e))
             .ok();
         let odometer = validate::odometer("vehicle.odometer", self.odometer).map_err(|e| errors.push(e)).ok();
-        let valid = ValidVehicle { vin: vin?, year: year?, make: make?, model: model?, plate: plate?, odometer: odometer? };
+        let valid =
+            ValidVehicle { vin: vin?, year: year?, make: make?, model: model?, plate: plate?, odometer: odometer? };
         if valid.vin.is_none() && (valid.year.is_none() || valid.make.is_none() || valid.model.is_none()) {
             errors.push(FieldError::new("vehicle.vin", "Enter the VIN, or the year, make and model of the vehicle."));
             return None;
@@ -76,8 +77,10 @@ impl Vehicle {
 }
 
 pub(crate) fn vehicle_label(year: Option<i32>, make: Option<&str>, model: Option<&str>, vin: Option<&str>) -> String {
-    let parts: Vec<String> =
-        [year.map(|y| y.to_string()), make.map(str::to_string), model.map(str::to_string)].into_iter().flatten().collect();
+    let parts: Vec<String> = [year.map(|y| y.to_string()), make.map(str::to_string), model.map(str::to_string)]
+        .into_iter()
+        .flatten()
+        .collect();
     if parts.is_empty() {
         vin.map(|v| format!("VIN {v}")).unwrap_or_else(|| "Unknown vehicle".to_string())
     } else {

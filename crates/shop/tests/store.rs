@@ -90,7 +90,8 @@ async fn the_lifecycle_allows_the_happy_path_and_records_every_move() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&db(&dir)).await.unwrap();
     let number = store.create_repair_order(&form("Pat Lee", "5552345678", "")).await.unwrap().number;
-    for to in [Status::Approved, Status::InProgress, Status::Completed, Status::Invoiced, Status::Paid, Status::Closed] {
+    for to in [Status::Approved, Status::InProgress, Status::Completed, Status::Invoiced, Status::Paid, Status::Closed]
+    {
         let ro = store.change_status(number, to, Some("at the counter")).await.unwrap();
         assert_eq!(ro.status, to);
     }
@@ -116,8 +117,14 @@ async fn illegal_moves_are_refused_and_change_nothing() {
     assert_eq!(ro.history.len(), 1);
 
     store.change_status(number, Status::Canceled, None).await.unwrap();
-    assert!(store.change_status(number, Status::Approved, None).await.is_err(), "a canceled order must be reopened first");
-    assert_eq!(store.change_status(number, Status::Estimate, Some("customer came back")).await.unwrap().status, Status::Estimate);
+    assert!(
+        store.change_status(number, Status::Approved, None).await.is_err(),
+        "a canceled order must be reopened first"
+    );
+    assert_eq!(
+        store.change_status(number, Status::Estimate, Some("customer came back")).await.unwrap().status,
+        Status::Estimate
+    );
 
     assert!(matches!(store.change_status(4242, Status::Approved, None).await, Err(Error::RepairOrderNotFound(4242))));
 }
@@ -136,7 +143,13 @@ async fn bad_input_is_refused_field_by_field_and_nothing_is_written() {
         ("vehicle.vin", Box::new(|f| f.vehicle.vin = "1HGCM8263".into())),
         ("vehicle.odometer", Box::new(|f| f.vehicle.odometer = Some(-5))),
         ("vehicle.year", Box::new(|f| f.vehicle.year = Some(1850))),
-        ("vehicle.vin", Box::new(|f| { f.vehicle.vin.clear(); f.vehicle.make.clear(); })),
+        (
+            "vehicle.vin",
+            Box::new(|f| {
+                f.vehicle.vin.clear();
+                f.vehicle.make.clear();
+            }),
+        ),
     ];
     for (field, spoil) in cases {
         let mut bad = form("Pat Lee", "5552345678", "1HGCM82633A004352");
@@ -168,7 +181,10 @@ async fn several_problems_are_reported_together() {
 async fn settings_round_trip_with_a_logo_and_refuse_bad_values_whole() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&db(&dir)).await.unwrap();
-    let logo = dixon_shop::logo_data_url(std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/icons/32x32.png")).unwrap()).unwrap();
+    let logo = dixon_shop::logo_data_url(
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/icons/32x32.png")).unwrap(),
+    )
+    .unwrap();
     let mut settings = ShopSettings {
         name: "Dixon Auto Repair".into(),
         address_line1: "100 Main St".into(),
@@ -228,9 +244,11 @@ async fn totals_follow_the_lines_and_the_shop_tax_rates() {
 #[tokio::test]
 async fn the_list_searches_and_shows_today_by_default() {
     let dir = tempfile::tempdir().unwrap();
-    let yesterday = Store::open_with_clock(&db(&dir), Arc::new(FixedClock(Utc::now() - Duration::days(2)))).await.unwrap();
-    let old = yesterday.create_repair_order(&form("Old Closed", "5551110000", "")).await.unwrap().number;
-    for to in [Status::Approved, Status::InProgress, Status::Completed, Status::Invoiced, Status::Paid, Status::Closed] {
+    let yesterday =
+        Store::open_with_clock(&db(&dir), Arc::new(FixedClock(Utc::now() - Duration::days(2)))).await.unwrap();
+    let old = yesterday.create_repair_order(&form("Old Closed", "5552110000", "")).await.unwrap().number;
+    for to in [Status::Approved, Status::InProgress, Status::Completed, Status::Invoiced, Status::Paid, Status::Closed]
+    {
         yesterday.change_status(old, to, None).await.unwrap();
     }
     let waiting = yesterday.create_repair_order(&form("Still Waiting", "5552220000", "")).await.unwrap().number;
@@ -248,7 +266,10 @@ async fn the_list_searches_and_shows_today_by_default() {
     assert_eq!(numbers(store.list_repair_orders(&search("A004352", ListScope::All)).await.unwrap()), [today]);
     assert_eq!(numbers(store.list_repair_orders(&search(&format!("#{old}"), ListScope::All)).await.unwrap()), [old]);
     assert_eq!(numbers(store.list_repair_orders(&search("civic", ListScope::All)).await.unwrap()).len(), 3);
-    assert!(store.list_repair_orders(&search("%", ListScope::All)).await.unwrap().is_empty(), "LIKE wildcards are literal");
+    assert!(
+        store.list_repair_orders(&search("%", ListScope::All)).await.unwrap().is_empty(),
+        "LIKE wildcards are literal"
+    );
 }
 
 #[tokio::test]
@@ -270,7 +291,11 @@ async fn a_damaged_database_is_reported_as_damaged() {
     let store = Store::open(&path).await.unwrap();
     store.create_repair_order(&form("Pat Lee", "5552345678", "")).await.unwrap();
     store.close().await;
-    // Keep SQLite's header but overwrite the pages behind it.
+    // Keep SQLite's header but overwrite the pages behind it, and drop the write-ahead log that
+    // would otherwise still hold good copies of them.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
     let mut bytes = std::fs::read(&path).unwrap();
     for b in bytes.iter_mut().skip(100) {
         *b = 0xA5;
@@ -340,7 +365,8 @@ async fn two_writers_lose_no_update() {
     assert_eq!(numbers.len(), 51, "every order got its own number");
 
     // Both stations press "Customer approved" at once: one wins, the other is told why.
-    let (x, y) = tokio::join!(a.change_status(number, Status::Approved, None), b.change_status(number, Status::Approved, None));
+    let (x, y) =
+        tokio::join!(a.change_status(number, Status::Approved, None), b.change_status(number, Status::Approved, None));
     assert_eq!([x.is_ok(), y.is_ok()].iter().filter(|ok| **ok).count(), 1);
     let loser = x.err().or(y.err()).unwrap();
     assert!(matches!(loser, Error::IllegalTransition { from: Status::Approved, .. }), "{loser:?}");

@@ -29,7 +29,9 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
 
 /// Writes the TypeScript bindings for the UI to `path`.
 pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
-    let typescript = specta_typescript::Typescript::default().header("// Generated from the Rust commands: DIXON_UPDATE_BINDINGS=1 cargo test -p dixon-counter --test bindings");
+    let typescript = specta_typescript::Typescript::default().header(
+        "// Generated from the Rust commands: DIXON_UPDATE_BINDINGS=1 cargo test -p dixon-counter --test bindings",
+    );
     specta_builder::<tauri::Wry>().export(typescript, path).map_err(|e| e.to_string())
 }
 

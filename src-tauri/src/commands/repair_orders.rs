@@ -6,7 +6,10 @@ use crate::AppState;
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_repair_orders(state: State<'_, AppState>, query: RepairOrderQuery) -> CommandResult<Vec<RepairOrderSummary>> {
+pub async fn list_repair_orders(
+    state: State<'_, AppState>,
+    query: RepairOrderQuery,
+) -> CommandResult<Vec<RepairOrderSummary>> {
     Ok(state.store()?.list_repair_orders(&query).await?)
 }
 

@@ -15,7 +15,8 @@ impl Store {
         let r = sqlx::query("SELECT * FROM shop_settings WHERE id = 1").fetch_one(self.pool()).await?;
         let logo: Option<Vec<u8>> = r.try_get("logo")?;
         let logo_mime: Option<String> = r.try_get("logo_mime")?;
-        let rate = |column: &str| -> Result<Rate> { Ok(Rate(r.try_get::<i64, _>(column)?.clamp(0, u32::MAX as i64) as u32)) };
+        let rate =
+            |column: &str| -> Result<Rate> { Ok(Rate(r.try_get::<i64, _>(column)?.clamp(0, u32::MAX as i64) as u32)) };
         Ok(ShopSettings {
             name: r.try_get("name")?,
             address_line1: r.try_get("address_line1")?,
@@ -86,7 +87,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         // The cloud gets the profile without the logo bytes; it fetches those separately.
-        let mut payload = serde_json::to_value(ShopSettings { logo_data_url: None, ..s.clone() }).expect("settings serialise");
+        let mut payload =
+            serde_json::to_value(ShopSettings { logo_data_url: None, ..s.clone() }).expect("settings serialise");
         payload["has_logo"] = serde_json::Value::Bool(valid.logo.is_some());
         enqueue(&mut tx, "shop_settings.updated", "shop", payload, &at).await?;
         tx.commit().await?;
