@@ -22,11 +22,11 @@ impl AppState {
     }
 }
 
-/// The Tauri builder with Dixon Counter's state and commands, on any runtime (the real webview, or
-/// Tauri's mock runtime in tests).
-pub fn app_builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
+/// Adds Dixon Counter's state and commands to a Tauri builder on any runtime: the real webview
+/// (`tauri::Builder::default()`), or Tauri's mock runtime in tests (`tauri::test::mock_builder()`).
+pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     let commands = commands::specta_builder::<R>();
-    tauri::Builder::<R>::new().manage(state).invoke_handler(commands.invoke_handler())
+    builder.manage(state).invoke_handler(commands.invoke_handler())
 }
 
 /// Starts the desktop app: `dixon-counter [--data-dir FOLDER]`.
@@ -53,7 +53,7 @@ pub fn run() {
     if let Err(e) = &store {
         tracing::error!("database not available: {e}");
     }
-    app_builder::<tauri::Wry>(AppState::new(home, store))
+    configure(tauri::Builder::default(), AppState::new(home, store))
         .run(tauri::generate_context!())
         .expect("the window system failed to start Dixon Counter");
 }

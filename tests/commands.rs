@@ -1,0 +1,122 @@
+//! The desktop shell's commands, invoked headlessly through Tauri's mock runtime exactly as the
+//! web UI invokes them (same command names, same JSON), against a real store on disk.
+
+use dixon_counter::{configure, AppState};
+use dixon_home::Home;
+use dixon_shop::Store;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+struct Counter {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+impl Counter {
+    fn start(data_dir: &std::path::Path) -> Counter {
+        let home = Home::resolve(Some(data_dir)).unwrap();
+        home.ensure().unwrap();
+        let store = tauri::async_runtime::block_on(Store::open(&home.database_path()));
+        let app = configure(mock_builder(), AppState::new(home, store)).build(mock_context(noop_assets())).unwrap();
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        Counter { _app: app, window }
+    }
+
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.window, request).map(|body| body.deserialize::<Value>().unwrap())
+    }
+}
+
+fn new_ro_form() -> Value {
+    json!({
+        "customer": { "name": "Pat Lee", "phone": "559-234-5678", "email": "", "preferred_contact": "call", "sms_consent": false },
+        "vehicle": { "vin": "1HGCM82633A004352", "year": 2003, "make": "Honda", "model": "Accord", "plate": "7ABC123", "odometer": 184213 },
+        "concern": "Check engine light"
+    })
+}
+
+#[test]
+fn the_counter_opens_lists_and_moves_a_repair_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = Counter::start(dir.path());
+
+    let status = counter.invoke("app_status", json!({})).unwrap();
+    assert_eq!(status["startup_error"], Value::Null);
+
+    let ro = counter.invoke("create_repair_order", json!({ "form": new_ro_form() })).unwrap();
+    assert_eq!(ro["number"], 1001);
+    assert_eq!(ro["next_statuses"], json!(["approved", "canceled"]));
+
+    let list =
+        counter.invoke("list_repair_orders", json!({ "query": { "search": "accord", "scope": "today" } })).unwrap();
+    assert_eq!(list[0]["number"], 1001);
+    assert_eq!(list[0]["vehicle"], "2003 Honda Accord");
+    assert_eq!(list[0]["total"], 0);
+
+    let moved = counter.invoke("change_status", json!({ "number": 1001, "status": "approved", "note": null })).unwrap();
+    assert_eq!(moved["status"], "approved");
+    let shown = counter.invoke("get_repair_order", json!({ "number": 1001 })).unwrap();
+    assert_eq!(shown["history"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn refusals_reach_the_ui_as_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = Counter::start(dir.path());
+
+    let mut form = new_ro_form();
+    form["customer"]["name"] = json!("");
+    form["vehicle"]["odometer"] = json!(-1);
+    let err = counter.invoke("create_repair_order", json!({ "form": form })).unwrap_err();
+    assert_eq!(err["kind"], "invalid");
+    let fields: Vec<&str> = err["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["customer.name", "vehicle.odometer"]);
+
+    counter.invoke("create_repair_order", json!({ "form": new_ro_form() })).unwrap();
+    let err = counter.invoke("change_status", json!({ "number": 1001, "status": "paid", "note": null })).unwrap_err();
+    assert_eq!(err["kind"], "illegal_transition");
+    assert!(err["message"].as_str().unwrap().contains("can't go to Paid"));
+
+    let err = counter.invoke("change_status", json!({ "number": 1001, "status": "done", "note": null })).unwrap_err();
+    assert!(err.as_str().is_some_and(|m| m.contains("done")), "an unknown status is refused by the IPC layer: {err}");
+}
+
+#[test]
+fn settings_are_saved_and_bad_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = Counter::start(dir.path());
+    let mut settings = counter.invoke("get_settings", json!({})).unwrap();
+    settings["name"] = json!("Dixon Auto Repair");
+    settings["labor_rate"] = json!(14_500);
+    let saved = counter.invoke("save_settings", json!({ "settings": settings })).unwrap();
+    assert_eq!(saved["name"], "Dixon Auto Repair");
+
+    let mut bad = saved.clone();
+    bad["state"] = json!("ZZ");
+    let err = counter.invoke("save_settings", json!({ "settings": bad })).unwrap_err();
+    assert_eq!(err["fields"][0]["field"], "state");
+    assert_eq!(counter.invoke("get_settings", json!({})).unwrap()["state"], "");
+}
+
+#[test]
+fn a_damaged_database_is_explained_instead_of_crashing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dixon.sqlite3"), b"definitely not sqlite").unwrap();
+    let counter = Counter::start(dir.path());
+    let status = counter.invoke("app_status", json!({})).unwrap();
+    assert_eq!(status["startup_error"]["kind"], "database_corrupt");
+    let err = counter.invoke("list_repair_orders", json!({ "query": {} })).unwrap_err();
+    assert_eq!(err["kind"], "database_corrupt");
+}

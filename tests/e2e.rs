@@ -1,0 +1,167 @@
+//! End to end: the real Dixon Counter binary in a real webview (WebKitGTK), driven over WebDriver
+//! by tauri-driver under a virtual X display. A service writer opens a repair order through the
+//! UI, makes one typing mistake, fixes it, and finds the order on the counter list.
+//!
+//! Needs `tauri-driver` (cargo install tauri-driver --locked), `WebKitWebDriver`
+//! (apt webkit2gtk-driver) and `Xvfb` (apt xvfb); `scripts/test.sh` installs them. Set
+//! `DIXON_SKIP_E2E=1` to skip on a machine without a display stack. The screenshot lands in
+//! `artifacts/e2e/` (or `$DIXON_ARTIFACTS_DIR`).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// Kills a helper process when the test ends, pass or fail.
+struct Reaper(Child);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn tool(name: &str) -> Option<PathBuf> {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin").join(name));
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).map(|p| p.join(name)).collect::<Vec<_>>())
+        .unwrap_or_default();
+    on_path.into_iter().chain(cargo_bin).find(|p| p.is_file())
+}
+
+/// Starts Xvfb on a free display and returns its number.
+fn start_xvfb() -> (Reaper, String) {
+    let mut xvfb = Command::new(tool("Xvfb").expect("Xvfb is missing: sudo apt install xvfb"))
+        .args(["-displayfd", "1", "-screen", "0", "1366x768x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb starts");
+    let mut line = String::new();
+    BufReader::new(xvfb.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (Reaper(xvfb), format!(":{}", line.trim()))
+}
+
+async fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    client.find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
+    if std::env::var_os("DIXON_SKIP_E2E").is_some() {
+        eprintln!("DIXON_SKIP_E2E is set: skipping the WebDriver test");
+        return;
+    }
+    let driver = tool("tauri-driver").expect("tauri-driver is missing: cargo install tauri-driver --locked");
+    assert!(tool("WebKitWebDriver").is_some(), "WebKitWebDriver is missing: sudo apt install webkit2gtk-driver");
+
+    let data = tempfile::tempdir().unwrap();
+    let (_xvfb, display) = match std::env::var("DISPLAY") {
+        Ok(display) if !display.is_empty() && std::env::var_os("DIXON_E2E_OWN_DISPLAY").is_none() => (None, display),
+        _ => {
+            let (reaper, display) = start_xvfb();
+            (Some(reaper), display)
+        }
+    };
+    let (port, native_port) = (free_port(), free_port());
+    let _driver = Reaper(
+        Command::new(driver)
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display)
+            .env("DIXON_DATA_DIR", data.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver starts"),
+    );
+    wait_for_port(port).await;
+
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), "wry".into());
+    capabilities
+        .insert("tauri:options".into(), serde_json::json!({ "application": env!("CARGO_BIN_EXE_dixon-counter") }));
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session with the app");
+
+    // The webview is ready once it shows our own page.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !client.current_url().await.map(|u| u.as_str().starts_with("tauri://")).unwrap_or(false) {
+        assert!(Instant::now() < deadline, "the app never loaded its UI");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let result = async {
+        assert!(text_of(&client, "#list-summary").await.starts_with("0 "), "a new shop starts empty");
+        client.find(Locator::Css("#new-ro")).await?.click().await?;
+
+        // A typing slip: no name, a VIN with an O in it.
+        type_into(&client, "#f-customer-phone", "(559) 234-5678").await;
+        type_into(&client, "#f-vehicle-vin", "1HGCM82633A0O4352").await;
+        client.find(Locator::Css("#create-ro")).await?.click().await?;
+        let name_error = text_of(&client, ".field[data-field='customer.name'] .field-error").await;
+        assert!(name_error.contains("name"), "inline error for the name: {name_error}");
+        let vin_error = text_of(&client, ".field[data-field='vehicle.vin'] .field-error").await;
+        assert!(vin_error.contains("never contains I, O or Q"), "inline error for the VIN: {vin_error}");
+
+        type_into(&client, "#f-customer-name", "Pat Lee").await;
+        client.find(Locator::Css("#f-vehicle-vin")).await?.clear().await?;
+        type_into(&client, "#f-vehicle-vin", "1HGCM82633A004352").await;
+        type_into(&client, "#f-vehicle-year", "2003").await;
+        type_into(&client, "#f-vehicle-make", "Honda").await;
+        type_into(&client, "#f-vehicle-model", "Accord").await;
+        type_into(&client, "#f-vehicle-odometer", "184,213").await;
+        type_into(&client, "#f-concern", "Grinding noise when braking").await;
+        client.find(Locator::Css("#create-ro")).await?.click().await?;
+        let heading = text_of(&client, ".ro-head h1").await;
+        assert!(heading.contains("RO 1001") && heading.contains("Estimate"), "the new order opens: {heading}");
+
+        client.find(Locator::Css("#nav-counter")).await?.click().await?;
+        let row = text_of(&client, "#ro-list tr[data-number='1001']").await;
+        assert!(row.contains("Pat Lee") && row.contains("2003 Honda Accord") && row.contains("Estimate"), "{row}");
+
+        let dir = std::env::var_os("DIXON_ARTIFACTS_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts"))
+            .join("e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        let shot = dir.join("counter-with-new-repair-order.png");
+        std::fs::write(&shot, client.screenshot().await?).unwrap();
+        eprintln!("screenshot: {}", shot.display());
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = client.close().await;
+    result.expect("WebDriver commands succeed");
+
+    // What the UI did is in the database: the CLI's store sees it too.
+    let store = dixon_shop::Store::open(&data.path().join("dixon.sqlite3")).await.unwrap();
+    let ro = store.repair_order(1001).await.unwrap();
+    assert_eq!(ro.customer.phone.as_deref(), Some("+15592345678"));
+    assert_eq!(ro.odometer_in, Some(184_213));
+}
