@@ -116,6 +116,22 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    let artifacts = std::env::var_os("DIXON_ARTIFACTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts"))
+        .join("e2e");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let screenshot = |name: &'static str| {
+        let (client, path) = (client.clone(), artifacts.join(format!("{name}.png")));
+        async move {
+            // Let WebKit paint what the last command changed before capturing it.
+            client.execute_async("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))", vec![]).await?;
+            std::fs::write(&path, client.screenshot().await?).unwrap();
+            eprintln!("screenshot: {}", path.display());
+            Ok::<(), fantoccini::error::CmdError>(())
+        }
+    };
+
     let result = async {
         assert!(text_of(&client, "#list-summary").await.starts_with("0 "), "a new shop starts empty");
         client.find(Locator::Css("#new-ro")).await?.click().await?;
@@ -128,6 +144,7 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         assert!(name_error.contains("name"), "inline error for the name: {name_error}");
         let vin_error = text_of(&client, ".field[data-field='vehicle.vin'] .field-error").await;
         assert!(vin_error.contains("never contains I, O or Q"), "inline error for the VIN: {vin_error}");
+        screenshot("new-repair-order-with-errors").await?;
 
         type_into(&client, "#f-customer-name", "Pat Lee").await;
         client.find(Locator::Css("#f-vehicle-vin")).await?.clear().await?;
@@ -140,19 +157,18 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         client.find(Locator::Css("#create-ro")).await?.click().await?;
         let heading = text_of(&client, ".ro-head h1").await;
         assert!(heading.contains("RO 1001") && heading.contains("Estimate"), "the new order opens: {heading}");
+        screenshot("repair-order").await?;
+        client.find(Locator::Css("button[data-status='approved']")).await?.click().await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".ro-head .status-approved")).await?;
 
         client.find(Locator::Css("#nav-counter")).await?.click().await?;
         let row = text_of(&client, "#ro-list tr[data-number='1001']").await;
-        assert!(row.contains("Pat Lee") && row.contains("2003 Honda Accord") && row.contains("Estimate"), "{row}");
+        assert!(row.contains("Pat Lee") && row.contains("2003 Honda Accord") && row.contains("Approved"), "{row}");
+        screenshot("counter-with-new-repair-order").await?;
 
-        let dir = std::env::var_os("DIXON_ARTIFACTS_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts"))
-            .join("e2e");
-        std::fs::create_dir_all(&dir).unwrap();
-        let shot = dir.join("counter-with-new-repair-order.png");
-        std::fs::write(&shot, client.screenshot().await?).unwrap();
-        eprintln!("screenshot: {}", shot.display());
+        client.find(Locator::Css("#nav-settings")).await?.click().await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#settings-form")).await?;
+        screenshot("settings").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -164,4 +180,5 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     let ro = store.repair_order(1001).await.unwrap();
     assert_eq!(ro.customer.phone.as_deref(), Some("+15592345678"));
     assert_eq!(ro.odometer_in, Some(184_213));
+    assert_eq!(ro.status, dixon_shop::Status::Approved);
 }

@@ -17,7 +17,7 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
   );
   const consent = h("input", { type: "checkbox", id: "f-customer-sms_consent" });
   const vin = input({ maxlength: 20, placeholder: "17 characters", class: "mono", spellcheck: "false" });
-  const year = input({ inputmode: "numeric", maxlength: 4, placeholder: "2019" });
+  const year = input({ inputmode: "numeric", maxlength: 4, placeholder: "YYYY" });
   const make = input({ maxlength: 40 });
   const model = input({ maxlength: 60 });
   const plate = input({ maxlength: 12, class: "mono" });

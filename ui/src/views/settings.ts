@@ -48,14 +48,16 @@ export function settingsView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Ke
     const hazardTaxable = checkbox(s.hazardous_waste.taxable);
     const logoPreview = h("img", { class: "logo-preview", alt: "Shop logo", hidden: !logo, src: logo ?? "" });
     const logoFile = h("input", { type: "file", accept: "image/png,image/jpeg" });
-    const logoRemove = h("button", { type: "button", class: "secondary", onclick: () => setLogo(null) }, "Remove logo");
+    const logoRemove = h("button", { type: "button", class: "secondary", hidden: !logo, onclick: () => setLogo(null) }, "Remove logo");
     const formError = h("p", { class: "error", role: "alert", hidden: true });
     const saveButton = h("button", { type: "submit", class: "primary big", id: "save-settings" }, "Save settings", kbd("Ctrl+S"));
 
     function setLogo(url: string | null): void {
       logo = url;
       logoPreview.hidden = !url;
+      logoRemove.hidden = !url;
       logoPreview.src = url ?? "";
+      if (!url) logoFile.value = "";
     }
 
     logoFile.addEventListener("change", () => {
