@@ -168,6 +168,21 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
 
         client.find(Locator::Css("#nav-settings")).await?.click().await?;
         client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#settings-form")).await?;
+        type_into(&client, "#f-name", "Dixon Auto Repair").await;
+        type_into(&client, "#f-state", "ZZ").await;
+        client.find(Locator::Css("#save-settings")).await?.click().await?;
+        let state_error = text_of(&client, ".field[data-field='state'] .field-error").await;
+        assert!(state_error.contains("not a US state"), "{state_error}");
+        client.find(Locator::Css("#f-state")).await?.clear().await?;
+        type_into(&client, "#f-state", "CA").await;
+        client.find(Locator::Css("#f-labor_rate")).await?.clear().await?;
+        type_into(&client, "#f-labor_rate", "145.50").await;
+        client.find(Locator::Css("#save-settings")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//span[@class='shop-name' and text()='Dixon Auto Repair']"))
+            .await?;
         screenshot("settings").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
@@ -181,4 +196,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     assert_eq!(ro.customer.phone.as_deref(), Some("+15592345678"));
     assert_eq!(ro.odometer_in, Some(184_213));
     assert_eq!(ro.status, dixon_shop::Status::Approved);
+    let settings = store.settings().await.unwrap();
+    assert_eq!(
+        (settings.name.as_str(), settings.state.as_str(), settings.labor_rate.0),
+        ("Dixon Auto Repair", "CA", 14_550)
+    );
 }

@@ -34,9 +34,6 @@ pub enum Error {
     )]
     IllegalTransition { number: i64, from: Status, to: Status, allowed: Vec<Status> },
 
-    #[error("Repair order {number} was changed at another station while you worked. Open it again and retry.")]
-    Conflict { number: i64 },
-
     #[error(
         "The database at {path} is damaged or is not a Dixon Counter database ({detail}). \
          Move the file aside and restore your latest backup, or start with an empty folder using --data-dir."
@@ -83,7 +80,6 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::RepairOrderNotFound(_) => "not_found",
             Error::IllegalTransition { .. } => "illegal_transition",
-            Error::Conflict { .. } => "conflict",
             Error::DatabaseCorrupt { .. } => "database_corrupt",
             Error::DatabaseTooNew { .. } => "database_too_new",
             Error::DatabaseUnavailable { .. } => "database_unavailable",

@@ -1,6 +1,6 @@
 // Form fields with inline errors, shared by every form. A field is found by its `data-field`
 // name, which matches the `field` of the shell's `FieldError` (e.g. `customer.phone`).
-import type { FieldError } from "../api";
+import { CommandFailure, describe, type FieldError } from "../api";
 import { h } from "../dom";
 
 export function field(label: string, name: string, control: HTMLElement, hint?: string): HTMLElement {
@@ -40,4 +40,22 @@ export function showFieldErrors(form: HTMLElement, errors: FieldError[]): string
   }
   first?.focus();
   return unplaced;
+}
+
+/** Runs `action` with the submit button disabled. A refusal marks its fields; whatever has no
+ * field on this form (or is not a refusal at all) is shown in `formError`. */
+export async function submitting(form: HTMLElement, button: HTMLButtonElement, formError: HTMLElement, action: () => Promise<void>): Promise<void> {
+  formError.hidden = true;
+  button.disabled = true;
+  try {
+    await action();
+  } catch (e) {
+    const unplaced = e instanceof CommandFailure ? showFieldErrors(form, e.error.fields) : [];
+    if (!(e instanceof CommandFailure) || e.error.fields.length === 0 || unplaced.length) {
+      formError.textContent = unplaced.length ? unplaced.join(" ") : describe(e);
+      formError.hidden = false;
+    }
+  } finally {
+    button.disabled = false;
+  }
 }

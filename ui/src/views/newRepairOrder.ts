@@ -1,8 +1,8 @@
 // A new repair order: the customer, the vehicle and their concern, on one screen.
-import { api, CommandFailure, describe, type ContactMethod } from "../api";
+import { api, type ContactMethod } from "../api";
 import { h, kbd, mount } from "../dom";
 import type { Shell } from "../main";
-import { field, input, showFieldErrors } from "./forms";
+import { field, input, showFieldErrors, submitting } from "./forms";
 
 export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: (e: KeyboardEvent) => boolean) => void): void {
   const name = input({ maxlength: 100, autocomplete: "off" });
@@ -40,7 +40,6 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
 
   async function save(event?: Event): Promise<void> {
     event?.preventDefault();
-    formError.hidden = true;
     const errors: { field: string; message: string }[] = [];
     const yearValue = number(year, "vehicle.year", "year", errors);
     const odometerValue = number(odometer, "vehicle.odometer", "odometer", errors);
@@ -48,8 +47,7 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
       showFieldErrors(form, errors);
       return;
     }
-    submit.disabled = true;
-    try {
+    await submitting(form, submit, formError, async () => {
       const ro = await api.createRepairOrder({
         customer: {
           name: name.value,
@@ -63,15 +61,7 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
       });
       shell.toast(`Repair order ${ro.number} opened for ${ro.customer.name}.`);
       shell.go({ screen: "repairOrder", number: ro.number });
-    } catch (e) {
-      const unplaced = e instanceof CommandFailure ? showFieldErrors(form, e.error.fields) : [];
-      if (!(e instanceof CommandFailure) || e.error.fields.length === 0 || unplaced.length) {
-        formError.textContent = unplaced.length ? unplaced.join(" ") : describe(e);
-        formError.hidden = false;
-      }
-    } finally {
-      submit.disabled = false;
-    }
+    });
   }
 
   const form = h(

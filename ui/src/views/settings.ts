@@ -1,9 +1,9 @@
 // The shop's profile: name, address, rates, taxes, fees, registrations and logo.
-import { api, CommandFailure, describe, type FieldError, type ShopSettings, type SuppliesBasis } from "../api";
+import { api, describe, type FieldError, type ShopSettings, type SuppliesBasis } from "../api";
 import { h, kbd, mount } from "../dom";
 import { moneyInput, parseMoney, parseRate, rateInput } from "../format";
 import type { Shell } from "../main";
-import { field, input, showFieldErrors } from "./forms";
+import { field, input, showFieldErrors, submitting } from "./forms";
 
 const MAX_LOGO_BYTES = 512 * 1024;
 
@@ -74,7 +74,6 @@ export function settingsView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Ke
 
     async function save(event?: Event): Promise<void> {
       event?.preventDefault();
-      formError.hidden = true;
       const errors: FieldError[] = [];
       const moneyOf = (el: HTMLInputElement, name: string): number => {
         const v = parseMoney(el.value || "0");
@@ -115,21 +114,12 @@ export function settingsView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Ke
         showFieldErrors(form, errors);
         return;
       }
-      saveButton.disabled = true;
-      try {
+      await submitting(form, saveButton, formError, async () => {
         const saved = await api.saveSettings(next);
         shell.setShop(saved);
         shell.toast("Settings saved.");
         render(saved);
-      } catch (e) {
-        const unplaced = e instanceof CommandFailure ? showFieldErrors(form, e.error.fields) : [describe(e)];
-        if (unplaced.length) {
-          formError.textContent = unplaced.join(" ");
-          formError.hidden = false;
-        }
-      } finally {
-        saveButton.disabled = false;
-      }
+      });
     }
 
     const form = h(
