@@ -10,16 +10,20 @@
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-/// Kills a helper process when the test ends, pass or fail.
+/// Ends a helper process and everything it started (tauri-driver starts WebKitWebDriver) when
+/// the test ends, pass or fail. Helpers run in their own process group for this.
 struct Reaper(Child);
 
 impl Drop for Reaper {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -44,6 +48,7 @@ fn tool(name: &str) -> Option<PathBuf> {
 fn start_xvfb() -> (Reaper, String) {
     let mut xvfb = Command::new(tool("Xvfb").expect("Xvfb is missing: sudo apt install xvfb"))
         .args(["-displayfd", "1", "-screen", "0", "1366x768x24", "-nolisten", "tcp"])
+        .process_group(0)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -92,6 +97,7 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", &display)
             .env("DIXON_DATA_DIR", data.path())
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
