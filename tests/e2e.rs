@@ -171,6 +171,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         let row = text_of(&client, "#ro-list tr[data-number='1001']").await;
         assert!(row.contains("Pat Lee") && row.contains("2003 Honda Accord") && row.contains("Approved"), "{row}");
         screenshot("counter-with-new-repair-order").await?;
+        client.find(Locator::Css("#theme")).await?.click().await?;
+        screenshot("counter-dark").await?;
+        client.find(Locator::Css("#theme")).await?.click().await?;
 
         client.find(Locator::Css("#nav-settings")).await?.click().await?;
         client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#settings-form")).await?;

@@ -73,7 +73,7 @@ function render(): void {
       navButton("Counter", "F1", { screen: "counter" }, "nav-counter"),
       navButton("New repair order", "F2", { screen: "new" }, "nav-new"),
       navButton("Settings", "F9", { screen: "settings" }, "nav-settings"),
-      h("button", { class: "nav", title: "Light or dark theme (F10)", onclick: toggleTheme }, "Theme", h("kbd", {}, "F10")),
+      h("button", { class: "nav", id: "theme", title: "Light or dark theme (F10)", onclick: toggleTheme }, "Theme", h("kbd", {}, "F10")),
     ),
   );
   mount(root, header, main, toastBox);
