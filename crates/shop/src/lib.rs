@@ -24,7 +24,6 @@
 //! # Ok(()) }
 //! ```
 
-mod clock;
 mod customer;
 mod error;
 mod money;
@@ -33,8 +32,8 @@ mod settings;
 mod store;
 pub mod validate;
 
-pub use clock::{Clock, FixedClock, SystemClock};
 pub use customer::{ContactMethod, Customer, NewCustomer};
+pub use dixon_clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use error::{Error, FieldError, Result};
 pub use money::{Cents, ParseAmountError, Rate};
 pub use repair_order::{

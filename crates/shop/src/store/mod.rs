@@ -18,8 +18,8 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use repair_orders::{ListScope, RepairOrderQuery};
 
-use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use dixon_clock::{Clock, SystemClock};
 
 /// The schema migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
@@ -144,7 +144,9 @@ impl Store {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    /// The connection pool, for other parts of the app that keep their own tables in the same
+    /// database (the integration monitor).
+    pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 }

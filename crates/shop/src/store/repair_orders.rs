@@ -1,12 +1,11 @@
 //! Reads and writes of repair orders, their customers, vehicles, lines and status history.
 
-use chrono::{DateTime, Datelike, Local, NaiveTime, TimeZone, Utc};
+use chrono::{Datelike, Local};
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::Store;
-use crate::clock::stored;
 use crate::customer::{ContactMethod, Customer};
 use crate::error::{Error, FieldError, Result};
 use crate::repair_order::{
@@ -15,6 +14,7 @@ use crate::repair_order::{
 use crate::settings::ShopSettings;
 use crate::validate;
 use crate::vehicle::{vehicle_label, Vehicle};
+use dixon_clock::{local_midnight, to_stored as stored};
 
 /// The first repair order number a new shop gets.
 const FIRST_NUMBER: i64 = 1001;
@@ -275,7 +275,7 @@ impl Store {
         let like = format!("%{}%", escape_like(search));
         let digits: String = search.chars().filter(char::is_ascii_digit).collect();
         let number: Option<i64> = search.trim_start_matches('#').parse().ok();
-        let today_start = stored(local_day_start(self.now()));
+        let today_start = stored(local_midnight(self.now()));
         let rows = sqlx::query(
             "SELECT ro.id, ro.number, ro.status, ro.created_at, ro.updated_at, c.name,
                     v.vin, v.year, v.make, v.model, v.plate
@@ -409,16 +409,6 @@ fn parse_status(text: &str) -> Result<Status> {
 
 fn unexpected(detail: String) -> Error {
     Error::Database(sqlx::Error::Protocol(detail))
-}
-
-/// Midnight of `now`'s day on this PC's clock, in UTC.
-fn local_day_start(now: DateTime<Utc>) -> DateTime<Utc> {
-    let local_date = now.with_timezone(&Local).date_naive();
-    Local
-        .from_local_datetime(&local_date.and_time(NaiveTime::MIN))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(now)
 }
 
 fn escape_like(text: &str) -> String {

@@ -4,10 +4,10 @@ use sqlx::Row;
 
 use super::repair_orders::enqueue;
 use super::Store;
-use crate::clock::stored;
 use crate::error::{Error, Result};
 use crate::money::{Cents, Rate};
 use crate::settings::{HazardousWasteFee, Logo, ShopSettings, ShopSuppliesRule, SuppliesBasis};
+use dixon_clock::to_stored as stored;
 
 impl Store {
     /// The shop's profile (defaults until the shop saves it).
