@@ -1,8 +1,6 @@
 //! The policy stack against a real HTTP peer on 127.0.0.1: the eight fault scenarios, the
 //! breaker, the cache, the rate limit, side effects, alerts and redaction.
 
-mod peer;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,8 +9,42 @@ use dixon_resilience::{
     http, Alert, AlertRules, BoxFuture, BreakerState, Call, Error, Fallback, HealthCheck, HealthState, Integrations,
     Notifier, Outcome, Policy, RateLimit, RetryPolicy, Service, ServiceConfig, ServiceKind, Source,
 };
-use peer::Peer;
+use dixon_test_peer::{closed_port_url, Peer, Reply};
 use serde::{Deserialize, Serialize};
+
+/// The fault-injecting peer of these tests.
+///
+/// | path | behaviour |
+/// |---|---|
+/// | `/ok`, `/partial/good` | 200 `{"value":"hello"}` |
+/// | `/slow` | waits 2 s, then 200 |
+/// | `/partial/bad`, `/unavailable` | 503 |
+/// | `/flaky` | the first two connections are reset without an answer, then 200 |
+/// | `/rate` | 429 with `Retry-After: 1` once, then 200 |
+/// | `/rate-long` | 429 with `Retry-After: 120` |
+/// | `/auth` | 401 |
+/// | `/corrupt`, `/wrong-shape` | 200 with truncated JSON / JSON of another shape |
+/// | `/echo-phone` | 400 whose body echoes a phone number and an API key |
+async fn fault_peer() -> Peer {
+    Peer::start(|request, hit| match (request.path.as_str(), hit) {
+        ("/ok" | "/partial/good", _) => Reply::json(200, r#"{"value":"hello"}"#),
+        ("/slow", _) => Reply::Delayed(Duration::from_secs(2), Box::new(Reply::json(200, r#"{"value":"slow"}"#))),
+        ("/partial/bad" | "/unavailable", _) => Reply::json(503, r#"{"error":"maintenance"}"#),
+        ("/flaky", 1 | 2) => Reply::Reset,
+        ("/flaky", _) => Reply::json(200, r#"{"value":"steady"}"#),
+        ("/rate", 1) => Reply::json(429, r#"{"error":"slow down"}"#).with_header("Retry-After", "1"),
+        ("/rate", _) => Reply::json(200, r#"{"value":"patient"}"#),
+        ("/rate-long", _) => Reply::json(429, r#"{"error":"slow down"}"#).with_header("Retry-After", "120"),
+        ("/auth", _) => Reply::json(401, r#"{"error":"invalid api key"}"#),
+        ("/corrupt", _) => Reply::json(200, r#"{"value": "hel"#),
+        ("/wrong-shape", _) => Reply::json(200, r#"{"values":[1,2,3]}"#),
+        ("/echo-phone", _) => {
+            Reply::json(400, r#"{"error":"bad number +1 (559) 234-5678 for key sk_test_4eC39HqLyjWDarjtT1zdp7dc"}"#)
+        }
+        _ => Reply::json(404, r#"{"error":"no such path"}"#),
+    })
+    .await
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Greeting {
@@ -75,7 +107,7 @@ fn config(id: &str, policy: Policy) -> ServiceConfig {
 
 #[tokio::test]
 async fn happy_path_answers_live_and_records_one_event() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let service = h.service(quick_policy());
     let answer = h.get(&service, &peer.url("/ok")).await.unwrap();
     assert_eq!(answer.value.value, "hello");
@@ -87,7 +119,7 @@ async fn happy_path_answers_live_and_records_one_event() {
 
 #[tokio::test]
 async fn slow_responses_time_out_after_every_retry() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let service = h.service(quick_policy());
     let started = Instant::now();
     let err = h.get(&service, &peer.url("/slow")).await.unwrap_err();
@@ -102,7 +134,7 @@ async fn slow_responses_time_out_after_every_retry() {
 async fn a_service_that_is_down_falls_back_and_says_so() {
     let h = Harness::new().await;
     let service = h.service(quick_policy());
-    let url = peer::closed_port_url().await;
+    let url = closed_port_url("/ok").await;
     let label = service.config().label.clone();
     let answer = service
         .call_or(
@@ -127,7 +159,7 @@ async fn a_service_that_is_down_falls_back_and_says_so() {
 
 #[tokio::test]
 async fn partial_failure_keeps_the_working_endpoints_working() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let service = h.service(Policy { retry: RetryPolicy::none(), ..quick_policy() });
     for _ in 0..3 {
         assert!(h.get(&service, &peer.url("/partial/bad")).await.is_err());
@@ -138,7 +170,7 @@ async fn partial_failure_keeps_the_working_endpoints_working() {
 
 #[tokio::test]
 async fn a_flaky_network_is_retried_until_it_answers() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let service = h.service(quick_policy());
     let answer = h.get(&service, &peer.url("/flaky")).await.unwrap();
     assert_eq!(answer.value.value, "steady");
@@ -148,7 +180,7 @@ async fn a_flaky_network_is_retried_until_it_answers() {
 
 #[tokio::test]
 async fn rate_limited_calls_wait_as_asked_or_give_up_when_asked_too_long() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let service = h.service(quick_policy());
     let started = Instant::now();
     let answer = h.get(&service, &peer.url("/rate")).await.unwrap();
@@ -165,7 +197,7 @@ async fn rate_limited_calls_wait_as_asked_or_give_up_when_asked_too_long() {
 
 #[tokio::test]
 async fn auth_failures_are_not_retried_and_say_what_to_do() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let service = h.service(quick_policy());
     for _ in 0..6 {
         let err = h.get(&service, &peer.url("/auth")).await.unwrap_err();
@@ -178,7 +210,7 @@ async fn auth_failures_are_not_retried_and_say_what_to_do() {
 
 #[tokio::test]
 async fn corrupted_bodies_are_clear_errors_and_count_against_the_service() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let service = h.service(quick_policy());
     for path in ["/corrupt", "/wrong-shape"] {
         let err = h.get(&service, &peer.url(path)).await.unwrap_err();
@@ -197,7 +229,7 @@ async fn corrupted_bodies_are_clear_errors_and_count_against_the_service() {
 
 #[tokio::test]
 async fn an_open_breaker_sends_nothing_until_it_half_opens() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let service = h.service(Policy { retry: RetryPolicy::none(), ..quick_policy() });
     for _ in 0..5 {
         assert!(matches!(
@@ -223,7 +255,7 @@ async fn an_open_breaker_sends_nothing_until_it_half_opens() {
 
 #[tokio::test]
 async fn the_cache_answers_while_fresh_then_stale_when_the_service_is_down_even_after_a_restart() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let policy = Policy { retry: RetryPolicy::none(), ..quick_policy() };
     let service = h.service(policy.clone());
     let label = service.config().label.clone();
@@ -254,7 +286,7 @@ async fn the_cache_answers_while_fresh_then_stale_when_the_service_is_down_even_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_rate_limit_holds_under_fifty_concurrent_callers() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let service = h.service(Policy {
         rate_limit: Some(RateLimit::per_hour(10)),
         max_rate_limit_wait: Duration::from_millis(100),
@@ -280,7 +312,7 @@ async fn the_rate_limit_holds_under_fifty_concurrent_callers() {
 
 #[tokio::test]
 async fn writes_are_repeated_only_with_their_idempotency_key() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let service = h.service(quick_policy());
     let label = service.config().label.clone();
     let url = peer.url("/flaky");
@@ -298,11 +330,9 @@ async fn writes_are_repeated_only_with_their_idempotency_key() {
         .await
         .unwrap();
     assert_eq!(answer.value.value, "steady");
-    assert_eq!(
-        *peer.idempotency_keys.lock().unwrap(),
-        ["ro-1001-pay-1", "ro-1001-pay-1"],
-        "every retry sends the same key"
-    );
+    let keys: Vec<String> =
+        peer.requests().iter().filter_map(|r| r.header("idempotency-key").map(str::to_string)).collect();
+    assert_eq!(keys, ["ro-1001-pay-1", "ro-1001-pay-1"], "every retry sends the same key");
 }
 
 struct PeerCheck(Arc<Service>, String);
@@ -326,10 +356,10 @@ impl Notifier for Collect {
 
 #[tokio::test]
 async fn health_and_alerts_fire_clear_and_wait_for_acknowledgement() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     let policy = Policy { retry: RetryPolicy::none(), cost_per_request_microusd: 7_900, ..quick_policy() };
     let down = h.hub.register(config("down", policy.clone()), None);
-    let down_url = peer::closed_port_url().await;
+    let down_url = closed_port_url("/ok").await;
     h.hub.register(config("down", policy.clone()), Some(Arc::new(PeerCheck(down.clone(), down_url.clone()))));
     let up = h.hub.register(config("up", policy.clone()), None);
     let up = h.hub.register(config("up", policy.clone()), Some(Arc::new(PeerCheck(up, peer.url("/ok")))));
@@ -398,7 +428,7 @@ async fn health_and_alerts_fire_clear_and_wait_for_acknowledgement() {
 
 #[tokio::test]
 async fn no_secret_or_phone_number_reaches_the_events_table() {
-    let (h, peer) = (Harness::new().await, Peer::start().await);
+    let (h, peer) = (Harness::new().await, fault_peer().await);
     h.hub.monitor().register_secret("sk_test_4eC39HqLyjWDarjtT1zdp7dc");
     let service = h.service(quick_policy());
     let err = h.get(&service, &peer.url("/echo-phone")).await.unwrap_err();
