@@ -1,0 +1,61 @@
+//! Vehicles: what a VIN says about the car in the bay.
+//!
+//! [`Vpic`] decodes VINs with NHTSA's vPIC API (`DecodeVinValues`), through the resilience stack:
+//! 10 s timeout, retries, circuit breaker, vPIC's 5 000 requests per hour, and a persistent 24 h
+//! cache that still answers (marked stale) after a restart with the network down. Answers are
+//! parsed into a [`VehicleInfo`] that keeps vPIC's own verdict on the VIN (its error codes,
+//! text and suggested VIN) next to what it decoded.
+
+mod vpic;
+
+pub use vpic::{Vpic, VpicHealth, DEFAULT_BASE_URL, SERVICE_ID};
+
+use serde::{Deserialize, Serialize};
+
+/// What a VIN decodes to. Unknown fields are `None` (vPIC answers them with empty strings).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct VehicleInfo {
+    pub vin: String,
+    pub model_year: Option<i32>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub trim: Option<String>,
+    pub series: Option<String>,
+    pub body_class: Option<String>,
+    pub vehicle_type: Option<String>,
+    /// e.g. "3.5 L V6 GTDI, 375 hp".
+    pub engine: Option<String>,
+    pub fuel: Option<String>,
+    pub drive: Option<String>,
+    pub manufacturer: Option<String>,
+    /// e.g. "DEARBORN, MICHIGAN, UNITED STATES (USA)".
+    pub plant: Option<String>,
+    /// vPIC's error codes: `[0]` is a clean decode; 1 is a wrong check digit, 6 an incomplete
+    /// VIN, 11 an incorrect model year, 400 invalid characters…
+    pub error_codes: Vec<u16>,
+    pub error_text: Option<String>,
+    /// vPIC's guess at the intended VIN, when it has one.
+    pub suggested_vin: Option<String>,
+}
+
+impl VehicleInfo {
+    /// vPIC found nothing wrong with the VIN.
+    pub fn decoded_clean(&self) -> bool {
+        self.error_codes == [0]
+    }
+
+    /// "2021 FORD F-150 SuperCrew-SSV".
+    pub fn label(&self) -> String {
+        let parts: Vec<String> =
+            [self.model_year.map(|y| y.to_string()), self.make.clone(), self.model.clone(), self.trim.clone()]
+                .into_iter()
+                .flatten()
+                .collect();
+        if parts.is_empty() {
+            format!("VIN {}", self.vin)
+        } else {
+            parts.join(" ")
+        }
+    }
+}

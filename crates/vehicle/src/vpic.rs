@@ -1,0 +1,167 @@
+//! The NHTSA vPIC client.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dixon_resilience::{
+    http, Answer, BoxFuture, Call, Error, HealthCheck, Integrations, Policy, RateLimit, Service, ServiceConfig,
+    ServiceKind,
+};
+use serde::Deserialize;
+
+use crate::VehicleInfo;
+
+pub const SERVICE_ID: &str = "vpic";
+pub const DEFAULT_BASE_URL: &str = "https://vpic.nhtsa.dot.gov/api";
+/// A decoded VIN does not change; vPIC's data changes monthly.
+const DECODE_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// vPIC behind the policy stack. Cheap to clone.
+#[derive(Clone)]
+pub struct Vpic {
+    service: Arc<Service>,
+    client: reqwest::Client,
+    base_url: String,
+}
+
+/// The raw `DecodeVinValues` envelope.
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    #[serde(rename = "Results")]
+    results: Vec<HashMap<String, serde_json::Value>>,
+}
+
+impl Vpic {
+    /// Registers vPIC with `integrations`. `base_url` is `https://vpic.nhtsa.dot.gov/api` in
+    /// production (no trailing slash).
+    pub fn register(integrations: &Integrations, base_url: &str) -> Vpic {
+        let policy = Policy { rate_limit: Some(RateLimit::per_hour(5_000)), ..Policy::default() };
+        Vpic::register_with_policy(integrations, base_url, policy)
+    }
+
+    pub fn register_with_policy(integrations: &Integrations, base_url: &str, policy: Policy) -> Vpic {
+        let config = ServiceConfig {
+            id: SERVICE_ID.into(),
+            label: "NHTSA vPIC (VIN decoding)".into(),
+            kind: ServiceKind::Data,
+            policy,
+        };
+        let base_url = base_url.trim_end_matches('/').to_string();
+        let client = http::client();
+        let check: Arc<dyn HealthCheck> = Arc::new(VpicHealth { client: client.clone(), base_url: base_url.clone() });
+        let service = integrations.register(config, Some(check));
+        Vpic { service, client, base_url }
+    }
+
+    /// Decodes one VIN (17 characters; `*` for unknown positions). `model_year` is the hint
+    /// vPIC uses to tell apart the 30-year cycles of position 10.
+    pub async fn decode(&self, vin: &str, model_year: Option<i32>) -> Result<Answer<VehicleInfo>, Error> {
+        let vin = vin.trim().to_ascii_uppercase();
+        // The query's order is vPIC's own (and what the recordings hold).
+        let url = match model_year {
+            Some(year) => format!("{}/vehicles/DecodeVinValues/{vin}?modelyear={year}&format=json", self.base_url),
+            None => format!("{}/vehicles/DecodeVinValues/{vin}?format=json", self.base_url),
+        };
+        let key = format!("decode:{vin}:{}", model_year.map(|y| y.to_string()).unwrap_or_default());
+        let label = self.service.config().label.clone();
+        let call = Call::read("decode_vin").cached(key, DECODE_TTL, true);
+        self.service
+            .call(call, |_| {
+                let request = self.client.get(&url);
+                let label = label.clone();
+                async move {
+                    let reply = http::send_json::<Envelope>(&label, request).await?;
+                    let info =
+                        parse_decode(&reply.value).map_err(|detail| Error::Corrupt { service: label, detail })?;
+                    Ok(dixon_resilience::Reply { value: info, http_status: reply.http_status })
+                }
+            })
+            .await
+    }
+}
+
+/// Maps vPIC's flat `DecodeVinValues` result to a [`VehicleInfo`].
+fn parse_decode(envelope: &Envelope) -> Result<VehicleInfo, String> {
+    let result = envelope.results.first().ok_or("the answer holds no result")?;
+    let text = |key: &str| -> Option<String> {
+        match result.get(key) {
+            Some(serde_json::Value::String(s)) => {
+                Some(s.trim().to_string()).filter(|s| !s.is_empty() && s != "Not Applicable")
+            }
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let vin = text("VIN").ok_or("the result names no VIN")?;
+    let engine = {
+        let displacement = text("DisplacementL").and_then(|l| l.parse::<f64>().ok()).map(|l| format!("{l:.1} L"));
+        let cylinders = text("EngineCylinders").map(|c| match text("EngineConfiguration").as_deref() {
+            Some("V-Shaped") => format!("V{c}"),
+            Some("In-Line") => format!("I{c}"),
+            _ => format!("{c} cyl"),
+        });
+        let power = text("EngineHP").map(|hp| format!("{hp} hp"));
+        let head: Vec<String> = [displacement, cylinders, text("EngineModel")].into_iter().flatten().collect();
+        let mut engine = head.join(" ");
+        if let Some(power) = power {
+            engine = if engine.is_empty() { power } else { format!("{engine}, {power}") };
+        }
+        Some(engine).filter(|e| !e.is_empty())
+    };
+    let plant: Vec<String> =
+        [text("PlantCity"), text("PlantState"), text("PlantCountry")].into_iter().flatten().collect();
+    Ok(VehicleInfo {
+        model_year: text("ModelYear").and_then(|y| y.parse().ok()),
+        make: text("Make"),
+        model: text("Model"),
+        trim: text("Trim"),
+        series: text("Series"),
+        body_class: text("BodyClass"),
+        vehicle_type: text("VehicleType"),
+        engine,
+        fuel: text("FuelTypePrimary"),
+        drive: text("DriveType"),
+        manufacturer: text("Manufacturer"),
+        plant: Some(plant.join(", ")).filter(|p| !p.is_empty()),
+        error_codes: parse_error_codes(&text("ErrorCode").unwrap_or_default()),
+        error_text: text("ErrorText"),
+        suggested_vin: text("SuggestedVIN"),
+        vin,
+    })
+}
+
+/// vPIC writes error codes as `0`, `1,4,14,400`, or in the old form `0 - VIN decoded clean…`.
+fn parse_error_codes(text: &str) -> Vec<u16> {
+    let codes = text.split(" - ").next().unwrap_or("");
+    codes.split(',').filter_map(|c| c.trim().parse().ok()).collect()
+}
+
+/// vPIC's cheapest question: who makes the WMI `1FT`.
+pub struct VpicHealth {
+    client: reqwest::Client,
+    base_url: String,
+}
+
+impl HealthCheck for VpicHealth {
+    fn check(&self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            let url = format!("{}/vehicles/DecodeWMI/1FT?format=json", self.base_url);
+            http::send_json::<serde_json::Value>("NHTSA vPIC (VIN decoding)", self.client.get(url)).await.map(|_| ())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_in_every_form_vpic_uses() {
+        assert_eq!(parse_error_codes("0"), [0]);
+        assert_eq!(parse_error_codes("1,4,14,400"), [1, 4, 14, 400]);
+        assert_eq!(parse_error_codes("0 - VIN decoded clean. Check Digit (9th position) is correct"), [0]);
+        assert_eq!(parse_error_codes("6"), [6]);
+        assert!(parse_error_codes("").is_empty());
+    }
+}
