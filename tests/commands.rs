@@ -3,7 +3,7 @@
 
 use dixon_counter::{configure, AppState};
 use dixon_home::Home;
-use dixon_shop::Store;
+use dixon_services::Services;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
@@ -17,10 +17,13 @@ struct Counter {
 
 impl Counter {
     fn start(data_dir: &std::path::Path) -> Counter {
+        // Every test points vPIC at the same address where nothing listens: no traffic leaves
+        // 127.0.0.1, and the Integrations view has a service that is down.
+        std::env::set_var(dixon_services::VPIC_URL_ENV, "http://127.0.0.1:9/api");
         let home = Home::resolve(Some(data_dir)).unwrap();
         home.ensure().unwrap();
-        let store = tauri::async_runtime::block_on(Store::open(&home.database_path()));
-        let app = configure(mock_builder(), AppState::new(home, store)).build(mock_context(noop_assets())).unwrap();
+        let services = tauri::async_runtime::block_on(Services::open(&home));
+        let app = configure(mock_builder(), AppState::new(home, services)).build(mock_context(noop_assets())).unwrap();
         let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
         Counter { _app: app, window }
     }
@@ -119,4 +122,22 @@ fn a_damaged_database_is_explained_instead_of_crashing() {
     assert_eq!(status["startup_error"]["kind"], "database_corrupt");
     let err = counter.invoke("list_repair_orders", json!({ "query": {} })).unwrap_err();
     assert_eq!(err["kind"], "database_corrupt");
+}
+
+#[test]
+fn the_integrations_view_shows_every_service_and_a_failing_one_as_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = Counter::start(dir.path());
+    let view = counter.invoke("check_integrations_now", json!({})).unwrap();
+    let services = view["services"].as_array().unwrap();
+    let vpic = services.iter().find(|s| s["id"] == "vpic").unwrap();
+    assert_eq!(vpic["state"], "down");
+    assert!(vpic["state_detail"].as_str().unwrap().contains("can't be reached"), "{vpic}");
+    let stripe = services.iter().find(|s| s["id"] == "stripe").unwrap();
+    assert_eq!(stripe["state"], "not_configured");
+    assert_eq!(services.len(), 8);
+
+    let err = counter.invoke("decode_vin", json!({ "vin": "1FTMW1T88MFA00001", "modelYear": null })).unwrap_err();
+    assert_eq!(err["kind"], "unreachable");
+    assert!(err["message"].as_str().unwrap().contains("NHTSA vPIC"));
 }

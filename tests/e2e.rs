@@ -10,10 +10,13 @@
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use dixon_test_peer::{recorded, Peer, Reply};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 /// Ends a helper process and everything it started (tauri-driver starts WebKitWebDriver) when
@@ -91,12 +94,24 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             (Some(reaper), display)
         }
     };
+    // vPIC, replayed from NHTSA's recorded answers; `vpic_down` makes it reset every connection.
+    let vpic_down = Arc::new(AtomicBool::new(false));
+    let replay = recorded(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/crates/vehicle/tests/fixtures/vpic")),
+        "https://vpic.nhtsa.dot.gov",
+    );
+    let down = vpic_down.clone();
+    let vpic =
+        Peer::start(move |request, hit| if down.load(Ordering::SeqCst) { Reply::Reset } else { replay(request, hit) })
+            .await;
+
     let (port, native_port) = (free_port(), free_port());
     let _driver = Reaper(
         Command::new(driver)
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", &display)
             .env("DIXON_DATA_DIR", data.path())
+            .env("DIXON_VPIC_URL", vpic.url("/api"))
             .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -154,10 +169,17 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
 
         type_into(&client, "#f-customer-name", "Pat Lee").await;
         client.find(Locator::Css("#f-vehicle-vin")).await?.clear().await?;
-        type_into(&client, "#f-vehicle-vin", "1HGCM82633A004352").await;
-        type_into(&client, "#f-vehicle-year", "2003").await;
-        type_into(&client, "#f-vehicle-make", "Honda").await;
-        type_into(&client, "#f-vehicle-model", "Accord").await;
+        type_into(&client, "#f-vehicle-vin", "1FTMW1T88MFA00001").await;
+        client.find(Locator::Css("#decode-vin")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//p[@id='vin-decoded' and contains(., 'from NHTSA vPIC')]"))
+            .await?;
+        let decoded = text_of(&client, "#vin-decoded").await;
+        assert!(decoded.contains("2021 FORD F-150") && decoded.contains("3.5 L V6"), "{decoded}");
+        assert_eq!(client.find(Locator::Css("#f-vehicle-model")).await?.prop("value").await?.as_deref(), Some("F-150"));
+        screenshot("new-repair-order-decoded").await?;
         type_into(&client, "#f-vehicle-odometer", "184,213").await;
         type_into(&client, "#f-concern", "Grinding noise when braking").await;
         client.find(Locator::Css("#create-ro")).await?.click().await?;
@@ -169,7 +191,7 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
 
         client.find(Locator::Css("#nav-counter")).await?.click().await?;
         let row = text_of(&client, "#ro-list tr[data-number='1001']").await;
-        assert!(row.contains("Pat Lee") && row.contains("2003 Honda Accord") && row.contains("Approved"), "{row}");
+        assert!(row.contains("Pat Lee") && row.contains("2021 FORD F-150") && row.contains("Approved"), "{row}");
         screenshot("counter-with-new-repair-order").await?;
         client.find(Locator::Css("#theme")).await?.click().await?;
         screenshot("counter-dark").await?;
@@ -193,6 +215,20 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             .for_element(Locator::XPath("//span[@class='shop-name' and text()='Dixon Auto Repair']"))
             .await?;
         screenshot("settings").await?;
+
+        // vPIC goes down: the Integrations screen says so after the next check.
+        vpic_down.store(true, Ordering::SeqCst);
+        client.find(Locator::Css("#nav-integrations")).await?.click().await?;
+        client.find(Locator::Css("#check-now")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("tr[data-service='vpic'].state-down"))
+            .await?;
+        let row = text_of(&client, "tr[data-service='vpic']").await;
+        assert!(row.contains("Down") && row.contains("can't be reached"), "{row}");
+        assert!(text_of(&client, "tr[data-service='stripe']").await.contains("Not configured"));
+        screenshot("integrations-vpic-down").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

@@ -6,19 +6,19 @@ pub mod commands;
 use std::path::PathBuf;
 
 use dixon_home::{Home, Program};
-use dixon_shop::Store;
+use dixon_services::Services;
 use tauri::Runtime;
 
 /// What every command can reach.
 pub struct AppState {
-    /// The store, or why it could not be opened (shown on screen instead of a crash).
-    store: Result<Store, commands::CommandError>,
+    /// The services, or why the store could not be opened (shown on screen instead of a crash).
+    services: Result<Services, commands::CommandError>,
     home: Home,
 }
 
 impl AppState {
-    pub fn new(home: Home, store: Result<Store, dixon_shop::Error>) -> AppState {
-        AppState { store: store.map_err(commands::CommandError::from), home }
+    pub fn new(home: Home, services: Result<Services, dixon_shop::Error>) -> AppState {
+        AppState { services: services.map_err(commands::CommandError::from), home }
     }
 }
 
@@ -49,11 +49,15 @@ pub fn run() {
         dixon_home::init_logging(&home, Program::App).map_err(|e| eprintln!("{e}; logging to stderr only")).ok();
     tracing::info!(data_dir = %home.data_dir().display(), "Dixon Counter starting");
 
-    let store = tauri::async_runtime::block_on(Store::open(&home.database_path()));
-    if let Err(e) = &store {
-        tracing::error!("database not available: {e}");
-    }
-    configure(tauri::Builder::default(), AppState::new(home, store))
+    let services = tauri::async_runtime::block_on(async {
+        let services = Services::open(&home).await;
+        match &services {
+            Ok(services) => drop(services.start_monitoring()),
+            Err(e) => tracing::error!("database not available: {e}"),
+        }
+        services
+    });
+    configure(tauri::Builder::default(), AppState::new(home, services))
         .run(tauri::generate_context!())
         .expect("the window system failed to start Dixon Counter");
 }

@@ -2,17 +2,25 @@
 // carrying the shell's `CommandError` (kind, message, fields to mark).
 import {
   commands,
+  type Alert_Serialize,
   type CommandError,
+  type DecodedVin_Serialize,
+  type IntegrationsView_Serialize,
   type RepairOrder_Serialize,
   type RepairOrderSummary_Serialize,
+  type ServiceStatus_Serialize,
   type ShopSettings_Serialize,
 } from "./bindings";
 
-export type { CommandError, ContactMethod, FieldError, ListScope, Status, SuppliesBasis } from "./bindings";
+export type { BreakerState, CommandError, ContactMethod, FieldError, HealthState, ListScope, Source, Status, SuppliesBasis } from "./bindings";
 // What the shell sends back (the `_Serialize` shapes: every field present).
 export type RepairOrder = RepairOrder_Serialize;
 export type RepairOrderSummary = RepairOrderSummary_Serialize;
 export type ShopSettings = ShopSettings_Serialize;
+export type DecodedVin = DecodedVin_Serialize;
+export type IntegrationsView = IntegrationsView_Serialize;
+export type ServiceStatus = ServiceStatus_Serialize;
+export type Alert = Alert_Serialize;
 
 export class CommandFailure extends Error {
   constructor(readonly error: CommandError) {
@@ -36,6 +44,10 @@ export const api = {
   changeStatus: (...a: Parameters<typeof commands.changeStatus>) => unwrap(commands.changeStatus(...a)),
   getSettings: () => unwrap(commands.getSettings()),
   saveSettings: (...a: Parameters<typeof commands.saveSettings>) => unwrap(commands.saveSettings(...a)),
+  decodeVin: (...a: Parameters<typeof commands.decodeVin>) => unwrap(commands.decodeVin(...a)),
+  integrationsOverview: () => unwrap(commands.integrationsOverview()),
+  checkIntegrationsNow: () => unwrap(commands.checkIntegrationsNow()),
+  acknowledgeAlert: (...a: Parameters<typeof commands.acknowledgeAlert>) => unwrap(commands.acknowledgeAlert(...a)),
 };
 
 /** A sentence for any failure, including ones that never reached the shell. */

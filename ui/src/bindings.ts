@@ -12,9 +12,45 @@ export const commands = {
 	changeStatus: (number: number, status: Status, note: string | null) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("change_status", { number, status, note })),
 	getSettings: () => typedError<ShopSettings_Serialize, CommandError>(__TAURI_INVOKE("get_settings")),
 	saveSettings: (settings: ShopSettings_Deserialize) => typedError<ShopSettings_Serialize, CommandError>(__TAURI_INVOKE("save_settings", { settings })),
+	decodeVin: (vin: string, modelYear: number | null) => typedError<DecodedVin_Serialize, CommandError>(__TAURI_INVOKE("decode_vin", { vin, modelYear })),
+	integrationsOverview: () => typedError<IntegrationsView_Serialize, CommandError>(__TAURI_INVOKE("integrations_overview")),
+	/**  Runs every health check and the alert rules now, instead of waiting for the next round. */
+	checkIntegrationsNow: () => typedError<IntegrationsView_Serialize, CommandError>(__TAURI_INVOKE("check_integrations_now")),
+	acknowledgeAlert: (id: number) => typedError<IntegrationsView_Serialize, CommandError>(__TAURI_INVOKE("acknowledge_alert", { id })),
 };
 
 /* Types */
+/**  A stored alert. */
+export type Alert = Alert_Serialize | Alert_Deserialize;
+
+/**  A stored alert. */
+export type Alert_Deserialize = {
+	id: number,
+	service: string,
+	/**  The rule's stable name, e.g. `unavailable`, `error_rate_critical`. */
+	rule: string,
+	severity: Severity,
+	message: string,
+	raised_at: string,
+	/**  When the condition ended; `None` while it holds. */
+	cleared_at?: string | null,
+	acknowledged_at?: string | null,
+};
+
+/**  A stored alert. */
+export type Alert_Serialize = {
+	id: number,
+	service: string,
+	/**  The rule's stable name, e.g. `unavailable`, `error_rate_critical`. */
+	rule: string,
+	severity: Severity,
+	message: string,
+	raised_at: string,
+	/**  When the condition ended; `None` while it holds. */
+	cleared_at: string | null,
+	acknowledged_at: string | null,
+};
+
 /**  What the UI shows before anything else: is the database usable, and where is the data. */
 export type AppStatus = AppStatus_Serialize | AppStatus_Deserialize;
 
@@ -33,6 +69,18 @@ export type AppStatus_Serialize = {
 	/**  Why the database could not be opened, with what to do; `None` when all is well. */
 	startup_error: CommandError | null,
 };
+
+/**  What the breaker lets through. */
+export type BreakerState = 
+/**  Calls go through; failures are counted. */
+"closed" | 
+/**  Calls fail fast without touching the service. */
+"open" | 
+/**
+ *  One trial call at a time goes through; enough successes close the breaker, a failure
+ *  opens it again.
+ */
+"half_open";
 
 /**  An amount of money in US cents. */
 export type Cents = number;
@@ -80,6 +128,21 @@ export type Customer_Serialize = {
 	sms_consent_at: string | null,
 };
 
+/**  A decoded VIN and where the answer came from (live, cache, stale cache, fallback). */
+export type DecodedVin = DecodedVin_Serialize | DecodedVin_Deserialize;
+
+/**  A decoded VIN and where the answer came from (live, cache, stale cache, fallback). */
+export type DecodedVin_Deserialize = {
+	info: VehicleInfo_Deserialize,
+	source: Source,
+};
+
+/**  A decoded VIN and where the answer came from (live, cache, stale cache, fallback). */
+export type DecodedVin_Serialize = {
+	info: VehicleInfo_Serialize,
+	source: Source,
+};
+
 /**  One problem with one field of a form, in words a service writer understands. */
 export type FieldError = {
 	/**  The input's name as the UI and CLI know it, e.g. `customer.phone`. */
@@ -91,6 +154,32 @@ export type FieldError = {
 export type HazardousWasteFee = {
 	amount: Cents,
 	taxable: boolean,
+};
+
+/**  What the Integrations screen shows for a service. */
+export type HealthState = 
+/**  Answers quickly and the breaker is closed. */
+"healthy" | 
+/**  Answers, but slowly, or the breaker is not closed. */
+"degraded" | 
+/**  Does not answer. */
+"down" | 
+/**  No account or address set up on this counter. */
+"not_configured";
+
+/**  The Integrations screen: every service's state and metrics, and the alerts not yet seen. */
+export type IntegrationsView = IntegrationsView_Serialize | IntegrationsView_Deserialize;
+
+/**  The Integrations screen: every service's state and metrics, and the alerts not yet seen. */
+export type IntegrationsView_Deserialize = {
+	services: ServiceStatus_Deserialize[],
+	alerts: Alert_Deserialize[],
+};
+
+/**  The Integrations screen: every service's state and metrics, and the alerts not yet seen. */
+export type IntegrationsView_Serialize = {
+	services: ServiceStatus_Serialize[],
+	alerts: Alert_Serialize[],
 };
 
 /**  A stored line of a repair order. */
@@ -268,6 +357,68 @@ export type RepairOrder_Serialize = {
 	updated_at: string,
 };
 
+/**  What kind of service this is; some alert rules apply to one kind only. */
+export type ServiceKind = 
+/**  Lookups: VIN decoding, parts catalogs. */
+"data" | 
+/**  Card and wallet payments; failures here get their own alert rule. */
+"payments" | 
+/**  SMS, email, push. */
+"messaging" | 
+/**  The Dixon cloud. */
+"cloud";
+
+/**  One row of the Integrations screen and of `dixon health`. */
+export type ServiceStatus = ServiceStatus_Serialize | ServiceStatus_Deserialize;
+
+/**  One row of the Integrations screen and of `dixon health`. */
+export type ServiceStatus_Deserialize = {
+	id: string,
+	label: string,
+	kind: ServiceKind,
+	state: HealthState,
+	/**  Why, in words (the last check's error), when not healthy. */
+	state_detail?: string | null,
+	checked_at?: string | null,
+	breaker: BreakerState,
+	last_success_at?: string | null,
+	/**  Over the last hour. */
+	p95_ms?: number | null,
+	/**  Over the last hour, 0.0–1.0. */
+	error_rate?: number | null,
+	/**  Share of the last hour's health checks that passed, 0.0–1.0. */
+	availability?: number | null,
+	calls_today: number,
+	cost_today_microusd: number,
+	/**  Latencies of the latest calls, oldest first, for the chart. */
+	recent_latency_ms: number[],
+};
+
+/**  One row of the Integrations screen and of `dixon health`. */
+export type ServiceStatus_Serialize = {
+	id: string,
+	label: string,
+	kind: ServiceKind,
+	state: HealthState,
+	/**  Why, in words (the last check's error), when not healthy. */
+	state_detail: string | null,
+	checked_at: string | null,
+	breaker: BreakerState,
+	last_success_at: string | null,
+	/**  Over the last hour. */
+	p95_ms: number | null,
+	/**  Over the last hour, 0.0–1.0. */
+	error_rate: number | null,
+	/**  Share of the last hour's health checks that passed, 0.0–1.0. */
+	availability: number | null,
+	calls_today: number,
+	cost_today_microusd: number,
+	/**  Latencies of the latest calls, oldest first, for the chart. */
+	recent_latency_ms: number[],
+};
+
+export type Severity = "critical" | "warning";
+
 /**  The shop's profile as stored and edited on the settings screen. */
 export type ShopSettings = ShopSettings_Serialize | ShopSettings_Deserialize;
 
@@ -357,6 +508,17 @@ export type ShopSuppliesRule_Serialize = {
 	taxable: boolean,
 };
 
+/**  Where an answer came from. Anything but `Live` is shown to the user as such. */
+export type Source = 
+/**  From the service, now. */
+{ kind: "live" } | 
+/**  From the cache, still fresh. */
+{ kind: "cache"; stored_at: string } | 
+/**  From the cache past its freshness, because the service did not answer. */
+{ kind: "stale_cache"; stored_at: string } | 
+/**  From an alternative provider or a local answer, named here (e.g. "offline decoder"). */
+{ kind: "fallback"; name: string };
+
 /**  Where a repair order stands. */
 export type Status = "estimate" | "approved" | "in_progress" | "completed" | "invoiced" | "paid" | "closed" | "canceled";
 
@@ -398,6 +560,63 @@ export type Totals = {
 
 /**  A stored vehicle. */
 export type Vehicle = Vehicle_Serialize | Vehicle_Deserialize;
+
+/**  What a VIN decodes to. Unknown fields are `None` (vPIC answers them with empty strings). */
+export type VehicleInfo = VehicleInfo_Serialize | VehicleInfo_Deserialize;
+
+/**  What a VIN decodes to. Unknown fields are `None` (vPIC answers them with empty strings). */
+export type VehicleInfo_Deserialize = {
+	vin: string,
+	model_year?: number | null,
+	make?: string | null,
+	model?: string | null,
+	trim?: string | null,
+	series?: string | null,
+	body_class?: string | null,
+	vehicle_type?: string | null,
+	/**  e.g. "3.5 L V6 GTDI, 375 hp". */
+	engine?: string | null,
+	fuel?: string | null,
+	drive?: string | null,
+	manufacturer?: string | null,
+	/**  e.g. "DEARBORN, MICHIGAN, UNITED STATES (USA)". */
+	plant?: string | null,
+	/**
+	 *  vPIC's error codes: `[0]` is a clean decode; 1 is a wrong check digit, 6 an incomplete
+	 *  VIN, 11 an incorrect model year, 400 invalid characters…
+	 */
+	error_codes: number[],
+	error_text?: string | null,
+	/**  vPIC's guess at the intended VIN, when it has one. */
+	suggested_vin?: string | null,
+};
+
+/**  What a VIN decodes to. Unknown fields are `None` (vPIC answers them with empty strings). */
+export type VehicleInfo_Serialize = {
+	vin: string,
+	model_year: number | null,
+	make: string | null,
+	model: string | null,
+	trim: string | null,
+	series: string | null,
+	body_class: string | null,
+	vehicle_type: string | null,
+	/**  e.g. "3.5 L V6 GTDI, 375 hp". */
+	engine: string | null,
+	fuel: string | null,
+	drive: string | null,
+	manufacturer: string | null,
+	/**  e.g. "DEARBORN, MICHIGAN, UNITED STATES (USA)". */
+	plant: string | null,
+	/**
+	 *  vPIC's error codes: `[0]` is a clean decode; 1 is a wrong check digit, 6 an incomplete
+	 *  VIN, 11 an incorrect model year, 400 invalid characters…
+	 */
+	error_codes: number[],
+	error_text: string | null,
+	/**  vPIC's guess at the intended VIN, when it has one. */
+	suggested_vin: string | null,
+};
 
 /**  A stored vehicle. */
 export type Vehicle_Deserialize = {

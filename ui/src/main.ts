@@ -3,6 +3,7 @@
 import { api, describe, type ShopSettings } from "./api";
 import { h, mount } from "./dom";
 import { counterView } from "./views/counter";
+import { integrationsView } from "./views/integrations";
 import { newRepairOrderView } from "./views/newRepairOrder";
 import { repairOrderView } from "./views/repairOrder";
 import { settingsView } from "./views/settings";
@@ -11,7 +12,8 @@ export type Route =
   | { screen: "counter" }
   | { screen: "new" }
   | { screen: "repairOrder"; number: number }
-  | { screen: "settings" };
+  | { screen: "settings" }
+  | { screen: "integrations" };
 
 /** What every screen gets: a way to move, and the shop's profile. */
 export interface Shell {
@@ -72,6 +74,7 @@ function render(): void {
       {},
       navButton("Counter", "F1", { screen: "counter" }, "nav-counter"),
       navButton("New repair order", "F2", { screen: "new" }, "nav-new"),
+      navButton("Integrations", "F8", { screen: "integrations" }, "nav-integrations"),
       navButton("Settings", "F9", { screen: "settings" }, "nav-settings"),
       h("button", { class: "nav", id: "theme", title: "Light or dark theme (F10)", onclick: toggleTheme }, "Theme", h("kbd", {}, "F10")),
     ),
@@ -91,6 +94,9 @@ function render(): void {
     case "settings":
       settingsView(main, shell, onKeys);
       break;
+    case "integrations":
+      integrationsView(main, shell, onKeys);
+      break;
   }
 }
 
@@ -99,6 +105,7 @@ document.addEventListener("keydown", (e) => {
   const keys: Record<string, () => void> = {
     F1: () => shell.go({ screen: "counter" }),
     F2: () => shell.go({ screen: "new" }),
+    F8: () => shell.go({ screen: "integrations" }),
     F9: () => shell.go({ screen: "settings" }),
     F10: toggleTheme,
   };

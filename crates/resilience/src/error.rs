@@ -35,6 +35,15 @@ pub enum Error {
 
     #[error("{service} is not set up on this counter. Add it in Settings → Integrations.")]
     NotConfigured { service: String },
+
+    #[error("The integration monitor could not read or write its records ({0}). Try again; if it keeps failing, run `dixon doctor`.")]
+    Monitor(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        Error::Monitor(e.to_string())
+    }
 }
 
 fn retry_hint(retry_after: &Option<Duration>) -> String {
@@ -55,6 +64,7 @@ impl Error {
             Error::BreakerOpen { .. } => "breaker_open",
             Error::LocalRateLimit { .. } => "local_rate_limit",
             Error::NotConfigured { .. } => "not_configured",
+            Error::Monitor(_) => "monitor",
         }
     }
 

@@ -11,6 +11,7 @@ use sqlx::{Row, SqlitePool};
 use crate::alerts::{Alert, AlertRules, Notifier, Severity};
 use crate::breaker::BreakerState;
 use crate::cache::Cache;
+use crate::error::Error;
 use crate::health::{HealthCheck, HealthState};
 use crate::monitor::{Event, Monitor, Outcome};
 use crate::service::{Service, ServiceConfig, ServiceKind};
@@ -103,9 +104,7 @@ impl Integrations {
                 let started = Instant::now();
                 let result = match tokio::time::timeout(config.policy.timeout, check.check()).await {
                     Ok(result) => result,
-                    Err(_) => {
-                        Err(crate::Error::Timeout { service: config.label.clone(), after: config.policy.timeout })
-                    }
+                    Err(_) => Err(Error::Timeout { service: config.label.clone(), after: config.policy.timeout }),
                 };
                 let latency = started.elapsed();
                 self.monitor
@@ -152,7 +151,7 @@ impl Integrations {
     }
 
     /// Every service's state and metrics, in registration order.
-    pub async fn overview(&self) -> sqlx::Result<Vec<ServiceStatus>> {
+    pub async fn overview(&self) -> Result<Vec<ServiceStatus>, Error> {
         let now = self.monitor.clock().now();
         let today = to_stored(local_midnight(now));
         let hour_ago = to_stored(now - chrono::Duration::hours(1));
@@ -225,7 +224,7 @@ impl Integrations {
 
     /// Applies the alert rules now: raises what newly holds (and notifies), clears what no
     /// longer does.
-    pub async fn evaluate_alerts(&self, rules: &AlertRules, notifier: &dyn Notifier) -> sqlx::Result<()> {
+    pub async fn evaluate_alerts(&self, rules: &AlertRules, notifier: &dyn Notifier) -> Result<(), Error> {
         let now = self.monitor.clock().now();
         let pool = self.monitor.pool();
         for (service, _) in self.entries() {
@@ -376,7 +375,7 @@ impl Integrations {
     }
 
     /// Alerts not yet acknowledged, newest first.
-    pub async fn alerts(&self) -> sqlx::Result<Vec<Alert>> {
+    pub async fn alerts(&self) -> Result<Vec<Alert>, Error> {
         let rows = sqlx::query(
             "SELECT id, service, rule, severity, message, raised_at, cleared_at, acknowledged_at FROM integration_alerts
              WHERE acknowledged_at IS NULL ORDER BY raised_at DESC, id DESC",
@@ -405,7 +404,7 @@ impl Integrations {
 
     /// Marks an alert as seen; it leaves the screen (and is raised again if its rule fires anew
     /// after clearing). Returns false when there was no such unacknowledged alert.
-    pub async fn acknowledge(&self, id: i64) -> sqlx::Result<bool> {
+    pub async fn acknowledge(&self, id: i64) -> Result<bool, Error> {
         let done =
             sqlx::query("UPDATE integration_alerts SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL")
                 .bind(to_stored(self.monitor.clock().now()))

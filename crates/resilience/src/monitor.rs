@@ -9,6 +9,7 @@ use dixon_clock::{to_stored, Clock};
 use serde::Serialize;
 use sqlx::{Row, SqlitePool};
 
+use crate::error::Error;
 use crate::redact::redact;
 
 /// How a call ended, as stored.
@@ -134,7 +135,7 @@ impl Monitor {
         service: Option<&str>,
         since: Option<DateTime<Utc>>,
         limit: u32,
-    ) -> sqlx::Result<Vec<Event>> {
+    ) -> Result<Vec<Event>, Error> {
         let rows = sqlx::query(
             "SELECT service, operation, started_at, latency_ms, outcome, error_kind, http_status, retries, cost_microusd, detail
              FROM integration_events
@@ -172,7 +173,7 @@ impl Monitor {
     }
 
     /// Calls of `service` over the last `window` (health checks excluded).
-    pub async fn window(&self, service: &str, window: Duration) -> sqlx::Result<WindowStats> {
+    pub async fn window(&self, service: &str, window: Duration) -> Result<WindowStats, Error> {
         let since = self.clock.now() - chrono::Duration::from_std(window).unwrap_or_default();
         let rows = sqlx::query(
             "SELECT outcome, latency_ms FROM integration_events

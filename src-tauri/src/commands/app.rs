@@ -19,6 +19,6 @@ pub fn app_status(state: State<'_, AppState>) -> AppStatus {
     AppStatus {
         version: env!("CARGO_PKG_VERSION").to_string(),
         data_dir: state.home.data_dir().display().to_string(),
-        startup_error: state.store.as_ref().err().cloned(),
+        startup_error: state.services.as_ref().err().cloned(),
     }
 }

@@ -3,8 +3,10 @@
 //! (`ui/src/bindings.ts`) so the UI and the shell cannot drift.
 
 mod app;
+mod integrations;
 mod repair_orders;
 mod settings;
+mod vehicles;
 
 use serde::Serialize;
 use specta::Type;
@@ -24,6 +26,10 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         repair_orders::change_status,
         settings::get_settings,
         settings::save_settings,
+        vehicles::decode_vin,
+        integrations::integrations_overview,
+        integrations::check_integrations_now,
+        integrations::acknowledge_alert,
     ])
 }
 
@@ -45,6 +51,18 @@ pub struct CommandError {
     pub fields: Vec<dixon_shop::FieldError>,
 }
 
+impl CommandError {
+    fn new(kind: &str, message: impl Into<String>) -> CommandError {
+        CommandError { kind: kind.into(), message: message.into(), fields: Vec::new() }
+    }
+}
+
+impl From<dixon_resilience::Error> for CommandError {
+    fn from(e: dixon_resilience::Error) -> CommandError {
+        CommandError::new(e.kind(), e.to_string())
+    }
+}
+
 impl From<dixon_shop::Error> for CommandError {
     fn from(e: dixon_shop::Error) -> CommandError {
         if matches!(e, dixon_shop::Error::Database(_)) {
@@ -57,7 +75,11 @@ impl From<dixon_shop::Error> for CommandError {
 type CommandResult<T> = Result<T, CommandError>;
 
 impl AppState {
+    fn services(&self) -> CommandResult<&dixon_services::Services> {
+        self.services.as_ref().map_err(Clone::clone)
+    }
+
     fn store(&self) -> CommandResult<&dixon_shop::Store> {
-        self.store.as_ref().map_err(Clone::clone)
+        Ok(&self.services()?.store)
     }
 }

@@ -6,6 +6,8 @@ import { h } from "../dom";
 export function field(label: string, name: string, control: HTMLElement, hint?: string): HTMLElement {
   const id = `f-${name.replace(/\W/g, "-")}`;
   control.id = id;
+  // An error is about what was typed: once the field changes, the old message goes.
+  control.addEventListener("input", () => clearFieldError(control.closest(".field")));
   return h(
     "div",
     { class: "field", "data-field": name },
@@ -20,12 +22,16 @@ export function input(attrs: Record<string, string | number | boolean | null | u
   return h("input", { type: "text", autocomplete: "off", ...attrs });
 }
 
+function clearFieldError(f: Element | null): void {
+  if (!f) return;
+  f.classList.remove("invalid");
+  const message = f.querySelector(".field-error");
+  if (message) message.textContent = "";
+}
+
 /** Clears old messages, shows new ones, focuses the first bad field; returns messages that have no field on this form. */
 export function showFieldErrors(form: HTMLElement, errors: FieldError[]): string[] {
-  form.querySelectorAll<HTMLElement>(".field").forEach((f) => {
-    f.classList.remove("invalid");
-    f.querySelector(".field-error")!.textContent = "";
-  });
+  form.querySelectorAll<HTMLElement>(".field").forEach(clearFieldError);
   const unplaced: string[] = [];
   let first: HTMLElement | null = null;
   for (const error of errors) {

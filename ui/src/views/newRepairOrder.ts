@@ -1,5 +1,5 @@
 // A new repair order: the customer, the vehicle and their concern, on one screen.
-import { api, type ContactMethod } from "../api";
+import { api, describe, type ContactMethod, type DecodedVin } from "../api";
 import { h, kbd, mount } from "../dom";
 import type { Shell } from "../main";
 import { field, input, showFieldErrors, submitting } from "./forms";
@@ -24,6 +24,44 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
   const odometer = input({ inputmode: "numeric", placeholder: "miles" });
   const concern = h("textarea", { rows: 3, maxlength: 2000, placeholder: "In the customer's words, e.g. grinding noise when braking" });
   const formError = h("p", { class: "error", role: "alert", hidden: true });
+  const decoded = h("p", { class: "decoded", id: "vin-decoded", hidden: true });
+  const decodeButton = h("button", { type: "button", class: "secondary", id: "decode-vin", onclick: () => decode() }, "Decode", kbd("F3"));
+
+  // Fills year, make and model from the VIN and says where the answer came from.
+  async function decode(): Promise<void> {
+    if (!vin.value.trim()) {
+      showFieldErrors(form, [{ field: "vehicle.vin", message: "Type or scan the VIN first." }]);
+      return;
+    }
+    decodeButton.disabled = true;
+    decoded.hidden = false;
+    decoded.className = "decoded muted";
+    decoded.textContent = "Decoding with NHTSA vPIC…";
+    try {
+      const result = await api.decodeVin(vin.value, null);
+      showDecoded(result);
+    } catch (e) {
+      decoded.className = "decoded error";
+      decoded.textContent = `${describe(e)} Enter year, make and model by hand.`;
+    } finally {
+      decodeButton.disabled = false;
+    }
+  }
+
+  function showDecoded({ info, source }: DecodedVin): void {
+    if (info.model_year !== null) year.value = String(info.model_year);
+    if (info.make) make.value = info.make;
+    if (info.model) model.value = info.model;
+    const facts = [info.trim, info.engine, info.fuel, info.drive].filter(Boolean).join(" · ");
+    const from =
+      source.kind === "live" ? "from NHTSA vPIC" :
+      source.kind === "cache" ? "from NHTSA vPIC (saved answer)" :
+      source.kind === "stale_cache" ? `vPIC is unreachable: saved answer from ${new Date(source.stored_at).toLocaleDateString("en-US")}` :
+      `vPIC is unreachable: ${source.name}`;
+    const warning = info.error_codes.some((c) => c !== 0) && info.error_text ? ` — ${info.error_text}` : "";
+    decoded.className = warning ? "decoded warn" : "decoded ok";
+    decoded.textContent = `${[info.model_year, info.make, info.model].filter(Boolean).join(" ")}${facts ? ` · ${facts}` : ""} (${from})${warning}`;
+  }
   const submit = h("button", { type: "submit", class: "primary big", id: "create-ro" }, "Open repair order", kbd("Ctrl+Enter"));
 
   // Numbers the store checks (year, odometer) are sent as typed numbers; text that is not a number
@@ -93,7 +131,8 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
         "fieldset",
         {},
         h("legend", {}, "Vehicle"),
-        field("VIN", "vehicle.vin", vin),
+        h("div", { class: "with-action" }, field("VIN", "vehicle.vin", vin), decodeButton),
+        decoded,
         h("div", { class: "row three" }, field("Year", "vehicle.year", year), field("Make", "vehicle.make", make), field("Model", "vehicle.model", model)),
         h("div", { class: "row" }, field("Plate", "vehicle.plate", plate), field("Odometer", "vehicle.odometer", odometer)),
       ),
@@ -109,6 +148,11 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
   );
   mount(main, form);
   onKeys((e) => {
+    if (e.key === "F3") {
+      e.preventDefault();
+      decode();
+      return true;
+    }
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       save();
