@@ -13,7 +13,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use dixon_home::{Home, Program};
-use dixon_shop::{ContactMethod, ListScope, NewCustomer, NewRepairOrder, NewVehicle, RepairOrderQuery, Status, Store};
+use dixon_resilience::{AlertRules, LogNotifier};
+use dixon_services::Services;
+use dixon_shop::{ContactMethod, ListScope, NewCustomer, NewRepairOrder, NewVehicle, RepairOrderQuery, Status};
 
 use output::{CliError, Output};
 
@@ -40,6 +42,44 @@ enum Command {
     Settings(SettingsCommand),
     /// Check this PC: data folder, database, keychain, serial ports, Bluetooth, cameras.
     Doctor,
+    /// Check every outside service now and show its state, latency, errors and cost today.
+    Health,
+    /// Calls to outside services, newest first.
+    Events {
+        /// Only this service (e.g. vpic).
+        #[arg(long)]
+        service: Option<String>,
+        /// Only since then: 30m, 2h, 1d, or a time like 2026-11-25T08:00:00Z.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Alerts not yet acknowledged; `dixon alerts ack ID` acknowledges one.
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertsCommand>,
+    },
+    /// VINs: decode with NHTSA vPIC.
+    #[command(subcommand)]
+    Vin(VinCommand),
+}
+
+#[derive(Subcommand)]
+enum AlertsCommand {
+    /// Mark an alert as seen.
+    Ack { id: i64 },
+}
+
+#[derive(Subcommand)]
+enum VinCommand {
+    /// Decode a VIN (17 characters; * for unknown positions).
+    Decode {
+        vin: String,
+        /// Model year hint, when position 10 is ambiguous.
+        #[arg(long)]
+        year: Option<i32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,13 +177,15 @@ async fn run(cli: Cli, out: &Output) -> Result<(), CliError> {
     }
     home.ensure()?;
     let _log_guard = dixon_home::init_logging(&home, Program::Cli).ok();
-    let store = Store::open(&home.database_path()).await?;
-    let result = dispatch(cli.command, &store, out).await;
-    store.close().await;
+    let services = Services::open(&home).await?;
+    let result = dispatch(cli.command, &services, out).await;
+    services.store.close().await;
     result
 }
 
-async fn dispatch(command: Command, store: &Store, out: &Output) -> Result<(), CliError> {
+async fn dispatch(command: Command, services: &Services, out: &Output) -> Result<(), CliError> {
+    let store = &services.store;
+    let integrations = &services.integrations;
     match command {
         Command::Ro(RoCommand::New(args)) => {
             let preferred_contact = ContactMethod::parse(&args.contact).ok_or_else(|| {
@@ -192,6 +234,31 @@ async fn dispatch(command: Command, store: &Store, out: &Output) -> Result<(), C
             out.settings(&store.save_settings(&settings).await?);
         }
         Command::Doctor => unreachable!("handled before the store is opened"),
+        Command::Health => {
+            integrations.check_health().await;
+            integrations.evaluate_alerts(&AlertRules::default(), &LogNotifier).await?;
+            out.health(&integrations.overview().await?, &integrations.alerts().await?);
+        }
+        Command::Events { service, since, limit } => {
+            let since = since.map(|s| output::parse_since(&s)).transpose()?;
+            out.events(&integrations.monitor().events(service.as_deref(), since, limit).await?);
+        }
+        Command::Alerts { action: None } => out.alerts(&integrations.alerts().await?),
+        Command::Alerts { action: Some(AlertsCommand::Ack { id }) } => {
+            if !integrations.acknowledge(id).await? {
+                return Err(CliError::new(
+                    "not_found",
+                    format!("There is no unacknowledged alert {id}; `dixon alerts` lists them."),
+                ));
+            }
+            out.alerts(&integrations.alerts().await?);
+        }
+        Command::Vin(VinCommand::Decode { vin, year }) => {
+            let vin = dixon_shop::validate::vin("vin", &vin)
+                .map_err(|e| CliError::new("invalid", e.message))?
+                .ok_or_else(|| CliError::new("invalid", "Give the VIN to decode."))?;
+            out.decoded(&services.vpic.decode(&vin, year).await?);
+        }
     }
     Ok(())
 }

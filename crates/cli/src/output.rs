@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Local, Utc};
 use dixon_doctor::{CheckState, Report};
+use dixon_resilience::{Alert, Answer, Event, HealthState, ServiceStatus, Source};
 use dixon_shop::{validate::display_phone, FieldError, RepairOrder, RepairOrderSummary, ShopSettings};
+use dixon_vehicle::VehicleInfo;
 use serde::Serialize;
 
 /// A refusal or failure, with what to do next.
@@ -31,6 +33,12 @@ impl CliError {
 impl From<dixon_shop::Error> for CliError {
     fn from(e: dixon_shop::Error) -> CliError {
         CliError { fields: e.field_errors().to_vec(), quiet: false, ..CliError::new(e.kind(), e.to_string()) }
+    }
+}
+
+impl From<dixon_resilience::Error> for CliError {
+    fn from(e: dixon_resilience::Error) -> CliError {
+        CliError::new(e.kind(), e.to_string())
     }
 }
 
@@ -197,6 +205,139 @@ impl Output {
             }
         }
     }
+}
+
+impl Output {
+    pub fn health(&self, services: &[ServiceStatus], alerts: &[Alert]) {
+        if self.json {
+            return self.print_json(&serde_json::json!({ "services": services, "alerts": alerts }));
+        }
+        println!(
+            "{:<32} {:<15} {:<10} {:>8} {:>7} {:>6} {:>8}  {}",
+            "SERVICE", "STATE", "BREAKER", "P95", "ERRORS", "CALLS", "COST", "LAST SUCCESS"
+        );
+        for s in services {
+            let state = format!("{:?}", s.state).to_lowercase().replace("notconfigured", "not configured");
+            let breaker = if s.state == HealthState::NotConfigured {
+                "-".to_string()
+            } else {
+                format!("{:?}", s.breaker).to_lowercase()
+            };
+            println!(
+                "{:<32} {:<15} {:<10} {:>8} {:>7} {:>6} {:>8}  {}",
+                truncate(&s.label, 32),
+                state,
+                breaker.replace("halfopen", "half-open"),
+                s.p95_ms.map(|p| format!("{p} ms")).unwrap_or_else(|| "-".into()),
+                s.error_rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "-".into()),
+                s.calls_today,
+                format!("${:.2}", s.cost_today_microusd as f64 / 1e6),
+                s.last_success_at.map(local).unwrap_or_else(|| "-".into()),
+            );
+            if let Some(detail) = s.state_detail.as_ref().filter(|_| s.state != HealthState::Healthy) {
+                println!("{:<32} {detail}", "");
+            }
+        }
+        if !alerts.is_empty() {
+            println!();
+            self.alerts(alerts);
+        }
+    }
+
+    pub fn alerts(&self, alerts: &[Alert]) {
+        if self.json {
+            return self.print_json(&alerts);
+        }
+        if alerts.is_empty() {
+            println!("No alerts.");
+        }
+        for a in alerts {
+            let state = a.cleared_at.map(|t| format!("cleared {}", local(t))).unwrap_or_else(|| "active".into());
+            println!(
+                "#{:<4} {:<8} {}  ({}, raised {}; dixon alerts ack {})",
+                a.id,
+                a.severity.as_str(),
+                a.message,
+                state,
+                local(a.raised_at),
+                a.id
+            );
+        }
+    }
+
+    pub fn events(&self, events: &[Event]) {
+        if self.json {
+            return self.print_json(&events);
+        }
+        if events.is_empty() {
+            println!("No calls to outside services in that range.");
+        }
+        for e in events {
+            let status = e.http_status.map(|s| format!(" HTTP {s}")).unwrap_or_default();
+            let error = e.error_kind.as_ref().map(|k| format!(" {k}")).unwrap_or_default();
+            println!(
+                "{}  {:<10} {:<16} {:<12}{error}{status}  {} ms, {} retries{}",
+                local(e.started_at),
+                e.service,
+                e.operation,
+                e.outcome.as_str(),
+                e.latency_ms,
+                e.retries,
+                e.detail.as_ref().map(|d| format!("  {d}")).unwrap_or_default()
+            );
+        }
+    }
+
+    pub fn decoded(&self, answer: &Answer<VehicleInfo>) {
+        if self.json {
+            return self.print_json(&serde_json::json!({ "info": answer.value, "source": answer.source }));
+        }
+        let v = &answer.value;
+        println!("{}", v.label());
+        for (label, value) in [
+            ("VIN", Some(&v.vin)),
+            ("Body", v.body_class.as_ref()),
+            ("Engine", v.engine.as_ref()),
+            ("Fuel", v.fuel.as_ref()),
+            ("Drive", v.drive.as_ref()),
+            ("Plant", v.plant.as_ref()),
+        ] {
+            if let Some(value) = value {
+                println!("  {label:<8} {value}");
+            }
+        }
+        if !v.decoded_clean() {
+            println!("  vPIC says: {}", v.error_text.as_deref().unwrap_or("the VIN has problems"));
+            if let Some(suggested) = &v.suggested_vin {
+                println!("  Suggested VIN: {suggested}");
+            }
+        }
+        match &answer.source {
+            Source::Live => {}
+            Source::Cache { .. } => println!("  (saved answer from NHTSA vPIC)"),
+            Source::StaleCache { stored_at } => {
+                println!("  (vPIC unreachable: saved answer from {})", local(*stored_at))
+            }
+            Source::Fallback { name } => println!("  (vPIC unreachable: {name})"),
+        }
+    }
+}
+
+/// `30m`, `2h`, `1d`, or an RFC 3339 time.
+pub fn parse_since(text: &str) -> Result<DateTime<Utc>, CliError> {
+    let bad = || CliError::new("invalid", format!("'{text}' is not a time; use 30m, 2h, 1d or 2026-11-25T08:00:00Z."));
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let span = match unit {
+        "m" => chrono::Duration::minutes(n),
+        "h" => chrono::Duration::hours(n),
+        "d" => chrono::Duration::days(n),
+        _ => return Err(bad()),
+    };
+    Ok(Utc::now() - span)
 }
 
 fn local(time: DateTime<Utc>) -> String {

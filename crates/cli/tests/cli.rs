@@ -204,3 +204,76 @@ fn doctor_reports_every_check_and_fails_on_a_damaged_database() {
     assert_eq!(list.status.code(), Some(1));
     assert!(stderr(&list).contains("restore your latest backup"), "{}", stderr(&list));
 }
+
+/// `dixon` with vPIC at `vpic_url` (a local peer).
+fn dixon_with_vpic(data_dir: &Path, vpic_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dixon"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("DIXON_VPIC_URL", vpic_url)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("dixon runs")
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(out.status.success(), "failed: {}", stderr(out));
+    serde_json::from_slice(&out.stdout).expect("--json prints JSON")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vins_decode_health_and_events_against_a_recorded_vpic() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../vehicle/tests/fixtures/vpic"));
+    let vpic = dixon_test_peer::Peer::start(dixon_test_peer::recorded(fixtures, "https://vpic.nhtsa.dot.gov")).await;
+    let url = vpic.url("/api");
+
+    let decoded = json_of(&dixon_with_vpic(dir.path(), &url, &["vin", "decode", "1ftmw1t88mfa00001", "--json"]));
+    assert_eq!(decoded["info"]["make"], "FORD");
+    assert_eq!(decoded["source"]["kind"], "live");
+    let text = dixon_with_vpic(dir.path(), &url, &["vin", "decode", "1FTMW1T88MFA00001"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.starts_with("2021 FORD F-150") && text.contains("saved answer"), "{text}");
+
+    let health = json_of(&dixon_with_vpic(dir.path(), &url, &["health", "--json"]));
+    let vpic_row = health["services"].as_array().unwrap().iter().find(|s| s["id"] == "vpic").unwrap().clone();
+    assert_eq!(vpic_row["state"], "healthy");
+    assert_eq!(vpic_row["calls_today"], 2);
+
+    let events =
+        json_of(&dixon_with_vpic(dir.path(), &url, &["events", "--service", "vpic", "--since", "1h", "--json"]));
+    let outcomes: Vec<(&str, &str)> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["operation"].as_str().unwrap(), e["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes, [("health_check", "ok"), ("decode_vin", "cache_hit"), ("decode_vin", "ok")]);
+
+    // vPIC goes away: health says so, and the saved decode still answers.
+    let gone = dixon_test_peer::closed_port_url("/api").await;
+    let health = dixon_with_vpic(dir.path(), &gone, &["health"]);
+    let table = String::from_utf8_lossy(&health.stdout);
+    assert!(health.status.success());
+    assert!(
+        table.contains("down") && table.contains("can't be reached") && table.contains("not configured"),
+        "{table}"
+    );
+    let offline = json_of(&dixon_with_vpic(dir.path(), &gone, &["vin", "decode", "1FTMW1T88MFA00001", "--json"]));
+    assert_eq!(offline["source"]["kind"], "cache");
+}
+
+#[test]
+fn vin_events_and_alerts_refuse_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_vin = dixon(dir.path(), &["vin", "decode", "1FTMW1T88MFAOOOO1"]);
+    assert_eq!(bad_vin.status.code(), Some(1));
+    assert!(stderr(&bad_vin).contains("never contains I, O or Q"), "{}", stderr(&bad_vin));
+    let bad_since = dixon(dir.path(), &["events", "--since", "yesterday"]);
+    assert_eq!(bad_since.status.code(), Some(1));
+    assert!(stderr(&bad_since).contains("30m, 2h, 1d"));
+    let no_alert = dixon(dir.path(), &["alerts", "ack", "999"]);
+    assert_eq!(no_alert.status.code(), Some(1));
+    assert!(stderr(&no_alert).contains("dixon alerts"));
+}
