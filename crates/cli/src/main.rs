@@ -254,7 +254,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
             out.alerts(&integrations.alerts().await?);
         }
         Command::Vin(VinCommand::Decode { vin, year }) => {
-            let vin = dixon_shop::validate::vin("vin", &vin)
+            let vin = dixon_shop::validate::vin("vin", &vin, chrono::Datelike::year(&chrono::Local::now()))
                 .map_err(|e| CliError::new("invalid", e.message))?
                 .ok_or_else(|| CliError::new("invalid", "Give the VIN to decode."))?;
             out.decoded(&services.vpic.decode(&vin, year).await?);

@@ -150,35 +150,24 @@ pub fn email(field: &str, text: &str) -> Result<Option<String>, FieldError> {
     Ok(Some(format!("{local}@{}", domain.to_lowercase())))
 }
 
-/// The shape of a modern (1981+) VIN: 17 letters and digits, never I, O or Q. Spaces and dashes
-/// are dropped and letters upper-cased. The check digit and decoding belong to the VIN module.
-/// Empty text is `None`.
-pub fn vin(field: &str, text: &str) -> Result<Option<String>, FieldError> {
-    let clean: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
-    if clean.is_empty() {
+/// A modern (1981+) VIN, checked by `dixon_vin::check`: 17 letters and digits, never I, O or Q,
+/// and a right check digit for North American makers. Scanner prefixes, import markers, spaces
+/// and dashes are dropped. A problem names the likely intended VIN when there is one. Empty text
+/// is `None`.
+pub fn vin(field: &str, text: &str, current_year: i32) -> Result<Option<String>, FieldError> {
+    if text.trim().is_empty() {
         return Ok(None);
     }
-    if let Some((i, c)) = clean.char_indices().find(|(_, c)| !c.is_ascii_alphanumeric()) {
-        return Err(FieldError::new(
-            field,
-            format!("A VIN has only letters and digits; '{c}' at position {} is not allowed.", i + 1),
-        ));
+    match dixon_vin::check(text, current_year) {
+        Ok(checked) => Ok(Some(checked.vin)),
+        Err(problem) => {
+            let hint = match problem.suggestions.first() {
+                Some(likely) => format!(" Did you mean {likely}?"),
+                None => String::new(),
+            };
+            Err(FieldError::new(field, format!("{}{hint}", problem.message)))
+        }
     }
-    if let Some((i, c)) = clean.char_indices().find(|(_, c)| matches!(c, 'I' | 'O' | 'Q')) {
-        let likely = if c == 'I' { '1' } else { '0' };
-        return Err(FieldError::new(
-            field,
-            format!("A VIN never contains I, O or Q; position {} reads '{c}' — it is probably '{likely}'.", i + 1),
-        ));
-    }
-    let len = clean.chars().count();
-    if len != 17 {
-        return Err(FieldError::new(
-            field,
-            format!("A VIN has 17 characters; this one has {len}. Check it against the door-jamb label."),
-        ));
-    }
-    Ok(Some(clean))
 }
 
 /// A model year between 1900 and next year + 1 (new models go on sale early).
@@ -269,14 +258,24 @@ mod tests {
     }
 
     #[test]
-    fn vins_are_cleaned_and_shape_checked() {
-        assert_eq!(vin("v", " 1hgcm82633a004352 ").unwrap().as_deref(), Some("1HGCM82633A004352"));
-        assert_eq!(vin("v", "").unwrap(), None);
-        let err = vin("v", "1HGCM82633A00435O").unwrap_err();
-        assert!(err.message.contains("position 17"), "{}", err.message);
-        assert!(vin("v", "1HGCM82633A00435").unwrap_err().message.contains("16"));
-        assert!(vin("v", "1HGCM82633A0043521").is_err());
-        assert!(vin("v", "1HGCM82633A00435*").is_err());
+    fn vins_are_cleaned_and_checked() {
+        assert_eq!(vin("v", " 1hgcm82633a004352 ", 2026).unwrap().as_deref(), Some("1HGCM82633A004352"));
+        assert_eq!(
+            vin("v", "I1HGCM82633A004352", 2026).unwrap().as_deref(),
+            Some("1HGCM82633A004352"),
+            "import marker"
+        );
+        assert_eq!(vin("v", "", 2026).unwrap(), None);
+        let err = vin("v", "1HGCM82633A0O4352", 2026).unwrap_err();
+        assert!(
+            err.message.contains("position 13") && err.message.contains("Did you mean 1HGCM82633A004352?"),
+            "{}",
+            err.message
+        );
+        assert!(vin("v", "1HGCM82633A00435", 2026).unwrap_err().message.contains("16"));
+        assert!(vin("v", "1HGCM82634A004352", 2026).unwrap_err().message.contains("check digit"));
+        assert!(vin("v", "1HGCM82633A00435*", 2026).is_err());
+        assert!(vin("v", "WVWZZZ1JZ3W386752", 2026).is_ok(), "European makers may skip the check digit");
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub(crate) struct ValidVehicle {
 
 impl NewVehicle {
     pub(crate) fn validate(&self, current_year: i32, errors: &mut Vec<FieldError>) -> Option<ValidVehicle> {
-        let vin = validate::vin("vehicle.vin", &self.vin).map_err(|e| errors.push(e)).ok();
+        let vin = validate::vin("vehicle.vin", &self.vin, current_year).map_err(|e| errors.push(e)).ok();
         let year = validate::model_year("vehicle.year", self.year, current_year).map_err(|e| errors.push(e)).ok();
         let make = validate::short_text("vehicle.make", "make", &self.make, 40).map_err(|e| errors.push(e)).ok();
         let model = validate::short_text("vehicle.model", "model", &self.model, 60).map_err(|e| errors.push(e)).ok();

@@ -1,5 +1,7 @@
 //! Vehicles: what a VIN says about the car in the bay.
 //!
+//! What the VIN says without a network (check digit, model year, WMI) is `dixon-vin`'s job.
+//!
 //! [`Vpic`] decodes VINs with NHTSA's vPIC API (`DecodeVinValues`), through the resilience stack:
 //! 10 s timeout, retries, circuit breaker, vPIC's 5 000 requests per hour, and a persistent 24 h
 //! cache that still answers (marked stale) after a restart with the network down. Answers are
