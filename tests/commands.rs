@@ -137,7 +137,13 @@ fn the_integrations_view_shows_every_service_and_a_failing_one_as_down() {
     assert_eq!(stripe["state"], "not_configured");
     assert_eq!(services.len(), 8);
 
-    let err = counter.invoke("decode_vin", json!({ "vin": "1FTMW1T88MFA00001", "modelYear": null })).unwrap_err();
+    let err = counter.invoke("decode_vin", json!({ "vin": "1FTMW1T88MFA00001" })).unwrap_err();
     assert_eq!(err["kind"], "unreachable");
     assert!(err["message"].as_str().unwrap().contains("NHTSA vPIC"));
+
+    // A VIN that can't be right is refused before any request, with the likely intended VIN.
+    let err = counter.invoke("decode_vin", json!({ "vin": "1FTMW1T88MFA0OOO1" })).unwrap_err();
+    assert_eq!(err["kind"], "invalid");
+    assert_eq!(err["fields"][0]["field"], "vehicle.vin");
+    assert!(err["message"].as_str().unwrap().contains("Did you mean 1FTMW1T88MFA00001?"), "{err}");
 }

@@ -12,7 +12,11 @@ export const commands = {
 	changeStatus: (number: number, status: Status, note: string | null) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("change_status", { number, status, note })),
 	getSettings: () => typedError<ShopSettings_Serialize, CommandError>(__TAURI_INVOKE("get_settings")),
 	saveSettings: (settings: ShopSettings_Deserialize) => typedError<ShopSettings_Serialize, CommandError>(__TAURI_INVOKE("save_settings", { settings })),
-	decodeVin: (vin: string, modelYear: number | null) => typedError<DecodedVin_Serialize, CommandError>(__TAURI_INVOKE("decode_vin", { vin, modelYear })),
+	/**
+	 *  Checks the VIN, then decodes it. A VIN that can't be right is refused before any request,
+	 *  with the likely intended VIN in the message.
+	 */
+	decodeVin: (vin: string) => typedError<DecodedVin_Serialize, CommandError>(__TAURI_INVOKE("decode_vin", { vin })),
 	integrationsOverview: () => typedError<IntegrationsView_Serialize, CommandError>(__TAURI_INVOKE("integrations_overview")),
 	/**  Runs every health check and the alert rules now, instead of waiting for the next round. */
 	checkIntegrationsNow: () => typedError<IntegrationsView_Serialize, CommandError>(__TAURI_INVOKE("check_integrations_now")),
@@ -128,19 +132,30 @@ export type Customer_Serialize = {
 	sms_consent_at: string | null,
 };
 
-/**  A decoded VIN and where the answer came from (live, cache, stale cache, fallback). */
+/**
+ *  A decoded VIN, where the answer came from (live, cache, stale cache, fallback), and what the
+ *  VIN's own check found worth a word (e.g. no check digit on a European VIN).
+ */
 export type DecodedVin = DecodedVin_Serialize | DecodedVin_Deserialize;
 
-/**  A decoded VIN and where the answer came from (live, cache, stale cache, fallback). */
+/**
+ *  A decoded VIN, where the answer came from (live, cache, stale cache, fallback), and what the
+ *  VIN's own check found worth a word (e.g. no check digit on a European VIN).
+ */
 export type DecodedVin_Deserialize = {
 	info: VehicleInfo_Deserialize,
 	source: Source,
+	warnings: string[],
 };
 
-/**  A decoded VIN and where the answer came from (live, cache, stale cache, fallback). */
+/**
+ *  A decoded VIN, where the answer came from (live, cache, stale cache, fallback), and what the
+ *  VIN's own check found worth a word (e.g. no check digit on a European VIN).
+ */
 export type DecodedVin_Serialize = {
 	info: VehicleInfo_Serialize,
 	source: Source,
+	warnings: string[],
 };
 
 /**  One problem with one field of a form, in words a service writer understands. */

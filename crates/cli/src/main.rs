@@ -254,10 +254,19 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
             out.alerts(&integrations.alerts().await?);
         }
         Command::Vin(VinCommand::Decode { vin, year }) => {
-            let vin = dixon_shop::validate::vin("vin", &vin, chrono::Datelike::year(&chrono::Local::now()))
-                .map_err(|e| CliError::new("invalid", e.message))?
-                .ok_or_else(|| CliError::new("invalid", "Give the VIN to decode."))?;
-            out.decoded(&services.vpic.decode(&vin, year).await?);
+            let this_year = chrono::Datelike::year(&chrono::Local::now());
+            let checked = dixon_vin::check(&vin, this_year).map_err(|problem| {
+                let hint = problem.suggestions.first().map(|s| format!(" Did you mean {s}?")).unwrap_or_default();
+                CliError::new("invalid", format!("{}{hint}", problem.message))
+            })?;
+            let hint = year.or(match checked.model_years.as_slice() {
+                [only] => Some(*only),
+                _ => None,
+            });
+            for warning in &checked.warnings {
+                eprintln!("warning: {warning}");
+            }
+            out.decoded(&services.vpic.decode(&checked.vin, hint).await?);
         }
     }
     Ok(())

@@ -10,7 +10,8 @@
 
 mod vpic;
 
-pub use vpic::{Vpic, VpicHealth, DEFAULT_BASE_URL, SERVICE_ID};
+pub use dixon_vin::{VinCheck, VinProblem};
+pub use vpic::{VinCheckSummary, Vpic, VpicHealth, DEFAULT_BASE_URL, SERVICE_ID};
 
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +59,26 @@ impl VehicleInfo {
             format!("VIN {}", self.vin)
         } else {
             parts.join(" ")
+        }
+    }
+}
+
+/// Why a VIN could not be decoded.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DecodeError {
+    /// The VIN itself is wrong (checked before any network call), with likely corrections.
+    #[error("{0}")]
+    Vin(#[from] VinProblem),
+    /// vPIC gave no answer, and none was saved.
+    #[error("{0}")]
+    Service(#[from] dixon_resilience::Error),
+}
+
+impl DecodeError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DecodeError::Vin(_) => "invalid",
+            DecodeError::Service(e) => e.kind(),
         }
     }
 }

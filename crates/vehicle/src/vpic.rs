@@ -10,7 +10,7 @@ use dixon_resilience::{
 };
 use serde::Deserialize;
 
-use crate::VehicleInfo;
+use crate::{DecodeError, VehicleInfo};
 
 pub const SERVICE_ID: &str = "vpic";
 pub const DEFAULT_BASE_URL: &str = "https://vpic.nhtsa.dot.gov/api";
@@ -54,6 +54,22 @@ impl Vpic {
         Vpic { service, client, base_url }
     }
 
+    /// Checks `text` as a VIN first (no request for a VIN that can't be right), then decodes it,
+    /// passing the model year position 10 gives when it is unambiguous.
+    pub async fn decode_checked(
+        &self,
+        text: &str,
+        current_year: i32,
+    ) -> Result<(VinCheckSummary, Answer<VehicleInfo>), DecodeError> {
+        let checked = dixon_vin::check(text, current_year)?;
+        let hint = match checked.model_years.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        };
+        let answer = self.decode(&checked.vin, hint).await?;
+        Ok((VinCheckSummary { warnings: checked.warnings }, answer))
+    }
+
     /// Decodes one VIN (17 characters; `*` for unknown positions). `model_year` is the hint
     /// vPIC uses to tell apart the 30-year cycles of position 10.
     pub async fn decode(&self, vin: &str, model_year: Option<i32>) -> Result<Answer<VehicleInfo>, Error> {
@@ -79,6 +95,12 @@ impl Vpic {
             })
             .await
     }
+}
+
+/// What the offline check adds to a decode: warnings to show next to it.
+#[derive(Debug, Clone, Default)]
+pub struct VinCheckSummary {
+    pub warnings: Vec<String>,
 }
 
 /// Maps vPIC's flat `DecodeVinValues` result to a [`VehicleInfo`].

@@ -55,6 +55,14 @@ impl CommandError {
     fn new(kind: &str, message: impl Into<String>) -> CommandError {
         CommandError { kind: kind.into(), message: message.into(), fields: Vec::new() }
     }
+
+    /// A refusal of one form field.
+    fn invalid(field: &str, message: String) -> CommandError {
+        CommandError {
+            fields: vec![dixon_shop::FieldError::new(field, message.clone())],
+            ..CommandError::new("invalid", message)
+        }
+    }
 }
 
 impl From<dixon_resilience::Error> for CommandError {

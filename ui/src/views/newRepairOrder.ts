@@ -1,5 +1,5 @@
 // A new repair order: the customer, the vehicle and their concern, on one screen.
-import { api, describe, type ContactMethod, type DecodedVin } from "../api";
+import { api, CommandFailure, describe, type ContactMethod, type DecodedVin } from "../api";
 import { h, kbd, mount } from "../dom";
 import type { Shell } from "../main";
 import { field, input, showFieldErrors, submitting } from "./forms";
@@ -38,9 +38,14 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
     decoded.className = "decoded muted";
     decoded.textContent = "Decoding with NHTSA vPIC…";
     try {
-      const result = await api.decodeVin(vin.value, null);
+      const result = await api.decodeVin(vin.value);
       showDecoded(result);
     } catch (e) {
+      if (e instanceof CommandFailure && e.error.fields.length) {
+        decoded.hidden = true;
+        showFieldErrors(form, e.error.fields);
+        return;
+      }
       decoded.className = "decoded error";
       decoded.textContent = `${describe(e)} Enter year, make and model by hand.`;
     } finally {
@@ -48,7 +53,7 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
     }
   }
 
-  function showDecoded({ info, source }: DecodedVin): void {
+  function showDecoded({ info, source, warnings }: DecodedVin): void {
     if (info.model_year !== null) year.value = String(info.model_year);
     if (info.make) make.value = info.make;
     if (info.model) model.value = info.model;
@@ -58,7 +63,8 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
       source.kind === "cache" ? "from NHTSA vPIC (saved answer)" :
       source.kind === "stale_cache" ? `vPIC is unreachable: saved answer from ${new Date(source.stored_at).toLocaleDateString("en-US")}` :
       `vPIC is unreachable: ${source.name}`;
-    const warning = info.error_codes.some((c) => c !== 0) && info.error_text ? ` — ${info.error_text}` : "";
+    const vpicWarning = info.error_codes.some((c) => c !== 0) && info.error_text ? [info.error_text] : [];
+    const warning = [...warnings, ...vpicWarning].map((w) => ` — ${w}`).join("");
     decoded.className = warning ? "decoded warn" : "decoded ok";
     decoded.textContent = `${[info.model_year, info.make, info.model].filter(Boolean).join(" ")}${facts ? ` · ${facts}` : ""} (${from})${warning}`;
   }
