@@ -31,6 +31,7 @@ mod repair_order;
 mod settings;
 mod store;
 pub mod validate;
+mod vehicle;
 
 pub use customer::{ContactMethod, Customer, NewCustomer};
 pub use dixon_clock::{Clock, FixedClock, ManualClock, SystemClock};
@@ -43,5 +44,3 @@ pub use repair_order::{
 pub use settings::{logo_data_url, HazardousWasteFee, ShopSettings, ShopSuppliesRule, SuppliesBasis, MAX_LOGO_BYTES};
 pub use store::{ListScope, RepairOrderQuery, SchemaStatus, Store, MIGRATOR};
 pub use vehicle::{NewVehicle, Vehicle};
-
-mod vehicle;
