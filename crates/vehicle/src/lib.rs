@@ -11,7 +11,7 @@
 mod vpic;
 
 pub use dixon_vin::{VinCheck, VinProblem};
-pub use vpic::{VinCheckSummary, Vpic, VpicHealth, DEFAULT_BASE_URL, SERVICE_ID};
+pub use vpic::{Make, Model, VinCheckSummary, Vpic, VpicHealth, DEFAULT_BASE_URL, SERVICE_ID};
 
 use serde::{Deserialize, Serialize};
 

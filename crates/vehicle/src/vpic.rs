@@ -97,6 +97,120 @@ impl Vpic {
     }
 }
 
+impl Vpic {
+    /// Decodes many VINs with `DecodeVINValuesBatch`: at most 50 per request, the requests sent
+    /// concurrently (the shared rate limit still holds). Answers come back in the order asked.
+    pub async fn decode_batch(&self, vins: &[(String, Option<i32>)]) -> Result<Vec<VehicleInfo>, Error> {
+        let label = self.service.config().label.clone();
+        let url = format!("{}/vehicles/DecodeVINValuesBatch?format=json", self.base_url);
+        let chunks = vins.chunks(BATCH_SIZE).map(|chunk| {
+            let data: Vec<String> = chunk
+                .iter()
+                .map(|(vin, year)| match year {
+                    Some(year) => format!("{},{year}", vin.trim().to_ascii_uppercase()),
+                    None => vin.trim().to_ascii_uppercase(),
+                })
+                .collect();
+            let (url, label, data) = (url.clone(), label.clone(), data.join(";"));
+            async move {
+                let answer = self
+                    .service
+                    .call(Call::read("decode_vin_batch"), |_| {
+                        let request = self.client.post(&url).form(&[("format", "json"), ("data", data.as_str())]);
+                        let label = label.clone();
+                        async move {
+                            let reply = http::send_json::<Envelope>(&label, request).await?;
+                            let infos = reply
+                                .value
+                                .results
+                                .iter()
+                                .map(|result| parse_result(result))
+                                .collect::<Result<Vec<_>, _>>()
+                                .map_err(|detail| Error::Corrupt { service: label.clone(), detail })?;
+                            Ok(dixon_resilience::Reply { value: infos, http_status: reply.http_status })
+                        }
+                    })
+                    .await?;
+                Ok::<_, Error>(answer.value)
+            }
+        });
+        let mut decoded = Vec::with_capacity(vins.len());
+        for chunk in futures_util::future::join_all(chunks).await {
+            decoded.extend(chunk?);
+        }
+        Ok(decoded)
+    }
+
+    /// Makes vPIC knows for a vehicle type (`car`, `truck`, `motorcycle`…), for pick lists.
+    pub async fn makes_for_vehicle_type(&self, vehicle_type: &str) -> Result<Answer<Vec<Make>>, Error> {
+        let vehicle_type = vehicle_type.trim();
+        let url = format!("{}/vehicles/GetMakesForVehicleType/{vehicle_type}?format=json", self.base_url);
+        let key = format!("makes:{}", vehicle_type.to_ascii_lowercase());
+        self.list("makes_for_vehicle_type", key, url, |r| {
+            Some(Make { id: r.get("MakeId")?.as_i64()?, name: r.get("MakeName")?.as_str()?.trim().to_string() })
+        })
+        .await
+    }
+
+    /// Models of a make in a model year, for pick lists.
+    pub async fn models_for_make_year(&self, make: &str, year: i32) -> Result<Answer<Vec<Model>>, Error> {
+        let make = make.trim();
+        let url = format!("{}/vehicles/GetModelsForMakeYear/make/{make}/modelyear/{year}?format=json", self.base_url);
+        let key = format!("models:{}:{year}", make.to_ascii_lowercase());
+        self.list("models_for_make_year", key, url, |r| {
+            Some(Model { id: r.get("Model_ID")?.as_i64()?, name: r.get("Model_Name")?.as_str()?.trim().to_string() })
+        })
+        .await
+    }
+
+    /// A cached list lookup; results that don't have the expected fields make the answer corrupt.
+    async fn list<T>(
+        &self,
+        operation: &str,
+        key: String,
+        url: String,
+        item: impl Fn(&HashMap<String, serde_json::Value>) -> Option<T>,
+    ) -> Result<Answer<Vec<T>>, Error>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + Clone,
+    {
+        let label = self.service.config().label.clone();
+        let call = Call::read(operation).cached(key, DECODE_TTL, true);
+        self.service
+            .call(call, |_| {
+                let request = self.client.get(&url);
+                let (label, item) = (label.clone(), &item);
+                async move {
+                    let reply = http::send_json::<Envelope>(&label, request).await?;
+                    let items = reply.value.results.iter().map(item).collect::<Option<Vec<T>>>().ok_or_else(|| {
+                        Error::Corrupt { service: label.clone(), detail: "a result lacks its id or name".into() }
+                    })?;
+                    Ok(dixon_resilience::Reply { value: items, http_status: reply.http_status })
+                }
+            })
+            .await
+    }
+}
+
+/// A make, as vPIC names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Make {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A model, as vPIC names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Model {
+    pub id: i64,
+    pub name: String,
+}
+
+/// vPIC's limit of VINs per batch request.
+const BATCH_SIZE: usize = 50;
+
 /// What the offline check adds to a decode: warnings to show next to it.
 #[derive(Debug, Clone, Default)]
 pub struct VinCheckSummary {
@@ -105,7 +219,11 @@ pub struct VinCheckSummary {
 
 /// Maps vPIC's flat `DecodeVinValues` result to a [`VehicleInfo`].
 fn parse_decode(envelope: &Envelope) -> Result<VehicleInfo, String> {
-    let result = envelope.results.first().ok_or("the answer holds no result")?;
+    parse_result(envelope.results.first().ok_or("the answer holds no result")?)
+}
+
+/// One flat result (of `DecodeVinValues` or `DecodeVINValuesBatch`).
+fn parse_result(result: &HashMap<String, serde_json::Value>) -> Result<VehicleInfo, String> {
     let text = |key: &str| -> Option<String> {
         match result.get(key) {
             Some(serde_json::Value::String(s)) => {

@@ -101,3 +101,48 @@ async fn an_answer_of_the_wrong_shape_is_a_clear_error() {
     assert_eq!(err.kind(), "corrupt");
     assert!(err.to_string().contains("NHTSA vPIC") && err.to_string().contains("no result"), "{err}");
 }
+
+#[tokio::test]
+async fn a_batch_is_one_form_post_per_fifty_vins_in_the_order_asked() {
+    let (bench, peer) = (Bench::new().await, recorded_vpic().await);
+    let vpic = bench.vpic(&peer.url("/api"));
+    let infos = vpic.decode_batch(&[("5UXWX7C5*BA".into(), Some(2011)), ("5YJSA3DS*EF".into(), None)]).await.unwrap();
+    let makes: Vec<Option<&str>> = infos.iter().map(|i| i.make.as_deref()).collect();
+    assert_eq!(makes, [Some("BMW"), Some("TESLA")]);
+    let request = &peer.requests()[0];
+    assert_eq!(
+        (request.method.as_str(), request.target.as_str()),
+        ("POST", "/api/vehicles/DecodeVINValuesBatch?format=json")
+    );
+    assert_eq!(request.header("content-type"), Some("application/x-www-form-urlencoded"));
+    assert_eq!(String::from_utf8_lossy(&request.body), "format=json&data=5UXWX7C5*BA%2C2011%3B5YJSA3DS*EF");
+
+    // 120 VINs: three requests of at most 50, sent concurrently.
+    let many: Vec<(String, Option<i32>)> = (0..120).map(|_| ("5UXWX7C5*BA".to_string(), Some(2011))).collect();
+    let counting = Peer::start(|request, _| {
+        let data = String::from_utf8_lossy(&request.body).to_string();
+        let n = data.matches("%3B").count() + 1;
+        let result = r#"{"VIN":"5UXWX7C5*BA","Make":"BMW","ErrorCode":"6"}"#;
+        Reply::json(200, format!(r#"{{"Count":{n},"Message":"ok","Results":[{}]}}"#, vec![result; n].join(",")))
+    })
+    .await;
+    let decoded = bench.vpic(&counting.url("/api")).decode_batch(&many).await.unwrap();
+    assert_eq!(decoded.len(), 120);
+    let sizes: Vec<usize> =
+        counting.requests().iter().map(|r| String::from_utf8_lossy(&r.body).matches("%3B").count() + 1).collect();
+    let mut sorted = sizes.clone();
+    sorted.sort();
+    assert_eq!(sorted, [20, 50, 50]);
+}
+
+#[tokio::test]
+async fn makes_and_models_for_pick_lists() {
+    let (bench, peer) = (Bench::new().await, recorded_vpic().await);
+    let vpic = bench.vpic(&peer.url("/api"));
+    let makes = vpic.makes_for_vehicle_type("Car").await.unwrap().value;
+    assert!(makes.len() > 100 && makes.iter().any(|m| m.name == "TESLA"));
+    let models = vpic.models_for_make_year("TESLA", 2020).await.unwrap().value;
+    let names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
+    assert!(names.contains(&"Model 3") && names.contains(&"Model S"), "{names:?}");
+    assert!(matches!(vpic.models_for_make_year("TESLA", 2020).await.unwrap().source, Source::Cache { .. }));
+}
