@@ -1,5 +1,8 @@
 //! Vehicles: what a VIN says about the car in the bay.
 //!
+//! With vPIC unreachable and nothing saved, the [`OfflineDecoder`] answers from NHTSA's vPIC
+//! data on this PC, marked as such.
+//!
 //! What the VIN says without a network (check digit, model year, WMI) is `dixon-vin`'s job.
 //!
 //! [`Vpic`] decodes VINs with NHTSA's vPIC API (`DecodeVinValues`), through the resilience stack:
@@ -8,9 +11,11 @@
 //! parsed into a [`VehicleInfo`] that keeps vPIC's own verdict on the VIN (its error codes,
 //! text and suggested VIN) next to what it decoded.
 
+mod offline;
 mod vpic;
 
 pub use dixon_vin::{VinCheck, VinProblem};
+pub use offline::{OfflineDecoder, OFFLINE_SOURCE};
 pub use vpic::{Make, Model, VinCheckSummary, Vpic, VpicHealth, DEFAULT_BASE_URL, SERVICE_ID};
 
 use serde::{Deserialize, Serialize};

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dixon_resilience::{
-    http, Answer, BoxFuture, Call, Error, HealthCheck, Integrations, Policy, RateLimit, Service, ServiceConfig,
-    ServiceKind,
+    http, Answer, BoxFuture, Call, Error, Fallback, HealthCheck, Integrations, Policy, RateLimit, Service,
+    ServiceConfig, ServiceKind,
 };
 use serde::Deserialize;
 
+use crate::offline::{OfflineDecoder, OFFLINE_SOURCE};
 use crate::{DecodeError, VehicleInfo};
 
 pub const SERVICE_ID: &str = "vpic";
@@ -23,6 +24,8 @@ pub struct Vpic {
     service: Arc<Service>,
     client: reqwest::Client,
     base_url: String,
+    /// Answers single decodes when vPIC can't (and nothing was saved); `None` without its data.
+    offline: Option<Arc<OfflineDecoder>>,
 }
 
 /// The raw `DecodeVinValues` envelope.
@@ -51,7 +54,20 @@ impl Vpic {
         let client = http::client();
         let check: Arc<dyn HealthCheck> = Arc::new(VpicHealth { client: client.clone(), base_url: base_url.clone() });
         let service = integrations.register(config, Some(check));
-        Vpic { service, client, base_url }
+        let offline = match OfflineDecoder::open() {
+            Ok(decoder) => Some(Arc::new(decoder)),
+            Err(e) => {
+                tracing::warn!("{e}");
+                None
+            }
+        };
+        Vpic { service, client, base_url, offline }
+    }
+
+    /// Without the offline decoder (to test what happens when its data is missing).
+    pub fn without_offline_decoder(mut self) -> Vpic {
+        self.offline = None;
+        self
     }
 
     /// Checks `text` as a VIN first (no request for a VIN that can't be right), then decodes it,
@@ -82,18 +98,21 @@ impl Vpic {
         let key = format!("decode:{vin}:{}", model_year.map(|y| y.to_string()).unwrap_or_default());
         let label = self.service.config().label.clone();
         let call = Call::read("decode_vin").cached(key, DECODE_TTL, true);
-        self.service
-            .call(call, |_| {
-                let request = self.client.get(&url);
-                let label = label.clone();
-                async move {
-                    let reply = http::send_json::<Envelope>(&label, request).await?;
-                    let info =
-                        parse_decode(&reply.value).map_err(|detail| Error::Corrupt { service: label, detail })?;
-                    Ok(dixon_resilience::Reply { value: info, http_status: reply.http_status })
-                }
-            })
-            .await
+        // With vPIC silent and nothing saved, the data on this PC answers (full VINs only).
+        let offline = |_: &Error| {
+            let decoder = self.offline.as_ref().filter(|_| !vin.contains('*'))?;
+            Some(Fallback { value: decoder.decode(&vin)?, name: OFFLINE_SOURCE.to_string() })
+        };
+        let request = |_: dixon_resilience::Attempt<'_>| {
+            let request = self.client.get(&url);
+            let label = label.clone();
+            async move {
+                let reply = http::send_json::<Envelope>(&label, request).await?;
+                let info = parse_decode(&reply.value).map_err(|detail| Error::Corrupt { service: label, detail })?;
+                Ok(dixon_resilience::Reply { value: info, http_status: reply.http_status })
+            }
+        };
+        self.service.call_or(call, request, offline).await
     }
 }
 
@@ -223,7 +242,7 @@ fn parse_decode(envelope: &Envelope) -> Result<VehicleInfo, String> {
 }
 
 /// One flat result (of `DecodeVinValues` or `DecodeVINValuesBatch`).
-fn parse_result(result: &HashMap<String, serde_json::Value>) -> Result<VehicleInfo, String> {
+pub(crate) fn parse_result(result: &HashMap<String, serde_json::Value>) -> Result<VehicleInfo, String> {
     let text = |key: &str| -> Option<String> {
         match result.get(key) {
             Some(serde_json::Value::String(s)) => {

@@ -1,0 +1,41 @@
+//! The offline decoder: NHTSA's vPIC data on this PC, so a VIN decodes with the internet down.
+//!
+//! The data comes from the `corgi-rs` crate: its build script turns the vPIC tables it ships
+//! (5.4 MB compressed) into memory-mapped lookup tables (about 57 MB, in `$MAPS_DIR` or
+//! `~/.corgi-rs-cache`) when Dixon Counter is built. Opening them takes well under a
+//! millisecond; a decode a fraction of one. Its answers carry the same element names as vPIC's
+//! `DecodeVinValues`, so one mapping ([`crate::vpic`]'s) serves both.
+
+use std::collections::HashMap;
+
+use crate::VehicleInfo;
+
+/// How an offline answer is labelled wherever it is shown.
+pub const OFFLINE_SOURCE: &str = "offline decoder (NHTSA vPIC data on this PC)";
+
+pub struct OfflineDecoder(corgi_rs::VinDecoder);
+
+impl OfflineDecoder {
+    /// Opens the lookup tables; the error says where they were looked for and how to rebuild them.
+    pub fn open() -> Result<OfflineDecoder, String> {
+        corgi_rs::VinDecoder::try_new().map(OfflineDecoder).map_err(|e| {
+            format!(
+                "The offline VIN data is missing ({e}). Run scripts/setup.sh, or set MAPS_DIR to where the tables are."
+            )
+        })
+    }
+
+    /// Decodes a checked 17-character VIN; `None` when the data does not know its maker.
+    pub fn decode(&self, vin: &str) -> Option<VehicleInfo> {
+        let decoded = self.0.decode(vin).ok()?;
+        let mut fields: HashMap<String, serde_json::Value> =
+            decoded.attributes.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect();
+        fields.insert("VIN".into(), serde_json::Value::String(vin.to_string()));
+        fields.entry("Make".into()).or_insert_with(|| serde_json::Value::String(decoded.make.clone()));
+        fields.entry("ModelYear".into()).or_insert_with(|| serde_json::Value::String(decoded.year.to_string()));
+        let mut info = crate::vpic::parse_result(&fields).ok()?;
+        // No vPIC verdict offline: the VIN's own check already ran.
+        info.error_codes.clear();
+        Some(info)
+    }
+}
