@@ -7,6 +7,7 @@
 
 mod output;
 mod settings_keys;
+mod vin_batch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,13 +74,22 @@ enum AlertsCommand {
 
 #[derive(Subcommand)]
 enum VinCommand {
-    /// Decode a VIN (17 characters; * for unknown positions).
+    /// Decode VINs with NHTSA vPIC (several at once go through its batch endpoint).
     Decode {
-        vin: String,
-        /// Model year hint, when position 10 is ambiguous.
+        /// One or more VINs (17 characters).
+        vins: Vec<String>,
+        /// A file with one VIN a line (blank lines and # comments skipped).
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Model year hint, when position 10 is ambiguous (single VIN).
         #[arg(long)]
         year: Option<i32>,
+        /// Use only the vPIC data on this PC (no network).
+        #[arg(long)]
+        offline: bool,
     },
+    /// Check a VIN without the network: check digit, model year, maker, likely corrections.
+    Check { vin: String },
 }
 
 #[derive(Subcommand)]
@@ -153,6 +163,56 @@ enum SettingsCommand {
         #[arg(required = true, value_name = "KEY=VALUE")]
         changes: Vec<String>,
     },
+}
+
+fn this_year() -> i32 {
+    chrono::Datelike::year(&chrono::Local::now())
+}
+
+fn vin_problem(problem: dixon_vin::VinProblem) -> CliError {
+    let hint = problem.suggestions.first().map(|s| format!(" Did you mean {s}?")).unwrap_or_default();
+    CliError::new("invalid", format!("{}{hint}", problem.message))
+}
+
+async fn decode_one(
+    services: &Services,
+    out: &Output,
+    vin: &str,
+    year: Option<i32>,
+    offline: bool,
+) -> Result<(), CliError> {
+    let checked = dixon_vin::check(vin, this_year()).map_err(vin_problem)?;
+    let from_vin = match checked.model_years.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    };
+    if let (Some(given), false) =
+        (year, checked.model_years.is_empty() || year.is_some_and(|y| checked.model_years.contains(&y)))
+    {
+        eprintln!(
+            "warning: position 10 of the VIN says {:?}, not {given}; vPIC will flag the year.",
+            checked.model_years
+        );
+    }
+    for warning in &checked.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if offline {
+        let decoder = services.vpic.offline().ok_or_else(|| {
+            CliError::new("offline_data", "The offline VIN data is missing on this PC; run scripts/setup.sh.")
+        })?;
+        let info = decoder.decode(&checked.vin).ok_or_else(|| {
+            CliError::new(
+                "unknown_vin",
+                format!("The offline data does not know the maker of {} (WMI {}).", checked.vin, checked.wmi),
+            )
+        })?;
+        let name = dixon_vehicle::OFFLINE_SOURCE.to_string();
+        out.decoded(&dixon_resilience::Answer { value: info, source: dixon_resilience::Source::Fallback { name } });
+        return Ok(());
+    }
+    out.decoded(&services.vpic.decode(&checked.vin, year.or(from_vin)).await?);
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -253,20 +313,25 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
             }
             out.alerts(&integrations.alerts().await?);
         }
-        Command::Vin(VinCommand::Decode { vin, year }) => {
-            let this_year = chrono::Datelike::year(&chrono::Local::now());
-            let checked = dixon_vin::check(&vin, this_year).map_err(|problem| {
-                let hint = problem.suggestions.first().map(|s| format!(" Did you mean {s}?")).unwrap_or_default();
-                CliError::new("invalid", format!("{}{hint}", problem.message))
-            })?;
-            let hint = year.or(match checked.model_years.as_slice() {
-                [only] => Some(*only),
-                _ => None,
-            });
-            for warning in &checked.warnings {
-                eprintln!("warning: {warning}");
+        Command::Vin(VinCommand::Check { vin }) => {
+            let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
+            out.vin_check(&checked);
+        }
+        Command::Vin(VinCommand::Decode { mut vins, file, year, offline }) => {
+            if let Some(file) = file {
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|e| CliError::new("invalid", format!("Can't read {}: {e}.", file.display())))?;
+                vins.extend(
+                    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from),
+                );
             }
-            out.decoded(&services.vpic.decode(&checked.vin, hint).await?);
+            match vins.as_slice() {
+                [] => {
+                    return Err(CliError::new("invalid", "Give a VIN to decode, or --file FILE with one VIN a line."))
+                }
+                [single] => decode_one(services, out, single, year, offline).await?,
+                _ => vin_batch::decode_many(services, out, &vins, offline).await?,
+            }
         }
     }
     Ok(())

@@ -306,7 +306,7 @@ impl Output {
                 println!("  {label:<8} {value}");
             }
         }
-        if !v.decoded_clean() {
+        if v.has_vpic_problems() {
             println!("  vPIC says: {}", v.error_text.as_deref().unwrap_or("the VIN has problems"));
             if let Some(suggested) = &v.suggested_vin {
                 println!("  Suggested VIN: {suggested}");
@@ -319,6 +319,40 @@ impl Output {
                 println!("  (vPIC unreachable: saved answer from {})", local(*stored_at))
             }
             Source::Fallback { name } => println!("  (vPIC unreachable: {name})"),
+        }
+    }
+}
+
+impl Output {
+    pub fn vin_check(&self, c: &dixon_vin::VinCheck) {
+        if self.json {
+            return self.print_json(c);
+        }
+        println!("{}  valid", c.vin);
+        println!("  Maker (WMI)  {} ({})", c.wmi, c.region);
+        let digit = match c.check_digit_ok {
+            Some(true) => format!("{} (correct)", c.expected_check_digit),
+            Some(false) => format!("does not match (expected {})", c.expected_check_digit),
+            None => "not used".into(),
+        };
+        println!("  Check digit  {digit}");
+        let years: Vec<String> = c.model_years.iter().map(|y| y.to_string()).collect();
+        println!("  Model year   {}", if years.is_empty() { "unknown".into() } else { years.join(" or ") });
+        for warning in &c.warnings {
+            println!("  warning: {warning}");
+        }
+    }
+
+    pub fn decoded_list(&self, results: &[crate::vin_batch::Decoded]) {
+        if self.json {
+            return self.print_json(&results);
+        }
+        for r in results {
+            match (&r.vehicle, &r.problem) {
+                (Some(v), _) => println!("{:<17}  {}", v.vin, v.label()),
+                (None, Some(problem)) => println!("{:<17}  error: {problem}", truncate(&r.input, 17)),
+                (None, None) => println!("{:<17}  no answer", truncate(&r.input, 17)),
+            }
         }
     }
 }

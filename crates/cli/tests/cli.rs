@@ -277,3 +277,71 @@ fn vin_events_and_alerts_refuse_bad_input() {
     assert_eq!(no_alert.status.code(), Some(1));
     assert!(stderr(&no_alert).contains("dixon alerts"));
 }
+
+#[test]
+fn vin_check_explains_and_suggests() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = json_of(&dixon(dir.path(), &["vin", "check", "I1HGCM82633A004352", "--json"]));
+    assert_eq!((ok["vin"].as_str(), ok["model_years"][0].as_i64()), (Some("1HGCM82633A004352"), Some(2003)));
+    let slip = dixon(dir.path(), &["vin", "check", "1HGCM82633A0043S2"]);
+    assert_eq!(slip.status.code(), Some(1));
+    assert!(
+        stderr(&slip).contains("check digit") && stderr(&slip).contains("Did you mean 1HGCM82633A004352?"),
+        "{}",
+        stderr(&slip)
+    );
+    let long = "A".repeat(10_000);
+    assert!(stderr(&dixon(dir.path(), &["vin", "check", &long])).contains("has 10000"));
+}
+
+#[test]
+fn offline_decoding_needs_no_network_and_reads_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = "http://127.0.0.1:9/api";
+    let one =
+        json_of(&dixon_with_vpic(dir.path(), gone, &["vin", "decode", "--offline", "1C6RR7LT2JS179571", "--json"]));
+    assert_eq!((one["info"]["make"].as_str(), one["info"]["model"].as_str()), (Some("Ram"), Some("1500")));
+    assert_eq!(one["source"]["kind"], "fallback");
+
+    let file = dir.path().join("vins.txt");
+    std::fs::write(&file, "1HGCM82633A004352\n# the lot's second car\n\nnot-a-vin\n1FTMW1T88MFA00001\n").unwrap();
+    let file_arg = file.display().to_string();
+    let many =
+        json_of(&dixon_with_vpic(dir.path(), gone, &["vin", "decode", "--offline", "--file", &file_arg, "--json"]));
+    let rows = many.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["vehicle"]["model"], "Accord");
+    assert!(rows[1]["problem"].as_str().unwrap().contains("17 characters"));
+    assert_eq!(rows[2]["vehicle"]["model"], "F-150");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_vins_go_through_the_batch_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let vpic = dixon_test_peer::Peer::start(|request, _| {
+        let body = String::from_utf8_lossy(&request.body).to_string();
+        let data = body.split("data=").nth(1).unwrap_or("").replace("%3B", ";").replace("%2C", ",");
+        let results: Vec<String> = data
+            .split(';')
+            .map(|entry| {
+                format!(
+                    r#"{{"VIN":"{}","Make":"HONDA","Model":"Accord","ModelYear":"2003","ErrorCode":"0"}}"#,
+                    &entry[..17.min(entry.len())]
+                )
+            })
+            .collect();
+        dixon_test_peer::Reply::json(200, format!(r#"{{"Count":{},"Results":[{}]}}"#, results.len(), results.join(",")))
+    })
+    .await;
+    let out = json_of(&dixon_with_vpic(
+        dir.path(),
+        &vpic.url("/api"),
+        &["vin", "decode", "1HGCM82633A004352", "1HGCM82633A004352", "IOQ", "--json"],
+    ));
+    let rows = out.as_array().unwrap();
+    assert_eq!(rows[0]["vehicle"]["make"], "HONDA");
+    assert!(rows[2]["problem"].as_str().is_some(), "a bad VIN is reported, not sent");
+    let requests = vpic.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path, "/api/vehicles/DecodeVINValuesBatch");
+}

@@ -53,6 +53,11 @@ impl VehicleInfo {
         self.error_codes == [0]
     }
 
+    /// vPIC said something is wrong with the VIN (offline answers carry no verdict).
+    pub fn has_vpic_problems(&self) -> bool {
+        self.error_codes.iter().any(|c| *c != 0)
+    }
+
     /// "2021 FORD F-150 SuperCrew-SSV".
     pub fn label(&self) -> String {
         let parts: Vec<String> =

@@ -64,6 +64,11 @@ impl Vpic {
         Vpic { service, client, base_url, offline }
     }
 
+    /// The offline decoder, when its data is on this PC.
+    pub fn offline(&self) -> Option<&OfflineDecoder> {
+        self.offline.as_deref()
+    }
+
     /// Without the offline decoder (to test what happens when its data is missing).
     pub fn without_offline_decoder(mut self) -> Vpic {
         self.offline = None;

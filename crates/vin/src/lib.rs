@@ -75,7 +75,7 @@ pub fn check(text: &str, current_year: i32) -> Result<VinCheck, VinProblem> {
     let vin = normalize(text);
     let problem = |message: String, vin: &str| VinProblem { suggestions: suggestions(vin), message };
     let len = vin.chars().count();
-    if let Some((i, c)) = vin.char_indices().find(|(_, c)| !c.is_ascii_alphanumeric()) {
+    if let Some((i, c)) = vin.chars().enumerate().find(|(_, c)| !c.is_ascii_alphanumeric()) {
         return Err(problem(
             format!("A VIN has only letters and digits; '{c}' at position {} is not allowed.", i + 1),
             &vin,
@@ -87,7 +87,7 @@ pub fn check(text: &str, current_year: i32) -> Result<VinCheck, VinProblem> {
             &vin,
         ));
     }
-    if let Some((i, c)) = vin.char_indices().find(|(_, c)| FORBIDDEN.contains(c)) {
+    if let Some((i, c)) = vin.chars().enumerate().find(|(_, c)| FORBIDDEN.contains(c)) {
         let likely = if c == 'I' { '1' } else { '0' };
         return Err(problem(
             format!("A VIN never contains I, O or Q; position {} reads '{c}' — it is probably '{likely}'.", i + 1),
@@ -313,9 +313,25 @@ mod tests {
 
     #[test]
     fn nothing_panics_on_any_input() {
-        for text in ["", "]", "]A", "ÄÖÜ", "12345678901234567890", "I", "\u{0}\u{1}", "*****************"] {
+        let long = "A".repeat(10_000);
+        for text in [
+            "",
+            "]",
+            "]A",
+            "ÄÖÜ",
+            "12345678901234567890",
+            "I",
+            "\u{0}\u{1}",
+            "*****************",
+            long.as_str(),
+            "1HGCM82633A00435😀",
+        ] {
             let _ = check(text, 2026);
             let _ = suggestions(text);
+            let _ = normalize(text);
         }
+        assert!(check(&long, 2026).unwrap_err().message.contains("10000"));
+        let emoji = check("1HGCM82633A0043😀2", 2026).unwrap_err();
+        assert!(emoji.message.contains("position 16"), "positions count characters, not bytes: {}", emoji.message);
     }
 }
