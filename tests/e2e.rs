@@ -168,13 +168,22 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         screenshot("new-repair-order-with-errors").await?;
 
         type_into(&client, "#f-customer-name", "Pat Lee").await;
+        // A slip in the last characters: live validation offers the intended VIN.
         client.find(Locator::Css("#f-vehicle-vin")).await?.clear().await?;
-        type_into(&client, "#f-vehicle-vin", "1FTMW1T88MFA00001").await;
+        type_into(&client, "#f-vehicle-vin", "1FTMW1T88MFA0000I").await;
+        let suggestion = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("button.suggestion[data-vin='1FTMW1T88MFA00001']"))
+            .await?;
+        screenshot("vin-live-validation").await?;
+        suggestion.click().await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#vin-hint .ok")).await?;
         client.find(Locator::Css("#decode-vin")).await?.click().await?;
         client
             .wait()
             .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath("//p[@id='vin-decoded' and contains(., 'from NHTSA vPIC')]"))
+            .for_element(Locator::XPath("//div[@id='vin-decoded' and contains(., 'Source: NHTSA vPIC')]"))
             .await?;
         let decoded = text_of(&client, "#vin-decoded").await;
         assert!(decoded.contains("2021 FORD F-150") && decoded.contains("3.5 L V6"), "{decoded}");
@@ -229,6 +238,20 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         assert!(row.contains("Down") && row.contains("can't be reached"), "{row}");
         assert!(text_of(&client, "tr[data-service='stripe']").await.contains("Not configured"));
         screenshot("integrations-vpic-down").await?;
+
+        // With vPIC cut off, a VIN never decoded before still decodes, from the data on this PC.
+        client.find(Locator::Css("#nav-new")).await?.click().await?;
+        type_into(&client, "#f-vehicle-vin", "1C6RR7LT2JS179571").await;
+        client.find(Locator::Css("#decode-vin")).await?.click().await?;
+        let card = client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::XPath("//div[@id='vin-decoded' and contains(., 'offline decoder')]"))
+            .await?
+            .text()
+            .await?;
+        assert!(card.contains("2018 Ram 1500") && card.contains("vPIC unreachable"), "{card}");
+        screenshot("decode-offline").await?;
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

@@ -48,6 +48,10 @@ export const api = {
   integrationsOverview: () => unwrap(commands.integrationsOverview()),
   checkIntegrationsNow: () => unwrap(commands.checkIntegrationsNow()),
   acknowledgeAlert: (...a: Parameters<typeof commands.acknowledgeAlert>) => unwrap(commands.acknowledgeAlert(...a)),
+  /** Never throws for a bad VIN: the result says what is wrong and offers corrections. */
+  checkVin: (vin: string) => commands.checkVin(vin),
+  vehicleMakes: () => unwrap(commands.vehicleMakes()),
+  vehicleModels: (...a: Parameters<typeof commands.vehicleModels>) => unwrap(commands.vehicleModels(...a)),
 };
 
 /** A sentence for any failure, including ones that never reached the shell. */

@@ -17,6 +17,15 @@ export const commands = {
 	 *  with the likely intended VIN in the message.
 	 */
 	decodeVin: (vin: string) => typedError<DecodedVin_Serialize, CommandError>(__TAURI_INVOKE("decode_vin", { vin })),
+	/**
+	 *  Checks a VIN without the network, for live validation while it is typed or scanned. A bad
+	 *  VIN comes back as a `VinProblem` with its likely corrections, for the UI to offer.
+	 */
+	checkVin: (vin: string) => typedError<VinCheck_Serialize, VinProblem>(__TAURI_INVOKE("check_vin", { vin })),
+	/**  Makes of cars, trucks and motorcycles vPIC knows, for the pick list when no VIN is at hand. */
+	vehicleMakes: () => typedError<string[], CommandError>(__TAURI_INVOKE("vehicle_makes")),
+	/**  Models of a make in a model year, for the pick list. */
+	vehicleModels: (make: string, year: number) => typedError<string[], CommandError>(__TAURI_INVOKE("vehicle_models", { make, year })),
 	integrationsOverview: () => typedError<IntegrationsView_Serialize, CommandError>(__TAURI_INVOKE("integrations_overview")),
 	/**  Runs every health check and the alert rules now, instead of waiting for the next round. */
 	checkIntegrationsNow: () => typedError<IntegrationsView_Serialize, CommandError>(__TAURI_INVOKE("check_integrations_now")),
@@ -655,6 +664,52 @@ export type Vehicle_Serialize = {
 	plate: string | null,
 	/**  The last odometer reading seen at the shop. */
 	odometer: number | null,
+};
+
+/**  Everything the VIN itself says. */
+export type VinCheck = VinCheck_Serialize | VinCheck_Deserialize;
+
+/**  Everything the VIN itself says. */
+export type VinCheck_Deserialize = {
+	/**  The cleaned VIN (upper case, import marker and scanner prefix removed). */
+	vin: string,
+	/**  World manufacturer identifier: positions 1–3, plus 12–14 for small makers ("9" in position 3). */
+	wmi: string,
+	/**  Where the maker registered: "North America", "Europe", … */
+	region: string,
+	/**  `Some(true)` when position 9 matches, `Some(false)` when not, `None` when it is not a check digit. */
+	check_digit_ok?: boolean | null,
+	/**  The check digit the other 16 characters call for. */
+	expected_check_digit: string,
+	/**  Model years position 10 can mean, newest first (one unless ambiguous). */
+	model_years: number[],
+	/**  Things to tell the service writer (a wrong check digit on a maker that may not use one…). */
+	warnings: string[],
+};
+
+/**  Everything the VIN itself says. */
+export type VinCheck_Serialize = {
+	/**  The cleaned VIN (upper case, import marker and scanner prefix removed). */
+	vin: string,
+	/**  World manufacturer identifier: positions 1–3, plus 12–14 for small makers ("9" in position 3). */
+	wmi: string,
+	/**  Where the maker registered: "North America", "Europe", … */
+	region: string,
+	/**  `Some(true)` when position 9 matches, `Some(false)` when not, `None` when it is not a check digit. */
+	check_digit_ok: boolean | null,
+	/**  The check digit the other 16 characters call for. */
+	expected_check_digit: string,
+	/**  Model years position 10 can mean, newest first (one unless ambiguous). */
+	model_years: number[],
+	/**  Things to tell the service writer (a wrong check digit on a maker that may not use one…). */
+	warnings: string[],
+};
+
+/**  Why a text is not a VIN, with likely corrections. */
+export type VinProblem = {
+	message: string,
+	/**  VINs one likely slip away whose check digit is right, best first. */
+	suggestions: string[],
 };
 
 /* Tauri Specta runtime */

@@ -1,5 +1,5 @@
 use dixon_resilience::Source;
-use dixon_vehicle::{DecodeError, VehicleInfo};
+use dixon_vehicle::{DecodeError, VehicleInfo, VinCheck, VinProblem};
 use serde::Serialize;
 use specta::Type;
 use tauri::State;
@@ -21,8 +21,7 @@ pub struct DecodedVin {
 #[tauri::command]
 #[specta::specta]
 pub async fn decode_vin(state: State<'_, AppState>, vin: String) -> CommandResult<DecodedVin> {
-    let this_year = chrono::Datelike::year(&chrono::Local::now());
-    let (checked, answer) = state.services()?.vpic.decode_checked(&vin, this_year).await.map_err(|e| match e {
+    let (checked, answer) = state.services()?.vpic.decode_checked(&vin, this_year()).await.map_err(|e| match e {
         DecodeError::Vin(problem) => {
             let hint = problem.suggestions.first().map(|s| format!(" Did you mean {s}?")).unwrap_or_default();
             CommandError::invalid("vehicle.vin", format!("{}{hint}", problem.message))
@@ -30,4 +29,41 @@ pub async fn decode_vin(state: State<'_, AppState>, vin: String) -> CommandResul
         DecodeError::Service(e) => e.into(),
     })?;
     Ok(DecodedVin { info: answer.value, source: answer.source, warnings: checked.warnings })
+}
+
+/// Checks a VIN without the network, for live validation while it is typed or scanned. A bad
+/// VIN comes back as a `VinProblem` with its likely corrections, for the UI to offer.
+#[tauri::command]
+#[specta::specta]
+pub fn check_vin(vin: String) -> Result<VinCheck, VinProblem> {
+    dixon_vin::check(&vin, this_year())
+}
+
+/// Makes of cars, trucks and motorcycles vPIC knows, for the pick list when no VIN is at hand.
+#[tauri::command]
+#[specta::specta]
+pub async fn vehicle_makes(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
+    let vpic = &state.services()?.vpic;
+    let mut names = Vec::new();
+    for vehicle_type in ["car", "truck", "motorcycle"] {
+        names.extend(vpic.makes_for_vehicle_type(vehicle_type).await?.value.into_iter().map(|m| m.name));
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// Models of a make in a model year, for the pick list.
+#[tauri::command]
+#[specta::specta]
+pub async fn vehicle_models(state: State<'_, AppState>, make: String, year: i32) -> CommandResult<Vec<String>> {
+    let models = state.services()?.vpic.models_for_make_year(&make, year).await?.value;
+    let mut names: Vec<String> = models.into_iter().map(|m| m.name).collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+fn this_year() -> i32 {
+    chrono::Datelike::year(&chrono::Local::now())
 }

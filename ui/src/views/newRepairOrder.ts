@@ -24,7 +24,62 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
   const odometer = input({ inputmode: "numeric", placeholder: "miles" });
   const concern = h("textarea", { rows: 3, maxlength: 2000, placeholder: "In the customer's words, e.g. grinding noise when braking" });
   const formError = h("p", { class: "error", role: "alert", hidden: true });
-  const decoded = h("p", { class: "decoded", id: "vin-decoded", hidden: true });
+  const decoded = h("div", { class: "decoded", id: "vin-decoded", hidden: true });
+  const vinHint = h("div", { class: "vin-hint", id: "vin-hint" });
+  const makeList = h("datalist", { id: "make-options" });
+  const modelList = h("datalist", { id: "model-options" });
+  make.setAttribute("list", "make-options");
+  model.setAttribute("list", "model-options");
+  let vinTimer = 0;
+
+  // Live validation: once 17 characters are in, say what the VIN says, or what is wrong and
+  // the likely intended VIN (one click to take it).
+  vin.addEventListener("input", () => {
+    window.clearTimeout(vinTimer);
+    vinHint.replaceChildren();
+    if (vin.value.replace(/[\s-]/g, "").length < 17) return;
+    vinTimer = window.setTimeout(checkVin, 250);
+  });
+
+  async function checkVin(): Promise<void> {
+    const result = await api.checkVin(vin.value);
+    if (result.status === "ok") {
+      const c = result.data;
+      const years = c.model_years.length ? `model year ${c.model_years.join(" or ")}` : "model year unknown";
+      mount(vinHint, h("span", { class: "ok" }, `✓ ${c.wmi} · ${c.region} · ${years}`), ...c.warnings.map((w) => h("span", { class: "warn" }, w)));
+      if (!year.value && c.model_years.length === 1) year.value = String(c.model_years[0]);
+      return;
+    }
+    const problem = result.error;
+    mount(
+      vinHint,
+      h("span", { class: "error" }, problem.message),
+      ...problem.suggestions.slice(0, 3).map((s) =>
+        h("button", { type: "button", class: "suggestion", "data-vin": s, onclick: () => { vin.value = s; vin.dispatchEvent(new Event("input")); } }, `Use ${s}`),
+      ),
+    );
+  }
+
+  // Pick lists for year → make → model when there is no VIN to decode (from vPIC, cached).
+  let makesLoaded = false;
+  make.addEventListener("focus", async () => {
+    if (makesLoaded) return;
+    makesLoaded = true;
+    try {
+      mount(makeList, ...(await api.vehicleMakes()).map((name) => h("option", { value: name })));
+    } catch {
+      makesLoaded = false; // offline: free text still works
+    }
+  });
+  model.addEventListener("focus", async () => {
+    const y = Number(year.value);
+    if (!make.value.trim() || !Number.isInteger(y) || y < 1981) return;
+    try {
+      mount(modelList, ...(await api.vehicleModels(make.value.trim(), y)).map((name) => h("option", { value: name })));
+    } catch {
+      modelList.replaceChildren();
+    }
+  });
   const decodeButton = h("button", { type: "button", class: "secondary", id: "decode-vin", onclick: () => decode() }, "Decode", kbd("F3"));
 
   // Fills year, make and model from the VIN and says where the answer came from.
@@ -35,7 +90,7 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
     }
     decodeButton.disabled = true;
     decoded.hidden = false;
-    decoded.className = "decoded muted";
+    decoded.className = "decoded card muted";
     decoded.textContent = "Decoding with NHTSA vPIC…";
     try {
       const result = await api.decodeVin(vin.value);
@@ -46,7 +101,7 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
         showFieldErrors(form, e.error.fields);
         return;
       }
-      decoded.className = "decoded error";
+      decoded.className = "decoded card error";
       decoded.textContent = `${describe(e)} Enter year, make and model by hand.`;
     } finally {
       decodeButton.disabled = false;
@@ -57,16 +112,22 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
     if (info.model_year !== null) year.value = String(info.model_year);
     if (info.make) make.value = info.make;
     if (info.model) model.value = info.model;
-    const facts = [info.trim, info.engine, info.fuel, info.drive].filter(Boolean).join(" · ");
+    const facts = [info.body_class, info.engine, info.fuel, info.drive].filter(Boolean).join(" · ");
     const from =
-      source.kind === "live" ? "from NHTSA vPIC" :
-      source.kind === "cache" ? "from NHTSA vPIC (saved answer)" :
-      source.kind === "stale_cache" ? `vPIC is unreachable: saved answer from ${new Date(source.stored_at).toLocaleDateString("en-US")}` :
-      `vPIC is unreachable: ${source.name}`;
+      source.kind === "live" ? "NHTSA vPIC" :
+      source.kind === "cache" ? "NHTSA vPIC (saved answer)" :
+      source.kind === "stale_cache" ? `saved vPIC answer from ${new Date(source.stored_at).toLocaleDateString("en-US")} — vPIC unreachable` :
+      `${source.name} — vPIC unreachable`;
     const vpicWarning = info.error_codes.some((c) => c !== 0) && info.error_text ? [info.error_text] : [];
-    const warning = [...warnings, ...vpicWarning].map((w) => ` — ${w}`).join("");
-    decoded.className = warning ? "decoded warn" : "decoded ok";
-    decoded.textContent = `${[info.model_year, info.make, info.model].filter(Boolean).join(" ")}${facts ? ` · ${facts}` : ""} (${from})${warning}`;
+    const notes = [...warnings, ...vpicWarning];
+    decoded.className = `decoded card source-${source.kind}`;
+    mount(
+      decoded,
+      h("strong", { class: "decoded-title" }, [info.model_year, info.make, info.model, info.trim].filter(Boolean).join(" ")),
+      ...(facts ? [h("div", {}, facts)] : []),
+      ...notes.map((n) => h("div", { class: "warn" }, n)),
+      h("div", { class: "decoded-source" }, `Source: ${from}`),
+    );
   }
   const submit = h("button", { type: "submit", class: "primary big", id: "create-ro" }, "Open repair order", kbd("Ctrl+Enter"));
 
@@ -138,7 +199,10 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
         {},
         h("legend", {}, "Vehicle"),
         h("div", { class: "with-action" }, field("VIN", "vehicle.vin", vin), decodeButton),
+        vinHint,
         decoded,
+        makeList,
+        modelList,
         h("div", { class: "row three" }, field("Year", "vehicle.year", year), field("Make", "vehicle.make", make), field("Model", "vehicle.model", model)),
         h("div", { class: "row" }, field("Plate", "vehicle.plate", plate), field("Odometer", "vehicle.odometer", odometer)),
       ),
