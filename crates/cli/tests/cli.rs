@@ -194,7 +194,7 @@ fn doctor_reports_every_check_and_fails_on_a_damaged_database() {
     let dir = tempfile::tempdir().unwrap();
     let report = ok_json(dir.path(), &["doctor"]);
     let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["data folder", "database", "keychain", "serial ports", "bluetooth", "cameras"]);
+    assert_eq!(names, ["data folder", "database", "offline VINs", "keychain", "serial ports", "bluetooth", "cameras"]);
 
     std::fs::write(dir.path().join("dixon.sqlite3"), b"not a database").unwrap();
     let doctor = dixon(dir.path(), &["doctor"]);

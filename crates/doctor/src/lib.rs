@@ -1,6 +1,7 @@
 //! `dixon doctor`: what this PC has and lacks for Dixon Counter, each with how to fix it.
 //!
-//! Checks, in order: the data folder, the database (opens, migrations, integrity), the OS keychain
+//! Checks, in order: the data folder, the database (opens, migrations, integrity), the offline
+//! VIN data (NHTSA vPIC tables), the OS keychain
 //! (where integration secrets live), serial ports (USB OBD adapters, serial barcode guns), the
 //! Bluetooth adapter (BLE OBD adapters) and cameras (VIN and part labels). Missing hardware is a
 //! warning — a counter can run without a camera — but a broken data folder or database fails the
@@ -62,6 +63,7 @@ pub async fn examine(home: &Home) -> Report {
     if checks[0].state != CheckState::Failed {
         checks.push(database(home).await);
     }
+    checks.push(offline_vin_data());
     checks.push(keychain());
     checks.push(serial_ports());
     checks.push(bluetooth().await);
@@ -114,6 +116,32 @@ async fn database(home: &Home) -> Check {
     };
     store.close().await;
     check
+}
+
+/// The vPIC tables the offline VIN decoder reads when the internet is down.
+fn offline_vin_data() -> Check {
+    match dixon_vehicle::OfflineDecoder::open() {
+        Ok(decoder) => match decoder.decode("1HGCM82633A004352") {
+            Some(_) => Check::new(
+                "offline VINs",
+                CheckState::Ok,
+                "NHTSA vPIC data on this PC answers without the internet",
+                None,
+            ),
+            None => Check::new(
+                "offline VINs",
+                CheckState::Warning,
+                "the offline VIN data opened but could not decode a known VIN",
+                Some("Rebuild it: run scripts/setup.sh (or cargo build) again."),
+            ),
+        },
+        Err(e) => Check::new(
+            "offline VINs",
+            CheckState::Missing,
+            e,
+            Some("Run scripts/setup.sh, or set MAPS_DIR to the tables."),
+        ),
+    }
 }
 
 /// Reads a probe entry that never exists: "no entry" proves the keychain answers.
@@ -219,7 +247,10 @@ mod tests {
         let report = examine(&home).await;
         assert!(report.is_usable(), "{report:?}");
         let names: Vec<&str> = report.checks.iter().map(|c| c.name).collect();
-        assert_eq!(names, ["data folder", "database", "keychain", "serial ports", "bluetooth", "cameras"]);
+        assert_eq!(
+            names,
+            ["data folder", "database", "offline VINs", "keychain", "serial ports", "bluetooth", "cameras"]
+        );
         for check in &report.checks {
             assert!(!check.detail.is_empty());
             if check.state != CheckState::Ok {
