@@ -27,15 +27,23 @@ impl OfflineDecoder {
 
     /// Decodes a checked 17-character VIN; `None` when the data does not know its maker.
     pub fn decode(&self, vin: &str) -> Option<VehicleInfo> {
-        let decoded = self.0.decode(vin).ok()?;
-        let mut fields: HashMap<String, serde_json::Value> =
-            decoded.attributes.iter().map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone()))).collect();
-        fields.insert("VIN".into(), serde_json::Value::String(vin.to_string()));
-        fields.entry("Make".into()).or_insert_with(|| serde_json::Value::String(decoded.make.clone()));
-        fields.entry("ModelYear".into()).or_insert_with(|| serde_json::Value::String(decoded.year.to_string()));
+        let fields: HashMap<String, serde_json::Value> =
+            self.decode_fields(vin)?.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
         let mut info = crate::vpic::parse_result(&fields).ok()?;
         // No vPIC verdict offline: the VIN's own check already ran.
         info.error_codes.clear();
         Some(info)
+    }
+
+    /// The decode as vPIC's element names and values (`Make`, `DisplacementL`, …), for
+    /// comparing with vPIC's own answers.
+    pub fn decode_fields(&self, vin: &str) -> Option<HashMap<String, String>> {
+        let decoded = self.0.decode(vin).ok()?;
+        let mut fields: HashMap<String, String> =
+            decoded.attributes.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        fields.insert("VIN".into(), vin.to_string());
+        fields.entry("Make".into()).or_insert_with(|| decoded.make.clone());
+        fields.entry("ModelYear".into()).or_insert_with(|| decoded.year.to_string());
+        Some(fields)
     }
 }
