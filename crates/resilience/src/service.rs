@@ -61,27 +61,41 @@ pub struct Call {
     pub operation: String,
     pub side_effects: SideEffects,
     pub cache: Option<CacheSpec>,
+    /// The whole call's budget, retries included; `None` for the policy's own limits. Someone
+    /// is waiting at the counter: past this, the call stops retrying and falls back.
+    pub deadline: Option<Duration>,
 }
 
 impl Call {
     /// A read, retried on transient failures.
     pub fn read(operation: impl Into<String>) -> Call {
-        Call { operation: operation.into(), side_effects: SideEffects::None, cache: None }
+        Call { operation: operation.into(), side_effects: SideEffects::None, cache: None, deadline: None }
     }
 
     /// A write retried only with the same idempotency key.
     pub fn idempotent_write(operation: impl Into<String>, key: impl Into<String>) -> Call {
-        Call { operation: operation.into(), side_effects: SideEffects::Idempotent { key: key.into() }, cache: None }
+        Call {
+            operation: operation.into(),
+            side_effects: SideEffects::Idempotent { key: key.into() },
+            cache: None,
+            deadline: None,
+        }
     }
 
     /// A write sent at most once.
     pub fn unrepeatable_write(operation: impl Into<String>) -> Call {
-        Call { operation: operation.into(), side_effects: SideEffects::Unrepeatable, cache: None }
+        Call { operation: operation.into(), side_effects: SideEffects::Unrepeatable, cache: None, deadline: None }
     }
 
     /// Answers from the cache while fresh; keeps live answers for `ttl`.
     pub fn cached(mut self, key: impl Into<String>, ttl: Duration, persistent: bool) -> Call {
         self.cache = Some(CacheSpec { key: key.into(), ttl, persistent });
+        self
+    }
+
+    /// Gives the whole call at most `budget`, retries included (for calls a person waits on).
+    pub fn within(mut self, budget: Duration) -> Call {
+        self.deadline = Some(budget);
         self
     }
 }
@@ -264,6 +278,8 @@ impl Service {
             SideEffects::Idempotent { key } => (policy.retry.max_retries, Some(key.as_str())),
             SideEffects::Unrepeatable => (0, None),
         };
+        let started = std::time::Instant::now();
+        let left = || call.deadline.map(|budget| budget.saturating_sub(started.elapsed()));
         let mut number = 0;
         let outcome = loop {
             if let Err(e) = self.wait_for_rate_limit().await {
@@ -271,9 +287,10 @@ impl Service {
             }
             event.cost_microusd += policy.cost_per_request_microusd;
             let attempt = Attempt { number, idempotency_key: key };
-            let result = match tokio::time::timeout(policy.timeout, request(attempt)).await {
+            let timeout = left().map_or(policy.timeout, |left| left.min(policy.timeout));
+            let result = match tokio::time::timeout(timeout, request(attempt)).await {
                 Ok(result) => result,
-                Err(_) => Err(Error::Timeout { service: service.clone(), after: policy.timeout }),
+                Err(_) => Err(Error::Timeout { service: service.clone(), after: timeout }),
             };
             let error = match result {
                 Ok(reply) => break Ok(reply),
@@ -288,6 +305,9 @@ impl Service {
                 Some(asked) => asked,
                 None => policy.retry.delay(number, &mut rand::rng()),
             };
+            if left().is_some_and(|left| left <= delay) {
+                break Err(error); // no time for another try: fall back now
+            }
             tracing::debug!(service = %self.config.id, retry = number + 1, delay_ms = delay.as_millis() as u64, "retrying after {}", error.kind());
             tokio::time::sleep(delay).await;
             number += 1;

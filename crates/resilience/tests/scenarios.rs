@@ -466,3 +466,24 @@ async fn no_secret_or_phone_number_reaches_the_events_table_or_the_logs() {
         assert!(!logged.contains(leak), "{leak} leaked into the logs: {logged}");
     }
 }
+
+#[tokio::test]
+async fn a_deadline_stops_retrying_and_falls_back_in_time() {
+    let (h, peer) = (Harness::new().await, fault_peer().await);
+    // Production-like backoff (1 s, 2 s, 4 s) would take 7 s; the caller allows 1.5 s.
+    let service = h.service(Policy { timeout: Duration::from_millis(300), ..Policy::default() });
+    let label = service.config().label.clone();
+    let url = peer.url("/unavailable");
+    let started = Instant::now();
+    let answer = service
+        .call_or(
+            Call::read("get").within(Duration::from_millis(1500)),
+            |_| http::send_json::<Greeting>(&label, h.client.get(&url)),
+            |_| Some(Fallback { value: Greeting { value: "local".into() }, name: "offline".into() }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.source, Source::Fallback { name: "offline".into() });
+    assert!(started.elapsed() < Duration::from_millis(1600), "{:?}", started.elapsed());
+    assert!(peer.hits("/unavailable") <= 2, "only the tries that fit the budget");
+}

@@ -15,6 +15,8 @@ use crate::{DecodeError, VehicleInfo};
 
 pub const SERVICE_ID: &str = "vpic";
 pub const DEFAULT_BASE_URL: &str = "https://vpic.nhtsa.dot.gov/api";
+/// How long a service writer waits for vPIC before the offline answer is shown instead.
+const INTERACTIVE_BUDGET: Duration = Duration::from_secs(4);
 /// A decoded VIN does not change; vPIC's data changes monthly.
 const DECODE_TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -102,7 +104,7 @@ impl Vpic {
         };
         let key = format!("decode:{vin}:{}", model_year.map(|y| y.to_string()).unwrap_or_default());
         let label = self.service.config().label.clone();
-        let call = Call::read("decode_vin").cached(key, DECODE_TTL, true);
+        let call = Call::read("decode_vin").cached(key, DECODE_TTL, true).within(INTERACTIVE_BUDGET);
         // With vPIC silent and nothing saved, the data on this PC answers (full VINs only).
         let offline = |_: &Error| {
             let decoder = self.offline.as_ref().filter(|_| !vin.contains('*'))?;
