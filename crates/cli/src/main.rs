@@ -166,12 +166,11 @@ enum SettingsCommand {
 }
 
 fn this_year() -> i32 {
-    chrono::Datelike::year(&chrono::Local::now())
+    dixon_clock::local_year(chrono::Utc::now())
 }
 
 fn vin_problem(problem: dixon_vin::VinProblem) -> CliError {
-    let hint = problem.suggestions.first().map(|s| format!(" Did you mean {s}?")).unwrap_or_default();
-    CliError::new("invalid", format!("{}{hint}", problem.message))
+    CliError::new("invalid", problem.explained())
 }
 
 async fn decode_one(

@@ -72,6 +72,11 @@ pub fn to_stored(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// The year on this PC's calendar at `now` (for model-year bounds).
+pub fn local_year(now: DateTime<Utc>) -> i32 {
+    chrono::Datelike::year(&now.with_timezone(&Local))
+}
+
 /// Midnight at the start of `now`'s day on this PC's clock, in UTC ("today" on the counter).
 pub fn local_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
     let date = now.with_timezone(&Local).date_naive();

@@ -160,13 +160,7 @@ pub fn vin(field: &str, text: &str, current_year: i32) -> Result<Option<String>,
     }
     match dixon_vin::check(text, current_year) {
         Ok(checked) => Ok(Some(checked.vin)),
-        Err(problem) => {
-            let hint = match problem.suggestions.first() {
-                Some(likely) => format!(" Did you mean {likely}?"),
-                None => String::new(),
-            };
-            Err(FieldError::new(field, format!("{}{hint}", problem.message)))
-        }
+        Err(problem) => Err(FieldError::new(field, problem.explained())),
     }
 }
 

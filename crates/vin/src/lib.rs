@@ -50,6 +50,17 @@ pub struct VinProblem {
     pub suggestions: Vec<String>,
 }
 
+impl VinProblem {
+    /// The message with the likely intended VIN, as shown to a service writer:
+    /// "… a character is mistyped. Did you mean 1HGCM82633A004352?"
+    pub fn explained(&self) -> String {
+        match self.suggestions.first() {
+            Some(likely) => format!("{} Did you mean {likely}?", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
 /// Cleans what a person typed or a scanner sent: spaces, dashes and lower case; an AIM symbology
 /// identifier (`]A0…`); a leading import marker (`I`) or other stray character on an 18-character
 /// Code 39 door-jamb label.

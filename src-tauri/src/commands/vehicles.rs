@@ -22,10 +22,7 @@ pub struct DecodedVin {
 #[specta::specta]
 pub async fn decode_vin(state: State<'_, AppState>, vin: String) -> CommandResult<DecodedVin> {
     let (checked, answer) = state.services()?.vpic.decode_checked(&vin, this_year()).await.map_err(|e| match e {
-        DecodeError::Vin(problem) => {
-            let hint = problem.suggestions.first().map(|s| format!(" Did you mean {s}?")).unwrap_or_default();
-            CommandError::invalid("vehicle.vin", format!("{}{hint}", problem.message))
-        }
+        DecodeError::Vin(problem) => CommandError::invalid("vehicle.vin", problem.explained()),
         DecodeError::Service(e) => e.into(),
     })?;
     Ok(DecodedVin { info: answer.value, source: answer.source, warnings: checked.warnings })
@@ -65,5 +62,5 @@ pub async fn vehicle_models(state: State<'_, AppState>, make: String, year: i32)
 }
 
 fn this_year() -> i32 {
-    chrono::Datelike::year(&chrono::Local::now())
+    dixon_clock::local_year(chrono::Utc::now())
 }

@@ -1,6 +1,5 @@
 //! Reads and writes of repair orders, their customers, vehicles, lines and status history.
 
-use chrono::{Datelike, Local};
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
@@ -14,7 +13,7 @@ use crate::repair_order::{
 use crate::settings::ShopSettings;
 use crate::validate;
 use crate::vehicle::{vehicle_label, Vehicle};
-use dixon_clock::{local_midnight, to_stored as stored};
+use dixon_clock::{local_midnight, local_year, to_stored as stored};
 
 /// The first repair order number a new shop gets.
 const FIRST_NUMBER: i64 = 1001;
@@ -48,7 +47,7 @@ impl Store {
         let now = self.now();
         let mut errors = Vec::new();
         let customer = new.customer.validate(&mut errors);
-        let vehicle = new.vehicle.validate(now.with_timezone(&Local).year(), &mut errors);
+        let vehicle = new.vehicle.validate(local_year(now), &mut errors);
         let concern = validate::long_text("concern", "concern", &new.concern, 2000).map_err(|e| errors.push(e)).ok();
         let (Some(customer), Some(vehicle), Some(concern)) = (customer, vehicle, concern) else {
             return Err(Error::Invalid(errors));
