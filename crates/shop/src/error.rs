@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::money::Cents;
 use crate::repair_order::Status;
 
 /// One problem with one field of a form, in words a service writer understands.
@@ -27,6 +28,15 @@ pub enum Error {
 
     #[error("Repair order {0} does not exist. Check the number in the repair order list.")]
     RepairOrderNotFound(i64),
+
+    #[error(
+        "This would bring repair order {number} to {new_total}, above the {limit} the customer authorized \
+         (including the state's allowance). Record a supplementary authorization for at least {new_total} first."
+    )]
+    AuthorizationRequired { number: i64, limit: Cents, new_total: Cents },
+
+    #[error("{0}")]
+    NotFound(String),
 
     #[error(
         "Repair order {number} is {from} and can't go to {to}. {}",
@@ -78,7 +88,8 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Invalid(_) => "invalid",
-            Error::RepairOrderNotFound(_) => "not_found",
+            Error::RepairOrderNotFound(_) | Error::NotFound(_) => "not_found",
+            Error::AuthorizationRequired { .. } => "authorization_required",
             Error::IllegalTransition { .. } => "illegal_transition",
             Error::DatabaseCorrupt { .. } => "database_corrupt",
             Error::DatabaseTooNew { .. } => "database_too_new",

@@ -26,6 +26,7 @@
 
 mod customer;
 mod error;
+mod estimate;
 mod money;
 mod repair_order;
 mod settings;
@@ -36,6 +37,10 @@ mod vehicle;
 pub use customer::{ContactMethod, Customer, NewCustomer};
 pub use dixon_clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use error::{Error, FieldError, Result};
+pub use estimate::{
+    shop_fees, Authorization, AuthorizationKind, AuthorizationMethod, CannedJob, NewAuthorization, OverageRule,
+    PartCondition, PartDetails, ShopFee,
+};
 pub use money::{Cents, ParseAmountError, Rate};
 pub use repair_order::{
     LineItem, LineKind, NewLine, NewRepairOrder, RepairOrder, RepairOrderSummary, Status, StatusChange, Totals,

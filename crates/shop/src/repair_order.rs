@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::customer::{Customer, NewCustomer};
 use crate::error::FieldError;
+use crate::estimate::{shop_fees, Authorization, PartDetails, ShopFee};
 use crate::money::{Cents, Rate};
 use crate::settings::ShopSettings;
 use crate::validate;
@@ -153,19 +154,39 @@ impl LineKind {
 }
 
 /// A line as entered, before validation.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct NewLine {
     pub kind: LineKind,
     pub description: String,
     /// Thousandths of a unit: 1.5 hours is 1500, two parts are 2000.
     pub quantity_milli: i64,
-    /// Price of one unit; a discount is entered as a positive amount and subtracted.
+    /// Price of one unit (for labor: the hourly rate, the shop's posted rate unless this line
+    /// overrides it); a discount is entered as a positive amount and subtracted.
     pub unit_price: Cents,
     pub taxable: bool,
+    /// Part number, brand, supplier, condition and core charge (part lines only).
+    #[serde(default)]
+    pub part: Option<PartDetails>,
+    /// Who does the work (labor lines).
+    #[serde(default)]
+    pub technician: Option<String>,
 }
 
 impl NewLine {
+    /// A line of `kind` with no part details or technician.
+    pub fn simple(kind: LineKind, description: &str, quantity_milli: i64, unit_price: Cents, taxable: bool) -> NewLine {
+        NewLine {
+            kind,
+            description: description.to_string(),
+            quantity_milli,
+            unit_price,
+            taxable,
+            part: None,
+            technician: None,
+        }
+    }
+
     pub(crate) fn validate(&self) -> Result<NewLine, Vec<FieldError>> {
         let mut errors = Vec::new();
         let description = validate::short_text("line.description", "description", &self.description, 200)
@@ -181,10 +202,23 @@ impl NewLine {
         if !(0..=100_000_000_00).contains(&self.unit_price.0) {
             errors.push(FieldError::new("line.unit_price", "The price must be between $0.00 and $100,000,000.00."));
         }
+        let part = match (&self.part, self.kind) {
+            (Some(part), LineKind::Part) => Some(part.validate(&mut errors)),
+            (Some(_), _) => {
+                errors.push(FieldError::new("line.part", "Only part lines carry a part number, brand or core charge."));
+                None
+            }
+            (None, _) => None,
+        };
+        let technician =
+            validate::short_text("line.technician", "technician", self.technician.as_deref().unwrap_or(""), 60)
+                .map_err(|e| errors.push(e))
+                .ok()
+                .flatten();
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(NewLine { description: description.unwrap_or_default(), ..self.clone() })
+        Ok(NewLine { description: description.unwrap_or_default(), part, technician, ..self.clone() })
     }
 }
 
@@ -198,7 +232,9 @@ pub struct LineItem {
     pub quantity_milli: i64,
     pub unit_price: Cents,
     pub taxable: bool,
-    /// Quantity × unit price, rounded half-up to the cent; negative for discounts.
+    pub part: Option<PartDetails>,
+    pub technician: Option<String>,
+    /// Quantity × (unit price + core charge), rounded half-up to the cent; negative for discounts.
     pub amount: Cents,
 }
 
@@ -213,16 +249,50 @@ impl LineItem {
     ) -> LineItem {
         let extended = unit_price.times_milli(quantity_milli);
         let amount = if kind == LineKind::Discount { -extended } else { extended };
-        LineItem { id, kind, description, quantity_milli, unit_price, taxable, amount }
+        LineItem { id, kind, description, quantity_milli, unit_price, taxable, part: None, technician: None, amount }
+    }
+
+    /// The same line with its part details; the core charge joins the line's amount.
+    pub fn with_part(mut self, part: Option<PartDetails>) -> LineItem {
+        if let Some(part) = &part {
+            self.amount += part.core_charge.times_milli(self.quantity_milli);
+        }
+        self.part = part;
+        self
+    }
+
+    pub fn with_technician(mut self, technician: Option<String>) -> LineItem {
+        self.technician = technician;
+        self
+    }
+
+    /// The core charges on this line (quantity × core charge).
+    pub fn core_total(&self) -> Cents {
+        self.part.as_ref().map_or(Cents::ZERO, |p| p.core_charge.times_milli(self.quantity_milli))
+    }
+
+    /// The line as it would be entered again (for canned jobs and revisions).
+    pub fn to_new(&self) -> NewLine {
+        NewLine {
+            kind: self.kind,
+            description: self.description.clone(),
+            quantity_milli: self.quantity_milli,
+            unit_price: self.unit_price,
+            taxable: self.taxable,
+            part: self.part.clone(),
+            technician: self.technician.clone(),
+        }
     }
 }
 
 /// The money on a repair order, by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Totals {
     pub labor: Cents,
+    /// Parts including their core charges.
     pub parts: Cents,
+    /// Fee lines and the shop's own fees (shop supplies, hazardous waste).
     pub fees: Cents,
     pub sublet: Cents,
     /// Zero or negative.
@@ -232,9 +302,15 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Sums the lines and their tax. Tax is computed per taxable line and rounded half-up there:
-    /// labor lines at the labor rate, every other taxable line at the parts (sales) rate.
+    /// Sums the lines, the shop's fees and their tax. Tax is computed per taxable line and
+    /// rounded half-up there: labor lines at the labor rate, every other taxable line (parts,
+    /// fees, sublet, a taxable discount) at the parts (sales) rate.
     pub fn of(lines: &[LineItem], settings: &ShopSettings) -> Totals {
+        Totals::with_fees(lines, &shop_fees(lines, settings), settings)
+    }
+
+    /// As [`Totals::of`], with the shop fees already computed.
+    pub fn with_fees(lines: &[LineItem], fees: &[ShopFee], settings: &ShopSettings) -> Totals {
         let mut totals = Totals::default();
         for line in lines {
             let amount = line.amount;
@@ -249,6 +325,12 @@ impl Totals {
                 let rate: Rate =
                     if line.kind == LineKind::Labor { settings.labor_tax_rate } else { settings.parts_tax_rate };
                 totals.tax += amount.at_rate(rate);
+            }
+        }
+        for fee in fees {
+            totals.fees += fee.amount;
+            if fee.taxable {
+                totals.tax += fee.amount.at_rate(settings.parts_tax_rate);
             }
         }
         totals.total = totals.labor + totals.parts + totals.fees + totals.sublet + totals.discounts + totals.tax;
@@ -292,7 +374,14 @@ pub struct RepairOrder {
     pub concern: Option<String>,
     pub odometer_in: Option<i64>,
     pub lines: Vec<LineItem>,
+    /// The fees the shop's settings add (shop supplies, hazardous waste), itemized.
+    pub shop_fees: Vec<ShopFee>,
     pub totals: Totals,
+    /// Every authorization, oldest first; each is a kept revision of the estimate.
+    pub authorizations: Vec<Authorization>,
+    /// The highest total the latest authorization covers (with the state's overage allowance);
+    /// `None` until the customer authorizes the estimate.
+    pub authorized_limit: Option<Cents>,
     pub history: Vec<StatusChange>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

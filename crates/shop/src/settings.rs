@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
+use crate::estimate::OverageRule;
 use crate::money::{Cents, Rate};
 use crate::validate;
 
@@ -80,6 +81,9 @@ pub struct ShopSettings {
     pub labor_tax_rate: Rate,
     pub shop_supplies: ShopSuppliesRule,
     pub hazardous_waste: HazardousWasteFee,
+    /// How far a total may pass the authorized amount before the customer is asked again.
+    #[serde(default)]
+    pub overage: OverageRule,
     /// The state's automotive repair dealer registration (e.g. California BAR ARD number).
     pub state_registration_number: String,
     /// The EPA identification number for hazardous-waste handling.
@@ -223,6 +227,7 @@ impl ShopSettings {
                 "The hazardous-waste fee must be between $0 and $1,000.",
             ));
         }
+        self.overage.validate(&mut errors);
         let logo = match self.logo_data_url.as_deref().filter(|url| !url.is_empty()) {
             None => None,
             Some(url) => match Logo::from_data_url("logo", url) {

@@ -226,13 +226,8 @@ async fn totals_follow_the_lines_and_the_shop_tax_rates() {
     let store = Store::open(&db(&dir)).await.unwrap();
     store.save_settings(&ShopSettings { parts_tax_rate: Rate(82_500), ..ShopSettings::default() }).await.unwrap();
     let number = store.create_repair_order(&form("Pat Lee", "5552345678", "")).await.unwrap().number;
-    let line = |kind, quantity_milli, cents, taxable| NewLine {
-        kind,
-        description: "line".into(),
-        quantity_milli,
-        unit_price: Cents(cents),
-        taxable,
-    };
+    let line =
+        |kind, quantity_milli, cents, taxable| NewLine::simple(kind, "line", quantity_milli, Cents(cents), taxable);
     store.add_line(number, &line(LineKind::Labor, 1_500, 12_000, false)).await.unwrap();
     let ro = store.add_line(number, &line(LineKind::Part, 2_000, 4_999, true)).await.unwrap();
     assert_eq!(ro.totals.total, Cents(18_000 + 9_998 + 825));
@@ -339,13 +334,7 @@ async fn two_writers_lose_no_update() {
     let writer = |store: Store, who: &'static str| {
         tokio::spawn(async move {
             for i in 0..25 {
-                let line = NewLine {
-                    kind: LineKind::Part,
-                    description: format!("{who} part {i}"),
-                    quantity_milli: 1_000,
-                    unit_price: Cents(100),
-                    taxable: false,
-                };
+                let line = NewLine::simple(LineKind::Part, &format!("{who} part {i}"), 1_000, Cents(100), false);
                 store.add_line(number, &line).await.unwrap();
                 store.create_repair_order(&form(&format!("{who} {i}"), "5552345678", "")).await.unwrap();
             }

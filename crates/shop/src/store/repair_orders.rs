@@ -6,7 +6,8 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::Store;
 use crate::customer::{ContactMethod, Customer};
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, Result};
+use crate::estimate::{shop_fees, PartCondition, PartDetails};
 use crate::repair_order::{
     LineItem, LineKind, NewLine, NewRepairOrder, RepairOrder, RepairOrderSummary, Status, StatusChange, Totals,
 };
@@ -157,47 +158,9 @@ impl Store {
         self.repair_order(number).await
     }
 
-    /// Appends a line to a repair order that is still open for changes.
+    /// Appends a line to a repair order that is still open for changes (see [`Store::add_lines`]).
     pub async fn add_line(&self, number: i64, line: &NewLine) -> Result<RepairOrder> {
-        let line = line.validate().map_err(Error::Invalid)?;
-        let at = stored(self.now());
-        let mut tx = self.write().await?;
-        let row = sqlx::query("SELECT id, status FROM repair_orders WHERE number = ?")
-            .bind(number)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(Error::RepairOrderNotFound(number))?;
-        let id: i64 = row.try_get("id")?;
-        let status = parse_status(row.try_get("status")?)?;
-        if !matches!(status, Status::Estimate | Status::Approved | Status::InProgress | Status::Completed) {
-            return Err(Error::Invalid(vec![FieldError::new(
-                "line",
-                format!("Repair order {number} is {status}; lines can only change before it is invoiced."),
-            )]));
-        }
-        sqlx::query(
-            "INSERT INTO line_items (uid, repair_order_id, position, kind, description, quantity_milli, unit_price_cents, taxable, created_at, updated_at)
-             VALUES (?, ?, (SELECT COALESCE(MAX(position) + 1, 1) FROM line_items WHERE repair_order_id = ?), ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(id)
-        .bind(id)
-        .bind(line.kind.as_str())
-        .bind(&line.description)
-        .bind(line.quantity_milli)
-        .bind(line.unit_price.0)
-        .bind(line.taxable)
-        .bind(&at)
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE repair_orders SET version = version + 1, updated_at = ? WHERE id = ?")
-            .bind(&at)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        self.repair_order(number).await
+        self.add_lines(number, std::slice::from_ref(line), None).await
     }
 
     /// One repair order with its customer, vehicle, lines, totals and history.
@@ -219,6 +182,10 @@ impl Store {
         let status = parse_status(row.try_get("status")?)?;
         let lines = self.lines_of(&[id]).await?.into_iter().map(|(_, line)| line).collect::<Vec<_>>();
         let settings = self.settings().await?;
+        let shop_fees = shop_fees(&lines, &settings);
+        let totals = Totals::with_fees(&lines, &shop_fees, &settings);
+        let authorizations = self.authorizations_of(id).await?;
+        let authorized_limit = authorizations.last().map(|a| settings.overage.limit(a.amount));
         let history = sqlx::query(
             "SELECT from_status, to_status, changed_at, note FROM repair_order_status_history
              WHERE repair_order_id = ? ORDER BY id",
@@ -260,8 +227,11 @@ impl Store {
             },
             concern: row.try_get("concern")?,
             odometer_in: row.try_get("odometer_in")?,
-            totals: Totals::of(&lines, &settings),
+            totals,
             lines,
+            shop_fees,
+            authorizations,
+            authorized_limit,
             history,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
@@ -331,13 +301,14 @@ impl Store {
     }
 
     /// The lines of several orders in one query, in their order on the paperwork.
-    async fn lines_of(&self, order_ids: &[i64]) -> Result<Vec<(i64, LineItem)>> {
+    pub(super) async fn lines_of(&self, order_ids: &[i64]) -> Result<Vec<(i64, LineItem)>> {
         if order_ids.is_empty() {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(order_ids).expect("a list of integers serialises");
         sqlx::query(
-            "SELECT id, repair_order_id, kind, description, quantity_milli, unit_price_cents, taxable
+            "SELECT id, repair_order_id, kind, description, quantity_milli, unit_price_cents, taxable,
+                    part_number, brand, supplier, part_condition, core_charge_cents, technician
              FROM line_items WHERE repair_order_id IN (SELECT value FROM json_each(?))
              ORDER BY repair_order_id, position",
         )
@@ -350,8 +321,20 @@ impl Store {
     }
 }
 
-fn line_from_row(r: &SqliteRow) -> Result<LineItem> {
+pub(super) fn line_from_row(r: &SqliteRow) -> Result<LineItem> {
     let kind: &str = r.try_get("kind")?;
+    let condition: Option<&str> = r.try_get("part_condition")?;
+    let part = match condition {
+        None => None,
+        Some(text) => Some(PartDetails {
+            part_number: r.try_get("part_number")?,
+            brand: r.try_get("brand")?,
+            supplier: r.try_get("supplier")?,
+            condition: PartCondition::parse(text)
+                .ok_or_else(|| unexpected(format!("unknown part condition '{text}'")))?,
+            core_charge: crate::money::Cents(r.try_get("core_charge_cents")?),
+        }),
+    };
     Ok(LineItem::new(
         r.try_get("id")?,
         LineKind::parse(kind).ok_or_else(|| unexpected(format!("unknown line kind '{kind}'")))?,
@@ -359,10 +342,12 @@ fn line_from_row(r: &SqliteRow) -> Result<LineItem> {
         r.try_get("quantity_milli")?,
         crate::money::Cents(r.try_get("unit_price_cents")?),
         r.try_get("taxable")?,
-    ))
+    )
+    .with_part(part)
+    .with_technician(r.try_get("technician")?))
 }
 
-async fn record_status_change(
+pub(super) async fn record_status_change(
     tx: &mut Transaction<'static, Sqlite>,
     order_id: i64,
     from: Option<Status>,
@@ -402,11 +387,11 @@ pub(super) async fn enqueue(
     Ok(())
 }
 
-fn parse_status(text: &str) -> Result<Status> {
+pub(super) fn parse_status(text: &str) -> Result<Status> {
     text.parse().map_err(|_| unexpected(format!("unknown status '{text}' in the database")))
 }
 
-fn unexpected(detail: String) -> Error {
+pub(super) fn unexpected(detail: String) -> Error {
     Error::Database(sqlx::Error::Protocol(detail))
 }
 

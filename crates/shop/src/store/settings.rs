@@ -5,6 +5,7 @@ use sqlx::Row;
 use super::repair_orders::enqueue;
 use super::Store;
 use crate::error::{Error, Result};
+use crate::estimate::OverageRule;
 use crate::money::{Cents, Rate};
 use crate::settings::{HazardousWasteFee, Logo, ShopSettings, ShopSuppliesRule, SuppliesBasis};
 use dixon_clock::to_stored as stored;
@@ -41,6 +42,11 @@ impl Store {
                 amount: Cents(r.try_get("hazardous_waste_cents")?),
                 taxable: r.try_get("hazardous_waste_taxable")?,
             },
+            overage: OverageRule {
+                rate: rate("overage_rate_ppm")?,
+                flat: Cents(r.try_get("overage_flat_cents")?),
+                cap: r.try_get::<Option<i64>, _>("overage_cap_cents")?.map(Cents),
+            },
             state_registration_number: r.try_get("state_registration_number")?,
             epa_id: r.try_get("epa_id")?,
             updated_at: r.try_get("updated_at")?,
@@ -58,7 +64,8 @@ impl Store {
                 name = ?, address_line1 = ?, address_line2 = ?, city = ?, state = ?, postal_code = ?, phone = ?, email = ?,
                 logo = ?, logo_mime = ?, labor_rate_cents = ?, parts_tax_rate_ppm = ?, labor_tax_rate_ppm = ?,
                 supplies_rate_ppm = ?, supplies_basis = ?, supplies_minimum_cents = ?, supplies_cap_cents = ?, supplies_taxable = ?,
-                hazardous_waste_cents = ?, hazardous_waste_taxable = ?, state_registration_number = ?, epa_id = ?, updated_at = ?
+                hazardous_waste_cents = ?, hazardous_waste_taxable = ?,
+                overage_rate_ppm = ?, overage_flat_cents = ?, overage_cap_cents = ?, state_registration_number = ?, epa_id = ?, updated_at = ?
              WHERE id = 1",
         )
         .bind(&s.name)
@@ -81,6 +88,9 @@ impl Store {
         .bind(s.shop_supplies.taxable)
         .bind(s.hazardous_waste.amount.0)
         .bind(s.hazardous_waste.taxable)
+        .bind(s.overage.rate.0)
+        .bind(s.overage.flat.0)
+        .bind(s.overage.cap.map(|c| c.0))
         .bind(&s.state_registration_number)
         .bind(&s.epa_id)
         .bind(&at)
