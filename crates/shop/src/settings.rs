@@ -151,6 +151,14 @@ pub fn logo_data_url(bytes: Vec<u8>) -> Result<String, FieldError> {
     Ok(Logo::data_url(logo.mime, &logo.bytes))
 }
 
+impl ShopSettings {
+    /// The logo's image bytes (PNG or JPEG) for printing, if the shop has one.
+    pub fn logo_bytes(&self) -> Option<Vec<u8>> {
+        let url = self.logo_data_url.as_deref().filter(|u| !u.is_empty())?;
+        Logo::from_data_url("logo", url).ok().map(|logo| logo.bytes)
+    }
+}
+
 /// The profile after validation: text cleaned, phone in E.164, logo decoded.
 pub(crate) struct ValidSettings {
     pub settings: ShopSettings,
