@@ -42,6 +42,7 @@ CREATE TABLE canned_jobs (
 CREATE TABLE parts_catalog (
     id                  INTEGER PRIMARY KEY,
     part_number         TEXT    NOT NULL CHECK (length(part_number) BETWEEN 1 AND 60),
+    part_key            TEXT    NOT NULL,   -- the part number lower-cased, letters and digits only
     brand               TEXT    NOT NULL DEFAULT '',
     upc                 TEXT,
     description         TEXT    NOT NULL CHECK (length(description) BETWEEN 1 AND 200),
@@ -52,6 +53,7 @@ CREATE TABLE parts_catalog (
     updated_at          TEXT    NOT NULL,
     UNIQUE (part_number, brand)
 );
+CREATE INDEX parts_catalog_key ON parts_catalog (part_key);
 CREATE INDEX parts_catalog_upc ON parts_catalog (upc);
 CREATE INDEX parts_catalog_category ON parts_catalog (category COLLATE NOCASE);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Dixon Counter needs on Debian/Ubuntu, and nothing twice.
 #   scripts/setup.sh          what running the app needs (system libraries, Rust, Node, UI packages)
-#   scripts/setup.sh --test   plus what the tests need (Xvfb, WebKitWebDriver, tauri-driver)
+#   scripts/setup.sh --test   plus what the tests need (Xvfb, WebKitWebDriver, tauri-driver, poppler,
+#                             the Prism mock server for contract tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +40,11 @@ fi
 if [[ ! -d ui/node_modules ]] || [[ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]]; then
   say "Installing UI packages (npm ci)"
   npm --prefix ui ci --no-audit --no-fund --loglevel=error
+fi
+
+if $want_test && { [[ ! -d tests/peers/node_modules ]] || [[ tests/peers/package-lock.json -nt tests/peers/node_modules/.package-lock.json ]]; }; then
+  say "Installing the contract tests' mock servers (npm ci in tests/peers)"
+  npm --prefix tests/peers ci --no-audit --no-fund --loglevel=error
 fi
 
 if $want_test && ! command -v tauri-driver >/dev/null; then
