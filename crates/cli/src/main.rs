@@ -5,6 +5,8 @@
 //! output. Exit status: 0 done, 1 refused or failed (the message says why and what to do),
 //! 2 wrong usage.
 
+mod estimate_cmd;
+mod estimate_output;
 mod output;
 mod settings_keys;
 mod vin_batch;
@@ -64,6 +66,12 @@ enum Command {
     /// VINs: decode with NHTSA vPIC.
     #[command(subcommand)]
     Vin(VinCommand),
+    /// Estimates: lines, parts priced from suppliers, authorizations, canned jobs, PDFs.
+    #[command(subcommand)]
+    Estimate(estimate_cmd::EstimateCommand),
+    /// Parts: import the shop's catalog, price parts, the markup matrix, connect PartsTech.
+    #[command(subcommand)]
+    Parts(estimate_cmd::PartsCommand),
 }
 
 #[derive(Subcommand)]
@@ -312,6 +320,8 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
             }
             out.alerts(&integrations.alerts().await?);
         }
+        Command::Estimate(command) => estimate_cmd::estimate(command, services, out).await?,
+        Command::Parts(command) => estimate_cmd::parts(command, services, out).await?,
         Command::Vin(VinCommand::Check { vin }) => {
             let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
             out.vin_check(&checked);

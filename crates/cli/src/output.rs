@@ -70,7 +70,7 @@ impl Output {
         ExitCode::FAILURE
     }
 
-    fn print_json<T: Serialize>(&self, value: &T) {
+    pub(crate) fn print_json<T: Serialize>(&self, value: &T) {
         println!("{}", serde_json::to_string_pretty(value).expect("output serialises"));
     }
 
@@ -184,6 +184,13 @@ impl Output {
             s.hazardous_waste.amount,
             if s.hazardous_waste.taxable { ", taxable" } else { "" }
         );
+        let o = &s.overage;
+        if o.rate.0 == 0 && o.flat.0 == 0 {
+            println!("Overage allowance   none: any increase needs the customer's consent");
+        } else {
+            let cap = o.cap.map(|c| format!(", at most {c}")).unwrap_or_default();
+            println!("Overage allowance   {} or {}, whichever is more{cap}", o.rate, o.flat);
+        }
         println!("State registration  {}", or_unset(&s.state_registration_number));
         println!("EPA ID              {}", or_unset(&s.epa_id));
     }
@@ -374,7 +381,7 @@ pub fn parse_since(text: &str) -> Result<DateTime<Utc>, CliError> {
     Ok(Utc::now() - span)
 }
 
-fn local(time: DateTime<Utc>) -> String {
+pub(crate) fn local(time: DateTime<Utc>) -> String {
     time.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
 }
 
@@ -390,7 +397,7 @@ fn group_thousands(n: i64) -> String {
     out
 }
 
-fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
     } else {

@@ -18,6 +18,9 @@ Keys:
   supplies_taxable           yes or no
   hazardous_waste_fee        dollars (flat, per repair order)
   hazardous_waste_taxable    yes or no
+  overage_rate               percent a total may pass the authorized amount (0 in California)
+  overage_flat               dollars it may pass it by, if more than overage_rate allows
+  overage_cap                dollars, the most it may pass it by, or none
   state_registration_number  e.g. California BAR ARD number
   epa_id                     EPA identification number";
 
@@ -76,6 +79,14 @@ fn set(s: &mut ShopSettings, key: &str, value: &str) -> Result<(), String> {
         "supplies_taxable" => s.shop_supplies.taxable = yes_no(value)?,
         "hazardous_waste_fee" => s.hazardous_waste.amount = money(value)?,
         "hazardous_waste_taxable" => s.hazardous_waste.taxable = yes_no(value)?,
+        "overage_rate" => s.overage.rate = rate(value)?,
+        "overage_flat" => s.overage.flat = money(value)?,
+        "overage_cap" => {
+            s.overage.cap = match value.trim() {
+                "" | "none" => None,
+                v => Some(money(v)?),
+            }
+        }
         "state_registration_number" => s.state_registration_number = value.into(),
         "epa_id" => s.epa_id = value.into(),
         other => return Err(format!("'{other}' is not a setting; `dixon settings set --help` lists them.")),

@@ -11,6 +11,8 @@ fn dixon(data_dir: &Path, args: &[&str]) -> Output {
         .arg(data_dir)
         .args(args)
         .env_remove("RUST_LOG")
+        // nothing but 127.0.0.1, whatever this PC's keychain holds
+        .env("DIXON_PARTSTECH_URL", "http://127.0.0.1:9")
         .output()
         .expect("dixon runs")
 }
@@ -344,4 +346,83 @@ async fn many_vins_go_through_the_batch_endpoint() {
     let requests = vpic.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].path, "/api/vehicles/DecodeVINValuesBatch");
+}
+
+#[test]
+fn an_estimate_is_built_priced_authorized_and_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    ok_json(dir.path(), &["settings", "set", "name=Dixon Smart Repair", "labor_rate=145", "parts_tax_rate=8.625"]);
+    ok_json(dir.path(), NEW_RO);
+    let csv = dir.path().join("catalog.csv");
+    std::fs::write(
+        &csv,
+        "part_number,brand,upc,description,category,cost,list,quantity\n\
+         D1234,Wagner,012345678905,Front brake pads ceramic,Brake pads,31.50,59.99,4\n\
+         D99,Wagner,,,Brake pads,1.00,,1\n\
+         R500,Brembo,,Front brake rotor,Brake rotors,forty,,2\n",
+    )
+    .unwrap();
+    let report = ok_json(dir.path(), &["parts", "import", csv.to_str().unwrap()]);
+    assert_eq!(report["added"], 1);
+    let lines: Vec<i64> = report["problems"].as_array().unwrap().iter().map(|p| p["line"].as_i64().unwrap()).collect();
+    assert_eq!(lines, [3, 4], "bad rows are reported by line number");
+
+    let quote = ok_json(dir.path(), &["parts", "quote", "--part", "front brake pads", "--vin", "1HGCM82633A004352"]);
+    assert_eq!(quote[0]["best"]["part_number"], "D1234");
+    assert_eq!(quote[0]["best"]["price"], 5198, "$31.50 × 1.65");
+    assert_eq!(quote[0]["failures"].as_array().unwrap().len(), 0, "PartsTech is not connected, so not asked");
+
+    let ro =
+        ok_json(dir.path(), &["estimate", "add", "1001", "labor", "Replace front pads and rotors", "--qty", "1.5"]);
+    assert_eq!(ro["lines"][0]["unit_price"], 14500, "labor defaults to the posted rate");
+    let ro = ok_json(dir.path(), &["estimate", "add-part", "1001", "front brake pads"]);
+    assert_eq!(ro["lines"][1]["part"]["supplier"], "Shop inventory");
+    let ro = ok_json(
+        dir.path(),
+        &["estimate", "authorize", "1001", "--authorized-by", "Pat Lee", "--method", "phone", "--phone", "5592345678"],
+    );
+    assert_eq!(ro["status"], "approved");
+    let total = ro["totals"]["total"].as_i64().unwrap();
+
+    let refused =
+        dixon(dir.path(), &["estimate", "add", "1001", "part", "Rotor", "--price", "80", "--condition", "oem"]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("supplementary authorization"), "{}", stderr(&refused));
+    let ro = ok_json(
+        dir.path(),
+        &[
+            "estimate",
+            "add",
+            "1001",
+            "part",
+            "Rotor",
+            "--price",
+            "80",
+            "--condition",
+            "oem",
+            "--authorized-by",
+            "Pat Lee",
+            "--method",
+            "phone",
+            "--phone",
+            "5592345678",
+        ],
+    );
+    assert_eq!(ro["authorizations"].as_array().unwrap().len(), 2);
+    assert!(ro["totals"]["total"].as_i64().unwrap() > total);
+
+    let bad = dixon(dir.path(), &["estimate", "add", "1001", "part", "Thing", "--price", "1", "--condition", "shiny"]);
+    assert!(stderr(&bad).contains("not a part condition"));
+    let bad = dixon(dir.path(), &["estimate", "add", "1001", "gizmo", "Thing", "--price", "1"]);
+    assert!(stderr(&bad).contains("not a line kind"));
+
+    let pdf = dir.path().join("estimate.pdf");
+    let written = ok_json(dir.path(), &["estimate", "print", "1001", "--out", pdf.to_str().unwrap()]);
+    assert!(written["bytes"].as_u64().unwrap() > 1000);
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let nowhere = dixon(dir.path(), &["estimate", "print", "1001", "--out", "/nonexistent/folder/e.pdf"]);
+    assert!(stderr(&nowhere).contains("Can't write"), "{}", stderr(&nowhere));
+
+    let job = ok_json(dir.path(), &["estimate", "canned", "save", "Front brakes", "--from", "1001"]);
+    assert_eq!(job[0]["lines"].as_array().unwrap().len(), 3);
 }

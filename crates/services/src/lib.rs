@@ -2,21 +2,31 @@
 //! the integration registry with every outside service on its policy, and the typed clients.
 //!
 //! Where each service lives comes from the environment, so tests and staging point them at
-//! local peers: `DIXON_VPIC_URL` (default `https://vpic.nhtsa.dot.gov/api`). Services without an
-//! account on this counter yet are listed as not configured, so the Integrations screen shows
-//! the whole picture.
+//! local peers: `DIXON_VPIC_URL` (default `https://vpic.nhtsa.dot.gov/api`), `DIXON_PARTSTECH_URL`
+//! (default `https://api.partstech.com`). Accounts come from the OS keychain (`dixon parts
+//! connect` saves PartsTech's). Services without an account on this counter yet are listed as
+//! not configured, so the Integrations screen shows the whole picture.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use dixon_clock::{Clock, SystemClock};
 use dixon_home::Home;
+use dixon_parts::{LocalCatalog, PartsPricing, PartsTech, PartsTechCredentials};
 use dixon_resilience::{AlertRules, Integrations, LogNotifier, Policy, ServiceConfig, ServiceKind};
 use dixon_shop::Store;
 use dixon_vehicle::Vpic;
 
 /// Environment variable naming vPIC's base URL.
 pub const VPIC_URL_ENV: &str = "DIXON_VPIC_URL";
+/// Environment variable naming PartsTech's base URL.
+pub const PARTSTECH_URL_ENV: &str = "DIXON_PARTSTECH_URL";
+/// The keychain entry holding the shop's PartsTech account ([`PartsTechCredentials`] as JSON).
+pub const PARTSTECH_SECRET: &str = "partstech";
+/// What one PartsTech request is recorded as costing, in millionths of a dollar. PartsTech
+/// bills by plan, not by request; this spreads a typical plan over its requests so the cost
+/// column means something. Override with `DIXON_PARTSTECH_COST_MICROUSD`.
+const PARTSTECH_COST_MICROUSD: i64 = 1_000;
 /// How often health checks and alert rules run.
 pub const MONITOR_EVERY: Duration = Duration::from_secs(30);
 
@@ -26,6 +36,8 @@ pub struct Services {
     pub store: Store,
     pub integrations: Arc<Integrations>,
     pub vpic: Vpic,
+    /// Parts prices: the local catalog, PartsTech when connected, the estimator.
+    pub parts: PartsPricing,
 }
 
 impl Services {
@@ -33,21 +45,48 @@ impl Services {
     pub async fn open(home: &Home) -> Result<Services, dixon_shop::Error> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = Store::open_with_clock(&home.database_path(), clock.clone()).await?;
-        let integrations = Integrations::new(store.pool().clone(), clock);
+        let integrations = Integrations::new(store.pool().clone(), clock.clone());
         let vpic_url = std::env::var(VPIC_URL_ENV).ok().filter(|u| !u.is_empty());
         let vpic = Vpic::register(&integrations, vpic_url.as_deref().unwrap_or(dixon_vehicle::DEFAULT_BASE_URL));
+        let partstech = connect_partstech(&integrations);
         for (id, label, kind) in NOT_YET_CONFIGURED {
+            if id == dixon_parts::PARTSTECH_ID && partstech.is_some() {
+                continue;
+            }
             let config =
                 ServiceConfig { id: id.to_string(), label: label.to_string(), kind, policy: Policy::default() };
             integrations.register(config, None);
         }
-        Ok(Services { store, integrations, vpic })
+        let catalog = LocalCatalog::new(store.pool().clone(), clock);
+        let parts = PartsPricing::new(catalog, partstech, store.pool().clone());
+        Ok(Services { store, integrations, vpic, parts })
     }
 
     /// Starts the background health checks and alert rules (inside a Tokio runtime).
     pub fn start_monitoring(&self) -> tokio::task::JoinHandle<()> {
         self.integrations.spawn_monitoring(MONITOR_EVERY, AlertRules::default(), Arc::new(LogNotifier))
     }
+}
+
+/// PartsTech, when the shop saved its account in the keychain. Without one (or without a
+/// keychain) pricing runs on the local catalog alone, and the reason is logged.
+fn connect_partstech(integrations: &Integrations) -> Option<PartsTech> {
+    let credentials = match dixon_secrets::load::<PartsTechCredentials>(PARTSTECH_SECRET) {
+        Ok(Some(credentials)) => credentials,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::info!("PartsTech not connected: {e}");
+            return None;
+        }
+    };
+    let url = std::env::var(PARTSTECH_URL_ENV).ok().filter(|u| !u.is_empty());
+    let cost = std::env::var("DIXON_PARTSTECH_COST_MICROUSD").ok().and_then(|c| c.parse().ok());
+    Some(PartsTech::register(
+        integrations,
+        url.as_deref().unwrap_or(dixon_parts::PARTSTECH_URL),
+        credentials,
+        cost.unwrap_or(PARTSTECH_COST_MICROUSD),
+    ))
 }
 
 /// The platform's other services, listed until their clients land and an account is set up.

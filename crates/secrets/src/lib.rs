@@ -1,0 +1,49 @@
+//! Integration secrets in the OS keychain (Secret Service on Linux, Keychain on macOS,
+//! Credential Manager on Windows), under the app's identifier. Nothing else in Dixon Counter
+//! stores an API key: not SQLite, not the logs, not error messages.
+//!
+//! A secret is one named JSON value (`partstech` holds the partner's and user's ids and keys):
+//! [`load`] returns `Ok(None)` when it was never saved, and an [`Error`] that says what to do
+//! when the keychain itself can't be reached.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Why a secret could not be read or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "The keychain can't be reached ({0}). Install and unlock a keyring (on Linux: gnome-keyring or \
+         KeePassXC's Secret Service), then try again; `dixon doctor` checks it."
+    )]
+    Unavailable(String),
+    #[error("The saved '{0}' secret is damaged; save it again.")]
+    Damaged(String),
+}
+
+fn entry(name: &str) -> Result<keyring::Entry, Error> {
+    keyring::Entry::new(dixon_home::APP_IDENTIFIER, name).map_err(|e| Error::Unavailable(e.to_string()))
+}
+
+/// The secret called `name`, or `None` if it was never saved.
+pub fn load<T: DeserializeOwned>(name: &str) -> Result<Option<T>, Error> {
+    match entry(name)?.get_password() {
+        Ok(json) => serde_json::from_str(&json).map(Some).map_err(|_| Error::Damaged(name.to_string())),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(Error::Unavailable(e.to_string())),
+    }
+}
+
+/// Saves `value` as the secret called `name`, replacing any earlier one.
+pub fn save<T: Serialize>(name: &str, value: &T) -> Result<(), Error> {
+    let json = serde_json::to_string(value).map_err(|_| Error::Damaged(name.to_string()))?;
+    entry(name)?.set_password(&json).map_err(|e| Error::Unavailable(e.to_string()))
+}
+
+/// Forgets the secret called `name` (nothing happens if there is none).
+pub fn delete(name: &str) -> Result<(), Error> {
+    match entry(name)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(Error::Unavailable(e.to_string())),
+    }
+}
