@@ -105,6 +105,17 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         Peer::start(move |request, hit| if down.load(Ordering::SeqCst) { Reply::Reset } else { replay(request, hit) })
             .await;
 
+    // The shop's parts catalog, imported before the app starts (as `dixon parts import` would).
+    {
+        let store = dixon_shop::Store::open(&data.path().join("dixon.sqlite3")).await.unwrap();
+        let catalog = dixon_parts::LocalCatalog::new(store.pool().clone(), Arc::new(dixon_clock::SystemClock));
+        let csv = "part_number,brand,description,category,cost,list,quantity\n\
+                   D1234,Wagner,Front brake pads ceramic,Brake pads,31.50,59.99,4\n\
+                   D1200,Bosch,Front brake pads economy,Brake pads,22.00,,2\n";
+        catalog.import_csv(csv.as_bytes()).await.unwrap();
+        store.close().await;
+    }
+
     let (port, native_port) = (free_port(), free_port());
     let _driver = Reaper(
         Command::new(driver)
@@ -112,6 +123,7 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             .env("DISPLAY", &display)
             .env("DIXON_DATA_DIR", data.path())
             .env("DIXON_VPIC_URL", vpic.url("/api"))
+            .env("DIXON_PARTSTECH_URL", "http://127.0.0.1:9")
             .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -195,7 +207,62 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         let heading = text_of(&client, ".ro-head h1").await;
         assert!(heading.contains("RO 1001") && heading.contains("Estimate"), "the new order opens: {heading}");
         screenshot("repair-order").await?;
-        client.find(Locator::Css("button[data-status='approved']")).await?.click().await?;
+
+        // The estimate: labor, a part priced from the shop's catalog, the customer's OK; then more
+        // work than they authorized, which asks for a supplementary authorization first.
+        type_into(&client, "#f-line-description", "Replace front pads and rotors").await;
+        client.find(Locator::Css("#f-line-quantity")).await?.clear().await?;
+        type_into(&client, "#f-line-quantity", "1.5").await;
+        client.find(Locator::Css("#f-line-unit_price")).await?.clear().await?;
+        type_into(&client, "#f-line-unit_price", "145").await;
+        client.find(Locator::Css("#line-add")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//table[@class='estimate-lines']//td[contains(., 'Replace front pads')]"))
+            .await?;
+        type_into(&client, "#f-part-search", "front brake pads").await;
+        client.find(Locator::Css("#part-search-go")).await?.click().await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".offers tr.best button")).await?;
+        screenshot("estimate-part-offers").await?;
+        client.find(Locator::Css(".offers tr.best button")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(
+                "//table[@class='estimate-lines']//td[contains(., 'Front brake pads economy')]",
+            ))
+            .await?;
+        client.find(Locator::Css("#authorize")).await?.click().await?;
+        client.find(Locator::Css("#auth-save")).await?.click().await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".auth-status.ok")).await?;
+        type_into(&client, "#f-line-description", "Brake fluid flush").await;
+        client.find(Locator::Css("#f-line-unit_price")).await?.clear().await?;
+        type_into(&client, "#f-line-unit_price", "89.99").await;
+        client.find(Locator::Css("#line-add")).await?.click().await?;
+        let why = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".authorization .why"))
+            .await?
+            .text()
+            .await?;
+        assert!(why.contains("supplementary authorization"), "{why}");
+        client.find(Locator::Css("#f-authorization-method")).await?.select_by_value("phone").await?;
+        screenshot("estimate-needs-authorization").await?;
+        client.find(Locator::Css("#auth-save")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//p[contains(@class, 'auth-status') and contains(., 'revision 2')]"))
+            .await?;
+        screenshot("estimate").await?;
+        client.find(Locator::Css("#save-pdf")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//div[@class='toast' and contains(., 'Estimate-1001.pdf')]"))
+            .await?;
         client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".ro-head .status-approved")).await?;
 
         client.find(Locator::Css("#nav-counter")).await?.click().await?;
@@ -264,6 +331,10 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     assert_eq!(ro.customer.phone.as_deref(), Some("+15592345678"));
     assert_eq!(ro.odometer_in, Some(184_213));
     assert_eq!(ro.status, dixon_shop::Status::Approved);
+    assert_eq!(ro.lines.len(), 3, "labor, the catalog's pads, the fluid flush");
+    assert_eq!(ro.authorizations.len(), 2, "the estimate and the supplementary authorization");
+    let pdf = std::fs::read(data.path().join("documents/Estimate-1001.pdf")).expect("Save PDF wrote the estimate");
+    assert!(pdf.starts_with(b"%PDF-"));
     let settings = store.settings().await.unwrap();
     assert_eq!(
         (settings.name.as_str(), settings.state.as_str(), settings.labor_rate.0),

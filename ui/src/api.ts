@@ -6,13 +6,15 @@ import {
   type CommandError,
   type DecodedVin_Serialize,
   type IntegrationsView_Serialize,
+  type PartOffer_Serialize,
+  type PricedPart_Serialize,
   type RepairOrder_Serialize,
   type RepairOrderSummary_Serialize,
   type ServiceStatus_Serialize,
   type ShopSettings_Serialize,
 } from "./bindings";
 
-export type { BreakerState, CommandError, ContactMethod, FieldError, HealthState, ListScope, Source, Status, SuppliesBasis } from "./bindings";
+export type { BreakerState, CommandError, ContactMethod, FieldError, HealthState, LineKind, ListScope, NewAuthorization_Deserialize as NewAuthorization, NewLine_Deserialize as NewLine, PartCondition, Source, Status, SuppliesBasis, Tier } from "./bindings";
 // What the shell sends back (the `_Serialize` shapes: every field present).
 export type RepairOrder = RepairOrder_Serialize;
 export type RepairOrderSummary = RepairOrderSummary_Serialize;
@@ -21,6 +23,8 @@ export type DecodedVin = DecodedVin_Serialize;
 export type IntegrationsView = IntegrationsView_Serialize;
 export type ServiceStatus = ServiceStatus_Serialize;
 export type Alert = Alert_Serialize;
+export type PricedPart = PricedPart_Serialize;
+export type PartOffer = PartOffer_Serialize;
 
 export class CommandFailure extends Error {
   constructor(readonly error: CommandError) {
@@ -52,6 +56,14 @@ export const api = {
   checkVin: (vin: string) => commands.checkVin(vin),
   vehicleMakes: () => unwrap(commands.vehicleMakes()),
   vehicleModels: (...a: Parameters<typeof commands.vehicleModels>) => unwrap(commands.vehicleModels(...a)),
+  addEstimateLines: (...a: Parameters<typeof commands.addEstimateLines>) => unwrap(commands.addEstimateLines(...a)),
+  removeEstimateLine: (...a: Parameters<typeof commands.removeEstimateLine>) => unwrap(commands.removeEstimateLine(...a)),
+  authorizeEstimate: (...a: Parameters<typeof commands.authorizeEstimate>) => unwrap(commands.authorizeEstimate(...a)),
+  cannedJobs: () => unwrap(commands.cannedJobs()),
+  saveCannedJob: (...a: Parameters<typeof commands.saveCannedJob>) => unwrap(commands.saveCannedJob(...a)),
+  addCannedJob: (...a: Parameters<typeof commands.addCannedJob>) => unwrap(commands.addCannedJob(...a)),
+  searchParts: (...a: Parameters<typeof commands.searchParts>) => unwrap(commands.searchParts(...a)),
+  printDocument: (...a: Parameters<typeof commands.printDocument>) => unwrap(commands.printDocument(...a)),
 };
 
 /** A sentence for any failure, including ones that never reached the shell. */

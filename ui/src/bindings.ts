@@ -30,6 +30,21 @@ export const commands = {
 	/**  Runs every health check and the alert rules now, instead of waiting for the next round. */
 	checkIntegrationsNow: () => typedError<IntegrationsView_Serialize, CommandError>(__TAURI_INVOKE("check_integrations_now")),
 	acknowledgeAlert: (id: number) => typedError<IntegrationsView_Serialize, CommandError>(__TAURI_INVOKE("acknowledge_alert", { id })),
+	/**
+	 *  Adds lines to the estimate; `authorization` is the customer's OK when the new total passes
+	 *  what they authorized (the command fails with kind `authorization_required` without it).
+	 */
+	addEstimateLines: (number: number, lines: NewLine_Deserialize[], authorization: NewAuthorization_Deserialize | null) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("add_estimate_lines", { number, lines, authorization })),
+	removeEstimateLine: (number: number, lineId: number) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("remove_estimate_line", { number, lineId })),
+	authorizeEstimate: (number: number, authorization: NewAuthorization_Deserialize) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("authorize_estimate", { number, authorization })),
+	cannedJobs: () => typedError<CannedJob_Serialize[], CommandError>(__TAURI_INVOKE("canned_jobs")),
+	/**  Saves the lines of repair order `from` as a canned job called `name`. */
+	saveCannedJob: (name: string, from: number) => typedError<CannedJob_Serialize, CommandError>(__TAURI_INVOKE("save_canned_job", { name, from })),
+	addCannedJob: (number: number, jobId: number, authorization: NewAuthorization_Deserialize | null) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("add_canned_job", { number, jobId, authorization })),
+	/**  Prices a part for repair order `number`'s vehicle with every provider of the tier. */
+	searchParts: (number: number, search: PartSearch, tier: Tier) => typedError<PricedPart_Serialize, CommandError>(__TAURI_INVOKE("search_parts", { number, search, tier })),
+	/**  Renders the estimate or invoice, saves it (never half-written), then previews or prints it. */
+	printDocument: (number: number, document: DocumentChoice, paper: PaperChoice, action: DocumentAction) => typedError<SavedDocument, CommandError>(__TAURI_INVOKE("print_document", { number, document, paper, action })),
 };
 
 /* Types */
@@ -83,6 +98,66 @@ export type AppStatus_Serialize = {
 	startup_error: CommandError | null,
 };
 
+/**  A stored authorization, with the estimate revision it approved. */
+export type Authorization = Authorization_Serialize | Authorization_Deserialize;
+
+/**  The first authorization of an estimate, or one for work added after it. */
+export type AuthorizationKind = "initial" | "supplementary";
+
+/**  How the customer gave their authorization. */
+export type AuthorizationMethod = 
+/**  Signed at the counter. */
+"in_person" | 
+/**  Said yes on the phone (name and number recorded). */
+"phone" | 
+/**  Replied to a text message (name and number recorded). */
+"text";
+
+/**  A stored authorization, with the estimate revision it approved. */
+export type Authorization_Deserialize = {
+	/**  1 for the first authorization; each supplementary one adds a revision. */
+	revision: number,
+	kind: AuthorizationKind,
+	method: AuthorizationMethod,
+	authorized_by: string,
+	phone?: string | null,
+	/**  What the customer agreed to pay (at least the estimate's total at that moment). */
+	amount: Cents,
+	/**  The estimate's total when it was authorized. */
+	estimate_total: Cents,
+	note?: string | null,
+	authorized_at: string,
+};
+
+/**  A stored authorization, with the estimate revision it approved. */
+export type Authorization_Serialize = {
+	/**  1 for the first authorization; each supplementary one adds a revision. */
+	revision: number,
+	kind: AuthorizationKind,
+	method: AuthorizationMethod,
+	authorized_by: string,
+	phone: string | null,
+	/**  What the customer agreed to pay (at least the estimate's total at that moment). */
+	amount: Cents,
+	/**  The estimate's total when it was authorized. */
+	estimate_total: Cents,
+	note: string | null,
+	authorized_at: string,
+};
+
+/**  Whether the supplier has it. */
+export type Availability = Availability_Serialize | Availability_Deserialize;
+
+/**  Whether the supplier has it. */
+export type Availability_Deserialize = { status: "in_stock"; quantity?: number | null } | { status: "out_of_stock" } | { status: "special_order" } | { status: "back_order" } | 
+/**  The supplier did not say (or the answer is an estimate). */
+{ status: "unknown" };
+
+/**  Whether the supplier has it. */
+export type Availability_Serialize = { status: "in_stock"; quantity: number | null } | { status: "out_of_stock" } | { status: "special_order" } | { status: "back_order" } | 
+/**  The supplier did not say (or the answer is an estimate). */
+{ status: "unknown" };
+
 /**  What the breaker lets through. */
 export type BreakerState = 
 /**  Calls go through; failures are counted. */
@@ -94,6 +169,23 @@ export type BreakerState =
  *  opens it again.
  */
 "half_open";
+
+/**  A saved bundle of lines added to an estimate in one step. */
+export type CannedJob = CannedJob_Serialize | CannedJob_Deserialize;
+
+/**  A saved bundle of lines added to an estimate in one step. */
+export type CannedJob_Deserialize = {
+	id: number,
+	name: string,
+	lines: NewLine_Deserialize[],
+};
+
+/**  A saved bundle of lines added to an estimate in one step. */
+export type CannedJob_Serialize = {
+	id: number,
+	name: string,
+	lines: NewLine_Serialize[],
+};
 
 /**  An amount of money in US cents. */
 export type Cents = number;
@@ -167,6 +259,18 @@ export type DecodedVin_Serialize = {
 	warnings: string[],
 };
 
+/**  What to do with the PDF once it is saved. */
+export type DocumentAction = 
+/**  Save it in the data folder's `documents/`. */
+"save" | 
+/**  Save it and open it in the PC's PDF viewer. */
+"preview" | 
+/**  Save it and send it to the default printer. */
+"print";
+
+/**  Which document, on which paper. */
+export type DocumentChoice = "estimate" | "invoice";
+
 /**  One problem with one field of a form, in words a service writer understands. */
 export type FieldError = {
 	/**  The input's name as the UI and CLI know it, e.g. `customer.phone`. */
@@ -207,14 +311,33 @@ export type IntegrationsView_Serialize = {
 };
 
 /**  A stored line of a repair order. */
-export type LineItem = {
+export type LineItem = LineItem_Serialize | LineItem_Deserialize;
+
+/**  A stored line of a repair order. */
+export type LineItem_Deserialize = {
 	id: number,
 	kind: LineKind,
 	description: string,
 	quantity_milli: number,
 	unit_price: Cents,
 	taxable: boolean,
-	/**  Quantity × unit price, rounded half-up to the cent; negative for discounts. */
+	part?: PartDetails_Deserialize | null,
+	technician?: string | null,
+	/**  Quantity × (unit price + core charge), rounded half-up to the cent; negative for discounts. */
+	amount: Cents,
+};
+
+/**  A stored line of a repair order. */
+export type LineItem_Serialize = {
+	id: number,
+	kind: LineKind,
+	description: string,
+	quantity_milli: number,
+	unit_price: Cents,
+	taxable: boolean,
+	part: PartDetails_Serialize | null,
+	technician: string | null,
+	/**  Quantity × (unit price + core charge), rounded half-up to the cent; negative for discounts. */
 	amount: Cents,
 };
 
@@ -225,6 +348,33 @@ export type LineKind = "labor" | "part" | "fee" | "sublet" | "discount";
 export type ListScope = 
 /**  Every order still on the shop's plate, plus any closed or canceled today. */
 "today" | "all";
+
+/**  An authorization as the service writer records it. */
+export type NewAuthorization = NewAuthorization_Serialize | NewAuthorization_Deserialize;
+
+/**  An authorization as the service writer records it. */
+export type NewAuthorization_Deserialize = {
+	method: AuthorizationMethod,
+	/**  Who said yes. */
+	authorized_by: string,
+	/**  Required for phone and text authorizations. */
+	phone?: string,
+	/**  The amount the customer agreed to; `None` for the estimate's total as it stands. */
+	amount?: Cents | null,
+	note?: string,
+};
+
+/**  An authorization as the service writer records it. */
+export type NewAuthorization_Serialize = {
+	method: AuthorizationMethod,
+	/**  Who said yes. */
+	authorized_by: string,
+	/**  Required for phone and text authorizations. */
+	phone: string,
+	/**  The amount the customer agreed to; `None` for the estimate's total as it stands. */
+	amount: Cents | null,
+	note: string,
+};
 
 /**  A customer as typed on the counter form, before validation. */
 export type NewCustomer = NewCustomer_Serialize | NewCustomer_Deserialize;
@@ -247,6 +397,45 @@ export type NewCustomer_Serialize = {
 	preferred_contact: ContactMethod,
 	/**  The customer agreed to receive text messages (required before the shop texts them). */
 	sms_consent: boolean,
+};
+
+/**  A line as entered, before validation. */
+export type NewLine = NewLine_Serialize | NewLine_Deserialize;
+
+/**  A line as entered, before validation. */
+export type NewLine_Deserialize = {
+	kind: LineKind,
+	description: string,
+	/**  Thousandths of a unit: 1.5 hours is 1500, two parts are 2000. */
+	quantity_milli: number,
+	/**
+	 *  Price of one unit (for labor: the hourly rate, the shop's posted rate unless this line
+	 *  overrides it); a discount is entered as a positive amount and subtracted.
+	 */
+	unit_price: Cents,
+	taxable: boolean,
+	/**  Part number, brand, supplier, condition and core charge (part lines only). */
+	part?: PartDetails_Deserialize | null,
+	/**  Who does the work (labor lines). */
+	technician?: string | null,
+};
+
+/**  A line as entered, before validation. */
+export type NewLine_Serialize = {
+	kind: LineKind,
+	description: string,
+	/**  Thousandths of a unit: 1.5 hours is 1500, two parts are 2000. */
+	quantity_milli: number,
+	/**
+	 *  Price of one unit (for labor: the hourly rate, the shop's posted rate unless this line
+	 *  overrides it); a discount is entered as a positive amount and subtracted.
+	 */
+	unit_price: Cents,
+	taxable: boolean,
+	/**  Part number, brand, supplier, condition and core charge (part lines only). */
+	part: PartDetails_Serialize | null,
+	/**  Who does the work (labor lines). */
+	technician: string | null,
 };
 
 /**  Everything the counter form sends to open a repair order. */
@@ -291,6 +480,182 @@ export type NewVehicle_Serialize = {
 	plate: string,
 	/**  Miles on the odometer when the vehicle came in. */
 	odometer: number | null,
+};
+
+/**
+ *  How far the total may grow past what the customer authorized before the shop must ask again:
+ *  the larger of `rate` of the authorized amount and `flat`, never more than `cap`.
+ * 
+ *  California: all zero (any increase needs consent). Florida: 10 % or $10, whichever is
+ *  greater, at most $50 (`rate` 10 %, `flat` $10, `cap` $50).
+ */
+export type OverageRule = OverageRule_Serialize | OverageRule_Deserialize;
+
+/**
+ *  How far the total may grow past what the customer authorized before the shop must ask again:
+ *  the larger of `rate` of the authorized amount and `flat`, never more than `cap`.
+ * 
+ *  California: all zero (any increase needs consent). Florida: 10 % or $10, whichever is
+ *  greater, at most $50 (`rate` 10 %, `flat` $10, `cap` $50).
+ */
+export type OverageRule_Deserialize = {
+	rate: Rate,
+	flat: Cents,
+	cap?: Cents | null,
+};
+
+/**
+ *  How far the total may grow past what the customer authorized before the shop must ask again:
+ *  the larger of `rate` of the authorized amount and `flat`, never more than `cap`.
+ * 
+ *  California: all zero (any increase needs consent). Florida: 10 % or $10, whichever is
+ *  greater, at most $50 (`rate` 10 %, `flat` $10, `cap` $50).
+ */
+export type OverageRule_Serialize = {
+	rate: Rate,
+	flat: Cents,
+	cap: Cents | null,
+};
+
+export type PaperChoice = "letter" | "a4";
+
+/**
+ *  The condition of a part, printed on the estimate as state rules require (new, used, rebuilt,
+ *  reconditioned), plus where it comes from (OEM or aftermarket).
+ */
+export type PartCondition = "new" | "used" | "rebuilt" | "reconditioned" | "oem" | "aftermarket";
+
+/**  What a part line says about the part itself. */
+export type PartDetails = PartDetails_Serialize | PartDetails_Deserialize;
+
+/**  What a part line says about the part itself. */
+export type PartDetails_Deserialize = {
+	part_number?: string | null,
+	brand?: string | null,
+	/**  Who the shop buys it from ("PartsTech · AutoZone #5254", "Shop inventory"). */
+	supplier?: string | null,
+	condition?: PartCondition,
+	/**  Refunded when the old part is returned; charged per unit. */
+	core_charge?: Cents,
+};
+
+/**  What a part line says about the part itself. */
+export type PartDetails_Serialize = {
+	part_number: string | null,
+	brand: string | null,
+	/**  Who the shop buys it from ("PartsTech · AutoZone #5254", "Shop inventory"). */
+	supplier: string | null,
+	condition: PartCondition,
+	/**  Refunded when the old part is returned; charged per unit. */
+	core_charge: Cents,
+};
+
+/**  One supplier's answer for a part. */
+export type PartOffer = PartOffer_Serialize | PartOffer_Deserialize;
+
+/**  One supplier's answer for a part. */
+export type PartOffer_Deserialize = {
+	/**  The provider's id: `catalog`, `partstech`, `estimator`. */
+	provider: string,
+	/**  Where the shop would buy it: "Shop inventory", "AutoZone · 5254 - Waltham, MA". */
+	supplier: string,
+	part_number: string,
+	brand: string,
+	description: string,
+	condition: PartCondition,
+	/**  What the shop pays. */
+	cost: Cents,
+	/**  The supplier's list price, when it has one. */
+	list?: Cents | null,
+	/**  Per-unit core charge. */
+	core: Cents,
+	/**  What the customer pays: cost through the shop's markup matrix (set by the pricing). */
+	price: Cents,
+	availability: Availability_Deserialize,
+	/**  A guess from category prices, not a supplier's price: shown and printed as such. */
+	is_estimate: boolean,
+};
+
+/**  One supplier's answer for a part. */
+export type PartOffer_Serialize = {
+	/**  The provider's id: `catalog`, `partstech`, `estimator`. */
+	provider: string,
+	/**  Where the shop would buy it: "Shop inventory", "AutoZone · 5254 - Waltham, MA". */
+	supplier: string,
+	part_number: string,
+	brand: string,
+	description: string,
+	condition: PartCondition,
+	/**  What the shop pays. */
+	cost: Cents,
+	/**  The supplier's list price, when it has one. */
+	list: Cents | null,
+	/**  Per-unit core charge. */
+	core: Cents,
+	/**  What the customer pays: cost through the shop's markup matrix (set by the pricing). */
+	price: Cents,
+	availability: Availability_Serialize,
+	/**  A guess from category prices, not a supplier's price: shown and printed as such. */
+	is_estimate: boolean,
+};
+
+/**  A part to price: what, and for which vehicle (its VIN, when known). */
+export type PartQuery = PartQuery_Serialize | PartQuery_Deserialize;
+
+/**  A part to price: what, and for which vehicle (its VIN, when known). */
+export type PartQuery_Deserialize = {
+	search: PartSearch,
+	vin?: string | null,
+};
+
+/**  A part to price: what, and for which vehicle (its VIN, when known). */
+export type PartQuery_Serialize = {
+	search: PartSearch,
+	vin: string | null,
+};
+
+/**  What the service writer is looking for. */
+export type PartSearch = 
+/**  "front brake pads" */
+{ by: "keyword"; text: string } | 
+/**  A manufacturer part number, e.g. "D1234". */
+{ by: "part_number"; text: string } | 
+/**  A scanned UPC-A / EAN-13. */
+{ by: "upc"; text: string };
+
+/**  A part with its offers, the recommended one first. */
+export type PricedPart = PricedPart_Serialize | PricedPart_Deserialize;
+
+/**  A part with its offers, the recommended one first. */
+export type PricedPart_Deserialize = {
+	query: PartQuery_Deserialize,
+	tier: Tier,
+	/**  The offer the tier recommends; `None` when nobody, not even the estimator, had a price. */
+	best?: PartOffer_Deserialize | null,
+	/**  Every offer, the recommended one first, then by price. */
+	offers: PartOffer_Deserialize[],
+	failures: ProviderFailure[],
+	/**  No supplier answered: the price is the estimator's guess. */
+	estimated: boolean,
+};
+
+/**  A part with its offers, the recommended one first. */
+export type PricedPart_Serialize = {
+	query: PartQuery_Serialize,
+	tier: Tier,
+	/**  The offer the tier recommends; `None` when nobody, not even the estimator, had a price. */
+	best: PartOffer_Serialize | null,
+	/**  Every offer, the recommended one first, then by price. */
+	offers: PartOffer_Serialize[],
+	failures: ProviderFailure[],
+	/**  No supplier answered: the price is the estimator's guess. */
+	estimated: boolean,
+};
+
+/**  A provider that could not answer, and why (in words for the service writer). */
+export type ProviderFailure = {
+	provider: string,
+	message: string,
 };
 
 /**  A percentage in parts per million: `Rate(82_500)` is 8.25 %. */
@@ -356,8 +721,17 @@ export type RepairOrder_Deserialize = {
 	vehicle: Vehicle_Deserialize,
 	concern?: string | null,
 	odometer_in?: number | null,
-	lines: LineItem[],
+	lines: LineItem_Deserialize[],
+	/**  The fees the shop's settings add (shop supplies, hazardous waste), itemized. */
+	shop_fees: ShopFee[],
 	totals: Totals,
+	/**  Every authorization, oldest first; each is a kept revision of the estimate. */
+	authorizations: Authorization_Deserialize[],
+	/**
+	 *  The highest total the latest authorization covers (with the state's overage allowance);
+	 *  `None` until the customer authorizes the estimate.
+	 */
+	authorized_limit?: Cents | null,
 	history: StatusChange_Deserialize[],
 	created_at: string,
 	updated_at: string,
@@ -374,11 +748,25 @@ export type RepairOrder_Serialize = {
 	vehicle: Vehicle_Serialize,
 	concern: string | null,
 	odometer_in: number | null,
-	lines: LineItem[],
+	lines: LineItem_Serialize[],
+	/**  The fees the shop's settings add (shop supplies, hazardous waste), itemized. */
+	shop_fees: ShopFee[],
 	totals: Totals,
+	/**  Every authorization, oldest first; each is a kept revision of the estimate. */
+	authorizations: Authorization_Serialize[],
+	/**
+	 *  The highest total the latest authorization covers (with the state's overage allowance);
+	 *  `None` until the customer authorizes the estimate.
+	 */
+	authorized_limit: Cents | null,
 	history: StatusChange_Serialize[],
 	created_at: string,
 	updated_at: string,
+};
+
+export type SavedDocument = {
+	path: string,
+	bytes: number,
 };
 
 /**  What kind of service this is; some alert rules apply to one kind only. */
@@ -443,6 +831,17 @@ export type ServiceStatus_Serialize = {
 
 export type Severity = "critical" | "warning";
 
+/**
+ *  A fee the shop's settings add to every estimate (shop supplies, hazardous waste), itemized
+ *  on its own line as e.g. California's 16 CCR 3356 requires.
+ */
+export type ShopFee = {
+	/**  What the customer reads: "Shop supplies (8% of labor, max $35.00)". */
+	description: string,
+	amount: Cents,
+	taxable: boolean,
+};
+
 /**  The shop's profile as stored and edited on the settings screen. */
 export type ShopSettings = ShopSettings_Serialize | ShopSettings_Deserialize;
 
@@ -466,6 +865,8 @@ export type ShopSettings_Deserialize = {
 	labor_tax_rate: Rate,
 	shop_supplies: ShopSuppliesRule_Deserialize,
 	hazardous_waste: HazardousWasteFee,
+	/**  How far a total may pass the authorized amount before the customer is asked again. */
+	overage?: OverageRule_Deserialize,
 	/**  The state's automotive repair dealer registration (e.g. California BAR ARD number). */
 	state_registration_number: string,
 	/**  The EPA identification number for hazardous-waste handling. */
@@ -494,6 +895,8 @@ export type ShopSettings_Serialize = {
 	labor_tax_rate: Rate,
 	shop_supplies: ShopSuppliesRule_Serialize,
 	hazardous_waste: HazardousWasteFee,
+	/**  How far a total may pass the authorized amount before the customer is asked again. */
+	overage: OverageRule_Serialize,
 	/**  The state's automotive repair dealer registration (e.g. California BAR ARD number). */
 	state_registration_number: string,
 	/**  The EPA identification number for hazardous-waste handling. */
@@ -570,10 +973,21 @@ export type StatusChange_Serialize = {
 /**  What the shop-supplies fee is a percentage of. */
 export type SuppliesBasis = "labor" | "parts" | "parts_and_labor";
 
+/**  Price tier: which providers are asked first and which offer is recommended. */
+export type Tier = 
+/**  The cheapest offer in stock; the shop's own shelf first. */
+"budget" | 
+/**  The middle of what the market offers; suppliers first. */
+"standard" | 
+/**  The dearest (premium brand) offer; suppliers first. */
+"premium";
+
 /**  The money on a repair order, by kind. */
 export type Totals = {
 	labor: Cents,
+	/**  Parts including their core charges. */
 	parts: Cents,
+	/**  Fee lines and the shop's own fees (shop supplies, hazardous waste). */
 	fees: Cents,
 	sublet: Cents,
 	/**  Zero or negative. */

@@ -295,7 +295,12 @@ pub async fn estimate(command: EstimateCommand, services: &Services, out: &Outpu
             let kind = if invoice { DocumentKind::Invoice } else { DocumentKind::Estimate };
             let order = store.repair_order(number).await?;
             let pdf = render(&order, &store.settings().await?, kind, paper)?;
-            write_atomically(&file, &pdf)?;
+            dixon_print::save(&file, &pdf).map_err(|e| {
+                CliError::new(
+                    "io",
+                    format!("Can't write {}: {e}. Check the folder exists and is writable.", file.display()),
+                )
+            })?;
             out.written(&file, pdf.len());
         }
         EstimateCommand::Canned(CannedCommand::List) => out.canned_jobs(&store.canned_jobs().await?),
@@ -321,16 +326,6 @@ pub fn render(
 ) -> Result<Vec<u8>, CliError> {
     let today = chrono::Local::now().date_naive();
     dixon_print::render(order, shop, kind, paper, today).map_err(|e| CliError::new("print", e.to_string()))
-}
-
-/// Writes next to the target and renames, so a half-written PDF never replaces a good one.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
-    let fail = |e: std::io::Error| {
-        CliError::new("io", format!("Can't write {}: {e}. Check the folder exists and is writable.", path.display()))
-    };
-    let partial = path.with_extension("pdf.partial");
-    std::fs::write(&partial, bytes).map_err(fail)?;
-    std::fs::rename(&partial, path).map_err(fail)
 }
 
 pub async fn parts(command: PartsCommand, services: &Services, out: &Output) -> Result<(), CliError> {

@@ -67,6 +67,12 @@ impl Home {
         self.data_dir.join("dixon.sqlite3")
     }
 
+    /// Where printed estimates and invoices are saved (`documents/` in the data folder, so a
+    /// backup of the folder keeps them).
+    pub fn documents_dir(&self) -> PathBuf {
+        self.data_dir.join("documents")
+    }
+
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")
     }

@@ -152,6 +152,19 @@ pub fn render(
     Ok(bytes)
 }
 
+/// Saves a rendered document to `path` (creating its folder) by writing a `.partial` file next
+/// to it and renaming it, so a crash or a full disk never leaves half a PDF where a good one was.
+pub fn save(path: &std::path::Path, pdf: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let partial = path.with_extension("pdf.partial");
+    std::fs::write(&partial, pdf)?;
+    std::fs::rename(&partial, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&partial);
+    })
+}
+
 /// The tallest logo we embed, in pixels: 20 mm at 300 dpi is 236 px; more only adds bytes.
 const LOGO_MAX_PIXELS: u32 = 240;
 

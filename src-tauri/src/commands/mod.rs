@@ -3,6 +3,7 @@
 //! (`ui/src/bindings.ts`) so the UI and the shell cannot drift.
 
 mod app;
+mod estimates;
 mod integrations;
 mod repair_orders;
 mod settings;
@@ -33,6 +34,14 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         integrations::integrations_overview,
         integrations::check_integrations_now,
         integrations::acknowledge_alert,
+        estimates::add_estimate_lines,
+        estimates::remove_estimate_line,
+        estimates::authorize_estimate,
+        estimates::canned_jobs,
+        estimates::save_canned_job,
+        estimates::add_canned_job,
+        estimates::search_parts,
+        estimates::print_document,
     ])
 }
 

@@ -3,6 +3,7 @@ import { api, describe, type RepairOrder, type Status } from "../api";
 import { h, kbd, mount } from "../dom";
 import { miles, money, phone, when } from "../format";
 import type { Shell } from "../main";
+import { estimateEditor } from "./estimate";
 import { STATUS_LABEL, statusBadge } from "./status";
 
 /** Words on the buttons that move an order, and which move is the main one. */
@@ -52,6 +53,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
   }
 
   function render(ro: RepairOrder): void {
+    const editor = estimateEditor(ro, shell, render);
     const c = ro.customer;
     const v = ro.vehicle;
     const forward = ro.next_statuses.filter((s) => !BACKWARD.includes(s));
@@ -101,18 +103,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
           ),
         ),
         ro.concern ? h("p", { class: "concern" }, h("strong", {}, "Concern: "), ro.concern) : null,
-        h(
-          "div",
-          { class: "lines" },
-          ro.lines.length === 0
-            ? h("p", { class: "muted" }, "No lines yet. Labor and parts are added on the estimate.")
-            : h(
-                "table",
-                {},
-                h("thead", {}, h("tr", {}, h("th", {}, "Kind"), h("th", {}, "Description"), h("th", { class: "num" }, "Amount"))),
-                h("tbody", {}, ro.lines.map((l) => h("tr", {}, h("td", {}, l.kind), h("td", {}, l.description), h("td", { class: "num" }, money(l.amount))))),
-              ),
-        ),
+        editor.element,
         message,
         h(
           "div",
@@ -137,7 +128,8 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
       ),
     );
     onKeys((e) => {
-      if (e.key === "Escape") {
+      if (editor.onKey(e)) return true;
+      if (e.key === "Escape" && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement)) {
         shell.go({ screen: "counter" });
         return true;
       }
