@@ -20,6 +20,7 @@ impl Counter {
         // Every test points vPIC at the same address where nothing listens: no traffic leaves
         // 127.0.0.1, and the Integrations view has a service that is down.
         std::env::set_var(dixon_services::VPIC_URL_ENV, "http://127.0.0.1:9/api");
+        std::env::set_var(dixon_services::PARTSTECH_URL_ENV, "http://127.0.0.1:9");
         let home = Home::resolve(Some(data_dir)).unwrap();
         home.ensure().unwrap();
         let services = tauri::async_runtime::block_on(Services::open(&home));
@@ -148,4 +149,54 @@ fn the_integrations_view_shows_every_service_and_a_failing_one_as_down() {
     assert_eq!(err["kind"], "invalid");
     assert_eq!(err["fields"][0]["field"], "vehicle.vin");
     assert!(err["message"].as_str().unwrap().contains("Did you mean 1FTMW1T88MFA00001?"), "{err}");
+}
+
+#[test]
+fn the_estimate_is_built_authorized_and_saved_as_a_pdf_through_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = Counter::start(dir.path());
+    counter.invoke("create_repair_order", json!({ "form": new_ro_form() })).unwrap();
+    let labor = json!({ "kind": "labor", "description": "Diagnose check engine light", "quantity_milli": 1000,
+                        "unit_price": 14500, "taxable": false, "technician": "Sam" });
+    let ro = counter
+        .invoke("add_estimate_lines", json!({ "number": 1001, "lines": [labor], "authorization": null }))
+        .unwrap();
+    assert_eq!(ro["totals"]["total"], 14500);
+
+    let empty = counter.invoke(
+        "search_parts",
+        json!({ "number": 1001, "search": { "by": "keyword", "text": "  " }, "tier": "standard" }),
+    );
+    assert_eq!(empty.unwrap_err()["fields"][0]["field"], "part.search");
+    let priced = counter
+        .invoke(
+            "search_parts",
+            json!({ "number": 1001, "search": { "by": "keyword", "text": "spark plugs" }, "tier": "budget" }),
+        )
+        .unwrap();
+    assert_eq!(priced["best"], Value::Null, "an empty catalog and no supplier: no price, no error");
+
+    let auth =
+        json!({ "method": "text", "authorized_by": "Pat Lee", "phone": "559-234-5678", "amount": null, "note": "" });
+    let ro = counter.invoke("authorize_estimate", json!({ "number": 1001, "authorization": auth })).unwrap();
+    assert_eq!(ro["status"], "approved");
+    let more = json!({ "kind": "part", "description": "O2 sensor", "quantity_milli": 1000, "unit_price": 8999, "taxable": true,
+                       "part": { "part_number": "234-4209", "brand": "Denso", "condition": "oem", "core_charge": 0 } });
+    let refused = counter
+        .invoke("add_estimate_lines", json!({ "number": 1001, "lines": [more.clone()], "authorization": null }))
+        .unwrap_err();
+    assert_eq!(refused["kind"], "authorization_required");
+    let ro = counter
+        .invoke("add_estimate_lines", json!({ "number": 1001, "lines": [more], "authorization": auth }))
+        .unwrap();
+    assert_eq!(ro["authorizations"].as_array().unwrap().len(), 2);
+    assert_eq!(ro["lines"][1]["part"]["condition"], "oem");
+
+    let saved = counter
+        .invoke("print_document", json!({ "number": 1001, "document": "estimate", "paper": "a4", "action": "save" }))
+        .unwrap();
+    let path = std::path::PathBuf::from(saved["path"].as_str().unwrap());
+    assert_eq!(path, dir.path().join("documents").join("Estimate-1001.pdf"));
+    assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF-"));
+    assert!(!dir.path().join("documents").join("Estimate-1001.pdf.partial").exists());
 }

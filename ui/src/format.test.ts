@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { money, parseMoney, parseRate, phone, rateInput } from "./format";
+import { money, parseMoney, parseQuantity, parseRate, searchKind, phone, rateInput } from "./format";
 
 describe("money", () => {
   it("prints cents as dollars with grouping", () => {
@@ -32,5 +32,22 @@ describe("phone", () => {
     expect(phone("+15552345678")).toBe("(555) 234-5678");
     expect(phone("+442079460958")).toBe("+442079460958");
     expect(phone(null)).toBe("");
+  });
+});
+
+describe("estimate inputs", () => {
+  it("reads quantities and hours in thousandths", () => {
+    expect(parseQuantity("1")).toBe(1000);
+    expect(parseQuantity("1.5")).toBe(1500);
+    expect(parseQuantity(".25")).toBe(250);
+    for (const bad of ["", "0", "-1", "1.2345", "two"]) expect(parseQuantity(bad)).toBeNull();
+  });
+
+  it("treats a barcode-length number as a scan and anything else as words", () => {
+    expect(searchKind("012345678905")).toBe("upc");
+    expect(searchKind("4006381333931")).toBe("upc");
+    expect(searchKind("front brake pads")).toBe("keyword");
+    expect(searchKind("D1234")).toBe("keyword");
+    expect(searchKind("12345")).toBe("keyword");
   });
 });

@@ -57,3 +57,16 @@ export function when(iso: string, now: Date = new Date()): string {
 export function miles(n: number): string {
   return n.toLocaleString("en-US");
 }
+
+/** "1.5" → 1500 thousandths; null when it is not a quantity. */
+export function parseQuantity(text: string): number | null {
+  const m = /^(\d*)(?:\.(\d{0,3}))?$/.exec(text.trim());
+  if (!m || (m[1] === "" && (m[2] ?? "") === "")) return null;
+  const milli = Number(m[1] || "0") * 1000 + Number((m[2] ?? "").padEnd(3, "0"));
+  return milli > 0 ? milli : null;
+}
+
+/** How a scanned or typed search is meant: all digits of a UPC/EAN length is a barcode. */
+export function searchKind(text: string): "upc" | "keyword" {
+  return /^\d{8}$|^\d{12,14}$/.test(text.trim()) ? "upc" : "keyword";
+}

@@ -23,7 +23,7 @@ pub enum EstimateCommand {
     /// Price a part with the shop's suppliers and add the recommended offer as a line.
     AddPart {
         number: i64,
-        /// What to look for: "front brake pads", or a part number with --number.
+        /// What to look for: "front brake pads", a scanned UPC, or a part number with --number-search.
         part: String,
         /// `part` is a manufacturer part number.
         #[arg(long)]
@@ -266,7 +266,7 @@ pub async fn estimate(command: EstimateCommand, services: &Services, out: &Outpu
         }
         EstimateCommand::AddPart { number, part, number_search, tier: tier_text, qty, authorization } => {
             let order = store.repair_order(number).await?;
-            let search = if number_search { PartSearch::PartNumber(part) } else { PartSearch::Keyword(part) };
+            let search = if number_search { PartSearch::PartNumber(part) } else { PartSearch::from_typed(&part) };
             let query = PartQuery { search, vin: order.vehicle.vin.clone() };
             let priced = services.parts.price(&query, tier(&tier_text)?).await?;
             if !out.json {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Local, Utc};
 use dixon_doctor::{CheckState, Report};
 use dixon_resilience::{Alert, Answer, Event, HealthState, ServiceStatus, Source};
-use dixon_shop::{validate::display_phone, FieldError, RepairOrder, RepairOrderSummary, ShopSettings};
+use dixon_shop::{group_thousands, validate::display_phone, FieldError, RepairOrder, RepairOrderSummary, ShopSettings};
 use dixon_vehicle::VehicleInfo;
 use serde::Serialize;
 
@@ -383,18 +383,6 @@ pub fn parse_since(text: &str) -> Result<DateTime<Utc>, CliError> {
 
 pub(crate) fn local(time: DateTime<Utc>) -> String {
     time.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
-}
-
-fn group_thousands(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 pub(crate) fn truncate(text: &str, max: usize) -> String {

@@ -420,7 +420,8 @@ fn an_estimate_is_built_priced_authorized_and_printed() {
     let written = ok_json(dir.path(), &["estimate", "print", "1001", "--out", pdf.to_str().unwrap()]);
     assert!(written["bytes"].as_u64().unwrap() > 1000);
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
-    let nowhere = dixon(dir.path(), &["estimate", "print", "1001", "--out", "/nonexistent/folder/e.pdf"]);
+    let under_a_file = pdf.join("e.pdf"); // a folder can't be made inside a file
+    let nowhere = dixon(dir.path(), &["estimate", "print", "1001", "--out", under_a_file.to_str().unwrap()]);
     assert!(stderr(&nowhere).contains("Can't write"), "{}", stderr(&nowhere));
 
     let job = ok_json(dir.path(), &["estimate", "canned", "save", "Front brakes", "--from", "1001"]);

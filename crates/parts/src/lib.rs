@@ -49,6 +49,18 @@ pub enum PartSearch {
 }
 
 impl PartSearch {
+    /// What a service writer typed or a barcode gun sent: all digits of a UPC/EAN length (8, 12,
+    /// 13 or 14) is a barcode, anything else a keyword search.
+    pub fn from_typed(text: &str) -> PartSearch {
+        let text = text.trim();
+        let barcode = matches!(text.len(), 8 | 12 | 13 | 14) && text.chars().all(|c| c.is_ascii_digit());
+        if barcode {
+            PartSearch::Upc(text.to_string())
+        } else {
+            PartSearch::Keyword(text.to_string())
+        }
+    }
+
     /// The text searched for, trimmed.
     pub fn text(&self) -> &str {
         match self {
@@ -219,4 +231,26 @@ pub fn normalize_part_number(text: &str) -> String {
 pub(crate) fn dollars_to_cents(dollars: f64) -> Option<Cents> {
     (dollars.is_finite() && dollars >= 0.0 && dollars < 10_000_000.0)
         .then(|| Cents((dollars * 100.0 + 1e-7).round() as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scans_are_told_from_words() {
+        assert_eq!(PartSearch::from_typed(" 012345678905 "), PartSearch::Upc("012345678905".into()));
+        assert_eq!(PartSearch::from_typed("4006381333931"), PartSearch::Upc("4006381333931".into()));
+        assert_eq!(PartSearch::from_typed("12345"), PartSearch::Keyword("12345".into()));
+        assert_eq!(PartSearch::from_typed("front pads"), PartSearch::Keyword("front pads".into()));
+    }
+
+    #[test]
+    fn supplier_dollars_become_cents_half_up() {
+        assert_eq!(dollars_to_cents(12.345), Some(Cents(1_235)));
+        assert_eq!(dollars_to_cents(0.0), Some(Cents(0)));
+        assert_eq!(dollars_to_cents(-1.0), None);
+        assert_eq!(dollars_to_cents(f64::NAN), None);
+        assert_eq!(normalize_part_number("D-12.34 x"), "d1234x");
+    }
 }

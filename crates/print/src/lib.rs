@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use dixon_shop::validate::display_phone;
-use dixon_shop::{LineItem, LineKind, RepairOrder, ShopSettings};
+use dixon_shop::{group_thousands, LineItem, LineKind, RepairOrder, ShopSettings};
 use printpdf::{ParsedFont, PdfDocument, PdfPage, PdfSaveOptions, RawImage, RawImageData, RawImageFormat};
 
 use layout::{Align, Canvas, Face, BAND, BLACK, GREY, RULE};
@@ -124,7 +124,10 @@ pub fn render(
         None => None,
     };
     let (width, height) = paper.size_mm();
-    let mut writer = Writer { regular, bold, width, height, pages: Vec::new(), page: Canvas::new(height), y: 0.0 };
+    let continued =
+        format!("{} {} · {} · {} (continued)", kind.title(), order.number, order.customer.name, order.vehicle.label());
+    let mut writer =
+        Writer { regular, bold, width, height, pages: Vec::new(), page: Canvas::new(height), y: 0.0, continued };
     writer.document(order, shop, kind, date, logo.as_ref());
 
     let pages_total = writer.pages.len() + 1;
@@ -211,6 +214,8 @@ struct Writer {
     page: Canvas,
     /// The top of the next block, from the top of the page.
     y: f32,
+    /// Printed at the top of every page after the first ("ESTIMATE 1001 · José Núñez · …").
+    continued: String,
 }
 
 /// The line-item table's columns: x of each column's anchor.
@@ -249,7 +254,8 @@ impl Writer {
     fn new_page(&mut self) {
         let done = std::mem::replace(&mut self.page, Canvas::new(self.height));
         self.pages.push(done);
-        self.y = MARGIN;
+        self.page.text(&self.bold, BODY, GREY, MARGIN, MARGIN + 3.0, Align::Left, &self.continued);
+        self.y = MARGIN + 7.0;
     }
 
     fn document(
@@ -275,6 +281,9 @@ impl Writer {
             self.page.text(&self.regular, BODY, BLACK, c.kind, y, Align::Left, "Fee");
             self.wrapped(&rows, c.description, y, BODY, BLACK, ROW);
             self.page.text(&self.regular, BODY, BLACK, c.amount, y, Align::Right, &fee.amount.to_string());
+            if fee.taxable {
+                self.page.text(&self.regular, SMALL, GREY, c.amount + 1.0, y, Align::Left, "T");
+            }
             self.y += rows.len() as f32 * ROW + 1.5;
             self.page.rule(MARGIN, self.right(), self.y - 0.5, 0.3, RULE);
         }
@@ -535,16 +544,4 @@ fn quantity(line: &LineItem) -> String {
     } else {
         format!("{whole}.{}", format!("{fraction:03}").trim_end_matches('0'))
     }
-}
-
-fn group_thousands(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }

@@ -92,6 +92,13 @@ async fn a_sixty_line_estimate_breaks_across_pages_with_the_header_repeated() {
             if i + 1 < n {
                 assert!(page.contains("Description") && page.contains("Unit price"), "table header on page {}", i + 1);
             }
+            if i > 0 {
+                assert!(
+                    page.contains("ESTIMATE 1001 · José Núñez-Søren · 2003 Honda Accord (continued)"),
+                    "page {}",
+                    i + 1
+                );
+            }
         }
         let all = pages.join("\n");
         for i in 0..60 {

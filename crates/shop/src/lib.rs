@@ -41,7 +41,7 @@ pub use estimate::{
     shop_fees, Authorization, AuthorizationKind, AuthorizationMethod, CannedJob, NewAuthorization, OverageRule,
     PartCondition, PartDetails, ShopFee,
 };
-pub use money::{Cents, ParseAmountError, Rate};
+pub use money::{group_thousands, Cents, ParseAmountError, Rate};
 pub use repair_order::{
     LineItem, LineKind, NewLine, NewRepairOrder, RepairOrder, RepairOrderSummary, Status, StatusChange, Totals,
     UnknownStatus,

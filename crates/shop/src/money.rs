@@ -71,16 +71,25 @@ impl fmt::Display for Cents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        let dollars = (abs / 100).to_string();
-        let mut grouped = String::with_capacity(dollars.len() + dollars.len() / 3);
-        for (i, ch) in dollars.chars().enumerate() {
-            if i > 0 && (dollars.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(ch);
-        }
-        write!(f, "{sign}${grouped}.{:02}", abs % 100)
+        write!(f, "{sign}${}.{:02}", group_thousands(abs / 100), abs % 100)
     }
+}
+
+/// `184213` → `184,213` (odometers, dollars), US style.
+pub fn group_thousands(n: impl Into<i128>) -> String {
+    let n: i128 = n.into();
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        grouped.push('-');
+    }
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    grouped
 }
 
 /// Why a money or rate text could not be read.
@@ -186,6 +195,13 @@ mod tests {
         assert_eq!(Cents(5).to_string(), "$0.05");
         assert_eq!(Cents(-300).to_string(), "-$3.00");
         assert_eq!(Cents(100_000).to_string(), "$1,000.00");
+    }
+
+    #[test]
+    fn thousands_are_grouped_us_style() {
+        assert_eq!(group_thousands(184_213i64), "184,213");
+        assert_eq!(group_thousands(999i64), "999");
+        assert_eq!(group_thousands(-1_000_000i64), "-1,000,000");
     }
 
     #[test]

@@ -15,26 +15,13 @@ import {
   type Tier,
 } from "../api";
 import { h, kbd } from "../dom";
-import { money, moneyInput, parseMoney, phone } from "../format";
+import { money, moneyInput, parseMoney, parseQuantity, phone, searchKind } from "../format";
 import type { Shell } from "../main";
 import { field, input } from "./forms";
 
 const KIND_LABEL: Record<LineKind, string> = { labor: "Labor", part: "Part", fee: "Fee", sublet: "Sublet", discount: "Discount" };
 const CONDITIONS: PartCondition[] = ["new", "oem", "aftermarket", "rebuilt", "reconditioned", "used"];
 const CONDITION_LABEL: Record<PartCondition, string> = { new: "New", oem: "OEM", aftermarket: "Aftermarket", rebuilt: "Rebuilt", reconditioned: "Reconditioned", used: "Used" };
-
-/** "1.5" → 1500 thousandths; null when it is not a quantity. */
-export function parseQuantity(text: string): number | null {
-  const m = /^(\d*)(?:\.(\d{0,3}))?$/.exec(text.trim());
-  if (!m || (m[1] === "" && (m[2] ?? "") === "")) return null;
-  const milli = Number(m[1] || "0") * 1000 + Number((m[2] ?? "").padEnd(3, "0"));
-  return milli > 0 ? milli : null;
-}
-
-/** How a scanned or typed search is meant: all digits of a UPC/EAN length is a barcode. */
-export function searchKind(text: string): "upc" | "keyword" {
-  return /^\d{8}$|^\d{12,14}$/.test(text.trim()) ? "upc" : "keyword";
-}
 
 function quantityText(milli: number): string {
   return String(milli / 1000);
