@@ -346,10 +346,25 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
     h("button", { class: "secondary", id: "save-pdf", onclick: () => printDocument("save") }, "Save PDF"),
   );
 
+  const revisions = ro.authorizations.length
+    ? h(
+        "details",
+        { class: "revisions" },
+        h("summary", {}, `Authorizations (${ro.authorizations.length})`),
+        h(
+          "ol",
+          {},
+          ro.authorizations.map((a) =>
+            h("li", {}, `Revision ${a.revision}, ${a.kind === "initial" ? "estimate" : "supplementary"}: ${a.authorized_by} ${a.method === "in_person" ? "in person" : `by ${a.method}${a.phone ? ` (${phone(a.phone)})` : ""}`}, ${new Date(a.authorized_at).toLocaleString()}, for ${money(a.amount)} (estimate then ${money(a.estimate_total)})${a.note ? ` — ${a.note}` : ""}`),
+          ),
+        ),
+      )
+    : null;
   const element = h(
     "section",
     { class: "estimate", "aria-label": "Estimate" },
     h("div", { class: "estimate-head" }, h("h2", {}, "Estimate"), authStatus, editable ? authorizeButton : null),
+    revisions,
     ro.lines.length || ro.shop_fees.length ? table : h("p", { class: "muted" }, "No lines yet. Add labor and parts below, or a canned job."),
     message,
     authorizationBox,
