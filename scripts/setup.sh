@@ -13,7 +13,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 packages=(build-essential pkg-config curl ca-certificates libwebkit2gtk-4.1-dev libudev-dev libdbus-1-dev libclang-dev librsvg2-dev)
-$want_test && packages+=(xvfb xauth webkit2gtk-driver poppler-utils)
+$want_test && packages+=(xvfb xauth webkit2gtk-driver poppler-utils socat)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

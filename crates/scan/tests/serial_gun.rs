@@ -1,0 +1,114 @@
+//! A serial barcode gun on a real pseudo-terminal pair (socat): scans with each terminator, line
+//! noise, a cable pulled mid-scan, and the gun plugged back in.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use dixon_scan::{listen, Error, GunConfig, GunEvent};
+
+/// socat joining two ptys: `gun` (what the app opens) and `host` (where the test types).
+struct Cable(Child);
+
+impl Cable {
+    fn plug(dir: &Path) -> Cable {
+        let (gun, host) = (dir.join("gun"), dir.join("host"));
+        let _ = std::fs::remove_file(&gun);
+        let _ = std::fs::remove_file(&host);
+        let child = Command::new("socat")
+            .arg(format!("pty,raw,echo=0,link={}", gun.display()))
+            .arg(format!("pty,raw,echo=0,link={}", host.display()))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("socat is installed (scripts/setup.sh --test)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !(gun.exists() && host.exists()) {
+            assert!(Instant::now() < deadline, "socat made no ptys");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Cable(child)
+    }
+
+    fn pull(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Cable {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn type_on_gun(dir: &Path, bytes: &[u8]) {
+    let mut host = std::fs::OpenOptions::new().write(true).open(dir.join("host")).unwrap();
+    host.write_all(bytes).unwrap();
+    host.flush().unwrap();
+}
+
+fn next(events: &mpsc::Receiver<GunEvent>) -> GunEvent {
+    events.recv_timeout(Duration::from_secs(10)).expect("an event within 10 s")
+}
+
+#[test]
+fn a_serial_gun_scans_survives_noise_and_a_pulled_cable() {
+    let dir = tempfile::tempdir().unwrap();
+    let cable = Cable::plug(dir.path());
+    let port: PathBuf = dir.path().join("gun");
+    let stop = Arc::new(AtomicBool::new(false));
+    let (sender, events) = mpsc::channel();
+    let listener = {
+        let (stop, config) = (
+            stop.clone(),
+            GunConfig { reconnect_every: Duration::from_millis(100), ..GunConfig::new(port.to_str().unwrap()) },
+        );
+        std::thread::spawn(move || listen(&config, &stop, |event| drop(sender.send(event))))
+    };
+    assert!(matches!(next(&events), GunEvent::Connected { .. }));
+
+    type_on_gun(dir.path(), b"1HGCM82633A004352\r036000291452\nBP-1234\r\nDDD\t\x00\x07\x1bEEE\r");
+    let mut got = Vec::new();
+    while got.len() < 6 {
+        got.push(next(&events));
+    }
+    assert_eq!(
+        got,
+        [
+            GunEvent::Scan { text: "1HGCM82633A004352".into() },
+            GunEvent::Scan { text: "036000291452".into() },
+            GunEvent::Scan { text: "BP-1234".into() },
+            GunEvent::Scan { text: "DDD".into() },
+            GunEvent::Junk { bytes: 3 },
+            GunEvent::Scan { text: "EEE".into() },
+        ]
+    );
+
+    // the cable comes out half-way through a scan
+    type_on_gun(dir.path(), b"HALF");
+    std::thread::sleep(Duration::from_millis(300));
+    cable.pull();
+    assert_eq!(next(&events), GunEvent::Junk { bytes: 4 }, "the half scan is dropped, not sent");
+    assert!(matches!(next(&events), GunEvent::Disconnected { .. }));
+
+    // and goes back in
+    let _cable = Cable::plug(dir.path());
+    assert!(matches!(next(&events), GunEvent::Connected { .. }));
+    type_on_gun(dir.path(), b"AFTER\r");
+    assert_eq!(next(&events), GunEvent::Scan { text: "AFTER".into() });
+
+    stop.store(true, Ordering::Relaxed);
+    listener.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_port_that_does_not_exist_says_what_to_do() {
+    let stop = AtomicBool::new(false);
+    let error = listen(&GunConfig::new("/dev/ttyNOPE9"), &stop, |_| {}).unwrap_err();
+    assert!(matches!(error, Error::NoSuchPort { .. }));
+    assert!(error.to_string().contains("Plug the barcode gun in"), "{error}");
+}
