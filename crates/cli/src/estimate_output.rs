@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use dixon_parts::{ImportReport, MarkupMatrix, PricedPart};
+use dixon_scan::ScanMeaning;
 use dixon_shop::{CannedJob, LineKind, RepairOrder};
 
 use crate::output::{local, truncate, Output};
@@ -146,6 +147,38 @@ impl Output {
         for band in &matrix.bands {
             let limit = band.up_to.map(|c| format!("up to {c}")).unwrap_or_else(|| "above".into());
             println!("  {limit:<16} × {}", band.multiplier_milli as f64 / 1000.0);
+        }
+    }
+
+    pub fn scan_meaning(&self, meaning: &ScanMeaning) {
+        if self.json {
+            return self.print_json(meaning);
+        }
+        match meaning {
+            ScanMeaning::Vin { vin, warnings } => {
+                println!("VIN {vin}");
+                for warning in warnings {
+                    println!("  warning: {warning}");
+                }
+            }
+            ScanMeaning::BadVin { text, problem, .. } => println!("not a valid VIN: {text}: {problem}"),
+            ScanMeaning::ProductCode { code, format } => println!(
+                "{} {code}",
+                if matches!(format, dixon_scan::ProductFormat::UpcA) { "UPC-A" } else { "EAN-13" }
+            ),
+            ScanMeaning::BadProductCode { code } => {
+                println!("misread product code {code}: its check digit is wrong; scan it again")
+            }
+            ScanMeaning::PartNumber { part_number } => println!("part number {part_number}"),
+            ScanMeaning::Pairing { pairing } => println!(
+                "dongle pairing: {:?} '{}'{}{}",
+                pairing.kind,
+                pairing.id,
+                pairing.name.as_ref().map(|n| format!(", name {n}")).unwrap_or_default(),
+                pairing.address.as_ref().map(|a| format!(", address {a}")).unwrap_or_default()
+            ),
+            ScanMeaning::BadPairing { problem, .. } => println!("unreadable pairing code: {problem}"),
+            ScanMeaning::Unknown { text } => println!("unknown: {text:?}"),
         }
     }
 }

@@ -8,6 +8,7 @@
 mod estimate_cmd;
 mod estimate_output;
 mod output;
+mod scan_cmd;
 mod settings_keys;
 mod vin_batch;
 
@@ -72,6 +73,9 @@ enum Command {
     /// Parts: import the shop's catalog, price parts, the markup matrix, connect PartsTech.
     #[command(subcommand)]
     Parts(estimate_cmd::PartsCommand),
+    /// Scans: what a scanned text means; a serial barcode gun.
+    #[command(subcommand)]
+    Scan(scan_cmd::ScanCommand),
 }
 
 #[derive(Subcommand)]
@@ -322,6 +326,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
         }
         Command::Estimate(command) => estimate_cmd::estimate(command, services, out).await?,
         Command::Parts(command) => estimate_cmd::parts(command, services, out).await?,
+        Command::Scan(command) => scan_cmd::scan(command, services, out).await?,
         Command::Vin(VinCommand::Check { vin }) => {
             let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
             out.vin_check(&checked);

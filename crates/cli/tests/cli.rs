@@ -427,3 +427,17 @@ fn an_estimate_is_built_priced_authorized_and_printed() {
     let job = ok_json(dir.path(), &["estimate", "canned", "save", "Front brakes", "--from", "1001"]);
     assert_eq!(job[0]["lines"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn scans_are_classified_and_a_missing_gun_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let vin = ok_json(dir.path(), &["scan", "classify", "I1HGCM82633A004352"]);
+    assert_eq!((vin["kind"].as_str(), vin["vin"].as_str()), (Some("vin"), Some("1HGCM82633A004352")));
+    let upc = ok_json(dir.path(), &["scan", "classify", "036000291452"]);
+    assert_eq!(upc["kind"], "product_code");
+    let newer = ok_json(dir.path(), &["scan", "classify", "DIXON-PAIR:9;kind=ble;id=x;name=y"]);
+    assert!(newer["problem"].as_str().unwrap().contains("update Dixon Counter"));
+    let gun = dixon(dir.path(), &["scan", "listen", "--port", "/dev/ttyNOPE7"]);
+    assert!(!gun.status.success());
+    assert!(stderr(&gun).contains("Plug the barcode gun in"), "{}", stderr(&gun));
+}

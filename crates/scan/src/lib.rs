@@ -8,6 +8,8 @@
 //! - [`listen`] reads a serial gun (USB virtual COM or Bluetooth SPP): CR, LF, CR LF or TAB
 //!   terminators, an optional prefix, line noise dropped and counted, and reconnection when the
 //!   port vanishes and comes back.
+//! - [`record`] writes every scan to the `scans` table with its [`ScanSource`] before anything
+//!   acts on it (a pairing code's key is left out).
 //!
 //! ```
 //! use dixon_scan::{classify, ScanMeaning};
@@ -15,9 +17,11 @@
 //! assert!(matches!(classify("036000291452", 2026), ScanMeaning::ProductCode { .. }));
 //! ```
 
+mod log;
 mod meaning;
 mod serial;
 
+pub use log::{recent, record, LoggedScan, ScanSource};
 pub use meaning::{
     classify, gtin_check_digit_ok, pairing_payload, strip_aim_prefix, AdapterKind, DonglePairing, ProductFormat,
     ScanMeaning, Symbology, PAIRING_SCHEME, PAIRING_VERSION,

@@ -112,3 +112,24 @@ fn a_port_that_does_not_exist_says_what_to_do() {
     assert!(matches!(error, Error::NoSuchPort { .. }));
     assert!(error.to_string().contains("Plug the barcode gun in"), "{error}");
 }
+
+#[tokio::test]
+async fn every_scan_is_logged_with_its_source_and_no_pairing_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dixon_shop::Store::open(&dir.path().join("dixon.sqlite3")).await.unwrap();
+    let now = chrono::Utc::now();
+    for (source, text) in [
+        (dixon_scan::ScanSource::Serial, "036000291452"),
+        (dixon_scan::ScanSource::Wedge, "I1HGCM82633A004352"),
+        (dixon_scan::ScanSource::Camera, "DIXON-PAIR:1;kind=ble;id=Bay 3;name=OBDII;key=9876"),
+        (dixon_scan::ScanSource::Typed, "???"),
+    ] {
+        let meaning = dixon_scan::classify(text, 2026);
+        dixon_scan::record(store.pool(), source, text, &meaning, Some(1001), now).await.unwrap();
+    }
+    let logged = dixon_scan::recent(store.pool(), 10).await.unwrap();
+    let kinds: Vec<(&str, &str)> = logged.iter().map(|s| (s.source.as_str(), s.meaning.as_str())).collect();
+    assert_eq!(kinds, [("typed", "unknown"), ("camera", "pairing"), ("wedge", "vin"), ("serial", "product_code")]);
+    assert!(!logged[1].payload.contains("9876"), "{}", logged[1].payload);
+    assert_eq!(logged[2].payload, "I1HGCM82633A004352", "the payload as received");
+}

@@ -1,0 +1,70 @@
+//! `dixon scan …`: what a scan means, and a serial barcode gun on the command line.
+
+use std::sync::atomic::AtomicBool;
+
+use clap::Subcommand;
+use dixon_scan::{classify, GunConfig, GunEvent, ScanMeaning, ScanSource};
+use dixon_services::Services;
+
+use crate::output::{CliError, Output};
+
+#[derive(Subcommand)]
+pub enum ScanCommand {
+    /// Say what a scanned text is: VIN, UPC/EAN, part number, dongle pairing code or unknown.
+    Classify { text: String },
+    /// Print every scan from a serial barcode gun (USB virtual COM or Bluetooth SPP) until Ctrl+C;
+    /// unplugging and plugging it back in is handled.
+    Listen {
+        /// The gun's port, e.g. /dev/ttyACM0, /dev/rfcomm0 or COM5 (`dixon doctor` lists them).
+        #[arg(long)]
+        port: String,
+        #[arg(long, default_value_t = 9600)]
+        baud: u32,
+        /// A prefix the gun puts before each scan, removed.
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+}
+
+pub async fn scan(command: ScanCommand, services: &Services, out: &Output) -> Result<(), CliError> {
+    let year = dixon_clock::local_year(chrono::Utc::now());
+    match command {
+        ScanCommand::Classify { text } => {
+            let meaning = classify(&text, year);
+            log(services, ScanSource::Typed, &text, &meaning).await;
+            out.scan_meaning(&meaning);
+        }
+        ScanCommand::Listen { port, baud, prefix } => {
+            let config = GunConfig { baud, prefix, ..GunConfig::new(&port) };
+            let (sender, mut events) = tokio::sync::mpsc::unbounded_channel();
+            let reader = std::thread::spawn(move || {
+                let never = AtomicBool::new(false); // Ctrl+C ends the process
+                dixon_scan::listen(&config, &never, |event| drop(sender.send(event)))
+            });
+            while let Some(event) = events.recv().await {
+                match &event {
+                    GunEvent::Scan { text } => {
+                        let meaning = classify(text, year);
+                        log(services, ScanSource::Serial, text, &meaning).await;
+                        out.scan_meaning(&meaning);
+                    }
+                    GunEvent::Junk { bytes } => eprintln!("dropped {bytes} byte(s) of line noise"),
+                    GunEvent::Connected { port } => eprintln!("listening on {port} (Ctrl+C to stop)"),
+                    GunEvent::Disconnected { reason } => eprintln!("the gun went away ({reason}); waiting for it"),
+                }
+            }
+            reader
+                .join()
+                .map_err(|_| CliError::new("scan", "The gun reader stopped unexpectedly."))?
+                .map_err(|e| CliError::new("no_port", e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Every scan is logged before it is acted on; a log failure is reported, never fatal.
+async fn log(services: &Services, source: ScanSource, text: &str, meaning: &ScanMeaning) {
+    if let Err(e) = dixon_scan::record(services.store.pool(), source, text, meaning, None, chrono::Utc::now()).await {
+        eprintln!("warning: the scan was not logged: {e}");
+    }
+}
