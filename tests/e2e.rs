@@ -1,6 +1,7 @@
 //! End to end: the real Dixon Counter binary in a real webview (WebKitGTK), driven over WebDriver
 //! by tauri-driver under a virtual X display. A service writer opens a repair order through the
-//! UI, makes one typing mistake, fixes it, and finds the order on the counter list.
+//! UI, makes one typing mistake, fixes it, builds the estimate (a barcode-gun scan included), has
+//! it authorized twice, saves the PDF, and finds the order on the counter list.
 //!
 //! Needs `tauri-driver` (cargo install tauri-driver --locked), `WebKitWebDriver`
 //! (apt webkit2gtk-driver) and `Xvfb` (apt xvfb); `scripts/test.sh` installs them. Set
@@ -109,9 +110,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     {
         let store = dixon_shop::Store::open(&data.path().join("dixon.sqlite3")).await.unwrap();
         let catalog = dixon_parts::LocalCatalog::new(store.pool().clone(), Arc::new(dixon_clock::SystemClock));
-        let csv = "part_number,brand,description,category,cost,list,quantity\n\
-                   D1234,Wagner,Front brake pads ceramic,Brake pads,31.50,59.99,4\n\
-                   D1200,Bosch,Front brake pads economy,Brake pads,22.00,,2\n";
+        let csv = "part_number,brand,upc,description,category,cost,list,quantity\n\
+                   D1234,Wagner,012345678905,Front brake pads ceramic,Brake pads,31.50,59.99,4\n\
+                   D1200,Bosch,,Front brake pads economy,Brake pads,22.00,,2\n";
         catalog.import_csv(csv.as_bytes()).await.unwrap();
         store.close().await;
     }
@@ -221,6 +222,21 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             .at_most(Duration::from_secs(10))
             .for_element(Locator::XPath("//table[@class='estimate-lines']//td[contains(., 'Replace front pads')]"))
             .await?;
+        // A keyboard-wedge gun scans the pads' UPC while the description field has focus: the
+        // scan is told from typing, taken back out of the field, and the part goes on the estimate.
+        client.find(Locator::Css("#f-line-description")).await?.click().await?;
+        let enter: char = fantoccini::key::Key::Enter.into();
+        client.active_element().await?.send_keys(&format!("012345678905{enter}")).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(
+                "//table[@class='estimate-lines']//td[contains(., 'Front brake pads ceramic')]",
+            ))
+            .await?;
+        let description = client.find(Locator::Css("#f-line-description")).await?.prop("value").await?;
+        assert_eq!(description.as_deref(), Some(""), "the scan did not stay in the field it was typed into");
+        screenshot("estimate-after-scan").await?;
         type_into(&client, "#f-part-search", "front brake pads").await;
         client.find(Locator::Css("#part-search-go")).await?.click().await?;
         client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".offers tr.best button")).await?;
@@ -331,7 +347,10 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     assert_eq!(ro.customer.phone.as_deref(), Some("+15592345678"));
     assert_eq!(ro.odometer_in, Some(184_213));
     assert_eq!(ro.status, dixon_shop::Status::Approved);
-    assert_eq!(ro.lines.len(), 3, "labor, the catalog's pads, the fluid flush");
+    let scans = dixon_scan::recent(store.pool(), 10).await.unwrap();
+    assert_eq!(ro.lines.len(), 4, "labor, the scanned pads, the searched pads, the fluid flush");
+    assert_eq!((scans[0].source.as_str(), scans[0].meaning.as_str()), ("wedge", "product_code"));
+    assert_eq!(scans[0].repair_order_number, Some(1001));
     assert_eq!(ro.authorizations.len(), 2, "the estimate and the supplementary authorization");
     let pdf = std::fs::read(data.path().join("documents/Estimate-1001.pdf")).expect("Save PDF wrote the estimate");
     assert!(pdf.starts_with(b"%PDF-"));

@@ -7,6 +7,7 @@ import {
   type DecodedVin_Serialize,
   type IntegrationsView_Serialize,
   type PartOffer_Serialize,
+  type ScanMeaning_Serialize,
   type PricedPart_Serialize,
   type RepairOrder_Serialize,
   type RepairOrderSummary_Serialize,
@@ -25,6 +26,7 @@ export type ServiceStatus = ServiceStatus_Serialize;
 export type Alert = Alert_Serialize;
 export type PricedPart = PricedPart_Serialize;
 export type PartOffer = PartOffer_Serialize;
+export type ScanMeaning = ScanMeaning_Serialize;
 
 export class CommandFailure extends Error {
   constructor(readonly error: CommandError) {
@@ -64,6 +66,7 @@ export const api = {
   addCannedJob: (...a: Parameters<typeof commands.addCannedJob>) => unwrap(commands.addCannedJob(...a)),
   searchParts: (...a: Parameters<typeof commands.searchParts>) => unwrap(commands.searchParts(...a)),
   printDocument: (...a: Parameters<typeof commands.printDocument>) => unwrap(commands.printDocument(...a)),
+  classifyScan: (...a: Parameters<typeof commands.classifyScan>) => unwrap(commands.classifyScan(...a)),
 };
 
 /** A sentence for any failure, including ones that never reached the shell. */

@@ -45,9 +45,17 @@ export const commands = {
 	searchParts: (number: number, search: PartSearch, tier: Tier) => typedError<PricedPart_Serialize, CommandError>(__TAURI_INVOKE("search_parts", { number, search, tier })),
 	/**  Renders the estimate or invoice, saves it (never half-written), then previews or prints it. */
 	printDocument: (number: number, document: DocumentChoice, paper: PaperChoice, action: DocumentAction) => typedError<SavedDocument, CommandError>(__TAURI_INVOKE("print_document", { number, document, paper, action })),
+	/**
+	 *  Says what a scan is, after writing it to the scan log with its source (and the repair order
+	 *  open on screen, if any). A scan that can't be logged is still classified: it is never lost
+	 *  on screen.
+	 */
+	classifyScan: (text: string, source: ScanSource, repairOrder: number | null) => typedError<ScanMeaning_Serialize, CommandError>(__TAURI_INVOKE("classify_scan", { text, source, repairOrder })),
 };
 
 /* Types */
+export type AdapterKind = "ble" | "wifi" | "usb";
+
 /**  A stored alert. */
 export type Alert = Alert_Serialize | Alert_Deserialize;
 
@@ -270,6 +278,35 @@ export type DocumentAction =
 
 /**  Which document, on which paper. */
 export type DocumentChoice = "estimate" | "invoice";
+
+/**  A shop OBD dongle, as its pairing QR code describes it. */
+export type DonglePairing = DonglePairing_Serialize | DonglePairing_Deserialize;
+
+/**  A shop OBD dongle, as its pairing QR code describes it. */
+export type DonglePairing_Deserialize = {
+	kind: AdapterKind,
+	/**  The shop's own name for it, e.g. "Bay 3 dongle". */
+	id: string,
+	/**  Bluetooth name (BLE), host:port (Wi-Fi) or port name (USB). */
+	name?: string | null,
+	/**  Bluetooth address, e.g. `AA:BB:CC:DD:EE:FF`. */
+	address?: string | null,
+	/**  A pairing PIN or key, if the adapter has one. */
+	key?: string | null,
+};
+
+/**  A shop OBD dongle, as its pairing QR code describes it. */
+export type DonglePairing_Serialize = {
+	kind: AdapterKind,
+	/**  The shop's own name for it, e.g. "Bay 3 dongle". */
+	id: string,
+	/**  Bluetooth name (BLE), host:port (Wi-Fi) or port name (USB). */
+	name: string | null,
+	/**  Bluetooth address, e.g. `AA:BB:CC:DD:EE:FF`. */
+	address: string | null,
+	/**  A pairing PIN or key, if the adapter has one. */
+	key: string | null,
+};
 
 /**  One problem with one field of a form, in words a service writer understands. */
 export type FieldError = {
@@ -652,6 +689,8 @@ export type PricedPart_Serialize = {
 	estimated: boolean,
 };
 
+export type ProductFormat = "upc_a" | "ean13";
+
 /**  A provider that could not answer, and why (in words for the service writer). */
 export type ProviderFailure = {
 	provider: string,
@@ -768,6 +807,58 @@ export type SavedDocument = {
 	path: string,
 	bytes: number,
 };
+
+/**  What a scan is. */
+export type ScanMeaning = ScanMeaning_Serialize | ScanMeaning_Deserialize;
+
+/**  What a scan is. */
+export type ScanMeaning_Deserialize = 
+/**  A vehicle identification number, cleaned (import marker and prefix removed) and checked. */
+{ kind: "vin"; vin: string; warnings: string[] } | 
+/**  A 17-character code that looks like a VIN but fails its checks. */
+{ kind: "bad_vin"; text: string; problem: string; suggestions: string[] } | 
+/**  A UPC-A (12 digits) or EAN-13 product code whose check digit is right. */
+{ kind: "product_code"; code: string; format: ProductFormat } | 
+/**  Digits of a product code length whose check digit is wrong: a misread. */
+{ kind: "bad_product_code"; code: string } | 
+/**  Anything else that reads like a manufacturer part number (letters, digits, `-`, `.`, `/`). */
+{ kind: "part_number"; part_number: string } | 
+/**  A shop dongle pairing code. */
+{ kind: "pairing"; pairing: DonglePairing_Deserialize } | 
+/**  A pairing code this build can't read (a newer version, or damaged): says why. */
+{ kind: "bad_pairing"; text: string; problem: string } | 
+/**  Nothing we know; kept as scanned. */
+{ kind: "unknown"; text: string };
+
+/**  What a scan is. */
+export type ScanMeaning_Serialize = 
+/**  A vehicle identification number, cleaned (import marker and prefix removed) and checked. */
+{ kind: "vin"; vin: string; warnings: string[] } | 
+/**  A 17-character code that looks like a VIN but fails its checks. */
+{ kind: "bad_vin"; text: string; problem: string; suggestions: string[] } | 
+/**  A UPC-A (12 digits) or EAN-13 product code whose check digit is right. */
+{ kind: "product_code"; code: string; format: ProductFormat } | 
+/**  Digits of a product code length whose check digit is wrong: a misread. */
+{ kind: "bad_product_code"; code: string } | 
+/**  Anything else that reads like a manufacturer part number (letters, digits, `-`, `.`, `/`). */
+{ kind: "part_number"; part_number: string } | 
+/**  A shop dongle pairing code. */
+{ kind: "pairing"; pairing: DonglePairing_Serialize } | 
+/**  A pairing code this build can't read (a newer version, or damaged): says why. */
+{ kind: "bad_pairing"; text: string; problem: string } | 
+/**  Nothing we know; kept as scanned. */
+{ kind: "unknown"; text: string };
+
+/**  Where a scan came from. */
+export type ScanSource = 
+/**  A keyboard-wedge gun, told from typing by the UI. */
+"wedge" | 
+/**  A gun on a serial port (USB virtual COM, Bluetooth SPP). */
+"serial" | 
+/**  The webcam. */
+"camera" | 
+/**  Typed or pasted by a person (`dixon scan classify`). */
+"typed";
 
 /**  What kind of service this is; some alert rules apply to one kind only. */
 export type ServiceKind = 

@@ -1,12 +1,13 @@
 // Dixon Counter's web UI: the counter list, a new repair order, one repair order, and settings.
 // Keyboard first: every primary action has a key shown on its button.
-import { api, describe, type ShopSettings } from "./api";
+import { api, describe, type ScanMeaning, type ShopSettings } from "./api";
 import { h, mount } from "./dom";
 import { counterView } from "./views/counter";
 import { integrationsView } from "./views/integrations";
 import { newRepairOrderView } from "./views/newRepairOrder";
 import { repairOrderView } from "./views/repairOrder";
 import { settingsView } from "./views/settings";
+import { loadWedgeOptions, WedgeDetector } from "./wedge";
 
 export type Route =
   | { screen: "counter" }
@@ -21,6 +22,8 @@ export interface Shell {
   shop: ShopSettings | null;
   setShop(shop: ShopSettings): void;
   toast(message: string): void;
+  /** Lets the screen on show take scans; return false to leave one to the shell's default. */
+  onScan(handler: (meaning: ScanMeaning, text: string) => boolean): void;
 }
 
 const root = document.getElementById("app")!;
@@ -30,6 +33,7 @@ const toastBox = h("div", { class: "toast", role: "status", hidden: true });
 let current: Route = { screen: "counter" };
 // Screens register a key handler while they are shown; the shell handles the global keys.
 let screenKeys: ((e: KeyboardEvent) => boolean) | null = null;
+let screenScan: ((meaning: ScanMeaning, text: string) => boolean) | null = null;
 
 const shell: Shell = {
   shop: null,
@@ -46,7 +50,69 @@ const shell: Shell = {
     toastBox.hidden = false;
     window.setTimeout(() => (toastBox.hidden = true), 3500);
   },
+  onScan(handler) {
+    screenScan = handler;
+  },
 };
+
+// The keyboard-wedge gun detector, on this PC's thresholds (Settings → This PC).
+let wedge = new WedgeDetector(loadWedgeOptions());
+window.addEventListener("wedge-options", () => (wedge = new WedgeDetector(loadWedgeOptions())));
+
+/** What a scan nobody on screen took means, in words. */
+function describeScan(meaning: ScanMeaning): string {
+  switch (meaning.kind) {
+    case "vin":
+      return `Scanned VIN ${meaning.vin}. Open a new repair order (F2) to use it.`;
+    case "bad_vin":
+      return `That VIN label did not read right: ${meaning.problem}`;
+    case "product_code":
+      return `Scanned product code ${meaning.code}. Open a repair order to add the part.`;
+    case "bad_product_code":
+      return `The barcode ${meaning.code} misread (its check digit is wrong); scan it again.`;
+    case "part_number":
+      return `Scanned part number ${meaning.part_number}. Open a repair order to add the part.`;
+    case "pairing":
+      return `Scanned the pairing code of dongle "${meaning.pairing.id}". It is in the scan log; the OBD screen will pair it.`;
+    case "bad_pairing":
+      return `That pairing code can't be used: ${meaning.problem}`;
+    default:
+      return `Scanned "${meaning.text}" — not a VIN, barcode or part number. It is kept in the scan log.`;
+  }
+}
+
+/** A gun's scan, told from typing: taken out of the field it was typed into, logged, routed. */
+async function routeScan(text: string, raw: string, target: EventTarget | null): Promise<void> {
+  if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) {
+    // the gun typed into whatever had focus: take its characters back out of that field
+    const at = target.value.lastIndexOf(raw);
+    if (at >= 0) {
+      target.value = target.value.slice(0, at) + target.value.slice(at + raw.length);
+      target.dispatchEvent(new Event("input"));
+    }
+  }
+  try {
+    const number = current.screen === "repairOrder" ? current.number : null;
+    const meaning = await api.classifyScan(text, "wedge", number);
+    if (!screenScan?.(meaning, text)) shell.toast(describeScan(meaning));
+  } catch (e) {
+    shell.toast(describe(e));
+  }
+}
+
+// Capture phase: the gun's keys are judged before any field or screen handles them.
+document.addEventListener(
+  "keydown",
+  (e) => {
+    const result = wedge.feed(e.key, e.timeStamp);
+    if (result.kind === "scan") {
+      e.preventDefault(); // the gun's Enter or Tab must not submit a form or move the focus
+      e.stopImmediatePropagation();
+      void routeScan(result.text, result.raw, e.target);
+    }
+  },
+  true,
+);
 
 function navButton(label: string, key: string, route: Route, id: string): HTMLElement {
   return h(
@@ -65,6 +131,7 @@ function toggleTheme(): void {
 
 function render(): void {
   screenKeys = null;
+  screenScan = null;
   const header = h(
     "header",
     { class: "topbar" },

@@ -6,6 +6,7 @@ mod app;
 mod estimates;
 mod integrations;
 mod repair_orders;
+mod scans;
 mod settings;
 mod vehicles;
 
@@ -42,6 +43,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         estimates::add_canned_job,
         estimates::search_parts,
         estimates::print_document,
+        scans::classify_scan,
     ])
 }
 

@@ -107,6 +107,14 @@ export function counterView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Key
       table,
     ),
   );
+  // A scanned VIN or part finds the orders for that car or part.
+  shell.onScan((meaning) => {
+    const text = meaning.kind === "vin" ? meaning.vin : meaning.kind === "part_number" ? meaning.part_number : null;
+    if (text === null) return false;
+    search.value = text;
+    void refresh();
+    return true;
+  });
   onKeys((e) => {
     if (e.key === "/" && document.activeElement !== search) {
       e.preventDefault();

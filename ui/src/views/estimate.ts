@@ -30,6 +30,8 @@ function quantityText(milli: number): string {
 export interface EstimateEditor {
   element: HTMLElement;
   onKey(e: KeyboardEvent): boolean;
+  /** A scanned product code or part number: priced and, when it names one part, added. */
+  scanPart(code: string): void;
 }
 
 /** The editor for `ro`; every change comes back as the updated order through `changed`. */
@@ -216,6 +218,7 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
   );
 
   // ---- find a part with the suppliers ----
+  const scannedNumbers = new Set<string>(); // part numbers that came from a gun, searched as numbers
   const partSearch = input({ placeholder: "front brake pads, or scan a barcode" });
   const tier = h("select", {}, h("option", { value: "budget" }, "Budget"), h("option", { value: "standard", selected: true }, "Standard"), h("option", { value: "premium" }, "Premium"));
   const results = h("div", { class: "part-results", "aria-live": "polite" });
@@ -261,10 +264,10 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
         searchButton.disabled = true;
         results.replaceChildren(h("p", { class: "muted" }, "Asking the suppliers…"));
         try {
-          const by = searchKind(text);
+          const by = searchKind(text) === "upc" ? "upc" : scannedNumbers.has(text) ? "part_number" : "keyword";
           const priced = await api.searchParts(ro.number, { by, text }, tier.value as Tier);
           // a scanned barcode that names exactly one part goes straight onto the estimate
-          if (by === "upc" && priced.offers.length === 1 && priced.best) {
+          if (by !== "keyword" && priced.offers.length === 1 && priced.best) {
             results.replaceChildren();
             if (await addLines([toLine(priced.best)])) shell.toast(`Added ${priced.best.description}.`);
             partSearch.value = "";
@@ -375,6 +378,12 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
 
   return {
     element,
+    scanPart(code: string): void {
+      if (!editable) return show("The estimate can no longer change: the order is invoiced.");
+      if (searchKind(code) !== "upc") scannedNumbers.add(code);
+      partSearch.value = code;
+      searchForm.requestSubmit();
+    },
     onKey(e: KeyboardEvent): boolean {
       if (e.altKey && e.key.toLowerCase() === "l" && editable) {
         kind.value = "labor";

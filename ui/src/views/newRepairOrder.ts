@@ -217,6 +217,14 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
     ),
   );
   mount(main, form);
+  // A VIN scanned anywhere on this screen fills the VIN and decodes it.
+  shell.onScan((meaning) => {
+    if (meaning.kind !== "vin" && meaning.kind !== "bad_vin") return false;
+    vin.value = meaning.kind === "vin" ? meaning.vin : meaning.text;
+    vin.dispatchEvent(new Event("input"));
+    if (meaning.kind === "vin") void decode();
+    return true;
+  });
   onKeys((e) => {
     if (e.key === "F3") {
       e.preventDefault();

@@ -129,6 +129,12 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
         ),
       ),
     );
+    shell.onScan((meaning) => {
+      if (meaning.kind === "product_code") editor.scanPart(meaning.code);
+      else if (meaning.kind === "part_number") editor.scanPart(meaning.part_number);
+      else return false;
+      return true;
+    });
     onKeys((e) => {
       if (editor.onKey(e)) return true;
       if (e.key === "Escape" && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement)) {

@@ -3,6 +3,7 @@ import { api, describe, type FieldError, type ShopSettings, type SuppliesBasis }
 import { h, kbd, mount } from "../dom";
 import { moneyInput, parseMoney, parseRate, rateInput } from "../format";
 import type { Shell } from "../main";
+import { loadWedgeOptions, saveWedgeOptions } from "../wedge";
 import { field, input, showFieldErrors, submitting } from "./forms";
 
 const MAX_LOGO_BYTES = 512 * 1024;
@@ -33,6 +34,9 @@ export function settingsView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Ke
       supplies_minimum: text(moneyInput(s.shop_supplies.minimum), { inputmode: "decimal" }),
       supplies_cap: text(s.shop_supplies.cap === null ? "" : moneyInput(s.shop_supplies.cap), { inputmode: "decimal", placeholder: "no cap" }),
       hazardous_waste: text(moneyInput(s.hazardous_waste.amount), { inputmode: "decimal" }),
+      overage_rate: text(rateInput(s.overage.rate), { inputmode: "decimal" }),
+      overage_flat: text(moneyInput(s.overage.flat), { inputmode: "decimal" }),
+      overage_cap: text(s.overage.cap === null ? "" : moneyInput(s.overage.cap), { inputmode: "decimal", placeholder: "no cap" }),
       state_registration_number: text(s.state_registration_number),
       epa_id: text(s.epa_id),
     };
@@ -107,6 +111,11 @@ export function settingsView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Ke
           taxable: suppliesTaxable.checked,
         },
         hazardous_waste: { amount: moneyOf(f.hazardous_waste, "hazardous_waste.amount"), taxable: hazardTaxable.checked },
+        overage: {
+          rate: rateOf(f.overage_rate, "overage.rate"),
+          flat: moneyOf(f.overage_flat, "overage.flat"),
+          cap: f.overage_cap.value.trim() === "" ? null : moneyOf(f.overage_cap, "overage.cap"),
+        },
         state_registration_number: f.state_registration_number.value,
         epa_id: f.epa_id.value,
       };
@@ -148,9 +157,11 @@ export function settingsView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Ke
           h("div", { class: "row three" }, field("Shop supplies (%)", "shop_supplies.rate", f.supplies_rate), field("of", "shop_supplies.basis", basis), field("Minimum ($)", "shop_supplies.minimum", f.supplies_minimum)),
           h("div", { class: "row three" }, field("Cap ($)", "shop_supplies.cap", f.supplies_cap), h("label", { class: "check" }, suppliesTaxable, " Supplies taxable"), h("span", {})),
           h("div", { class: "row three" }, field("Hazardous waste fee ($)", "hazardous_waste.amount", f.hazardous_waste), h("label", { class: "check" }, hazardTaxable, " Fee taxable"), h("span", {})),
+          h("div", { class: "row three" }, field("Overage allowed (%)", "overage.rate", f.overage_rate, "0 in California"), field("or ($)", "overage.flat", f.overage_flat, "whichever is more"), field("at most ($)", "overage.cap", f.overage_cap)),
           h("div", { class: "row" }, field("State registration no.", "state_registration_number", f.state_registration_number, "e.g. California BAR ARD number"), field("EPA ID", "epa_id", f.epa_id)),
         ),
       ),
+      gunSettings(shell),
       formError,
       h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => shell.go({ screen: "counter" }) }, "Back", kbd("Esc")), saveButton),
     );
@@ -169,4 +180,35 @@ export function settingsView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Ke
     });
     f.name.focus();
   }
+}
+
+/** This PC's barcode-gun thresholds, kept on this PC (each counter has its own gun). */
+function gunSettings(shell: Shell): HTMLElement {
+  const options = loadWedgeOptions();
+  const gap = input({ value: options.maxAverageGapMs, inputmode: "numeric" });
+  const length = input({ value: options.minLength, inputmode: "numeric" });
+  const save = () => {
+    const maxAverageGapMs = Number(gap.value);
+    const minLength = Number(length.value);
+    if (!Number.isInteger(maxAverageGapMs) || maxAverageGapMs < 5 || maxAverageGapMs > 100 || !Number.isInteger(minLength) || minLength < 3 || minLength > 30) {
+      shell.toast("Keep the gap between 5 and 100 ms and the shortest scan between 3 and 30 characters.");
+      return;
+    }
+    saveWedgeOptions({ maxAverageGapMs, maxGapMs: maxAverageGapMs * 2, minLength });
+    shell.toast("Barcode gun settings saved on this PC.");
+  };
+  gap.addEventListener("change", save);
+  length.addEventListener("change", save);
+  return h(
+    "fieldset",
+    { class: "this-pc" },
+    h("legend", {}, "This PC: barcode gun"),
+    h(
+      "div",
+      { class: "row three" },
+      field("Fastest typing (ms between keys)", "wedge.gap", gap, "Faster than this is a gun"),
+      field("Shortest scan (characters)", "wedge.length", length),
+      h("span", {}),
+    ),
+  );
 }
