@@ -181,4 +181,23 @@ impl Output {
             ScanMeaning::Unknown { text } => println!("unknown: {text:?}"),
         }
     }
+
+    pub fn decoded_images(&self, results: &[crate::scan_cmd::ImageResult]) {
+        if self.json {
+            return self.print_json(&results);
+        }
+        for r in results {
+            match (&r.decoded, &r.error) {
+                (Some(d), _) => {
+                    let turned = d.turned.map(|t| format!(", turned {t:.0}°")).unwrap_or_default();
+                    println!(
+                        "{}: {} {} at ({:.0}, {:.0}){turned} in {:.1} ms",
+                        r.image, d.format, d.text, d.position.0, d.position.1, r.millis
+                    );
+                }
+                (None, Some(error)) => eprintln!("{}: {error}", r.image),
+                (None, None) => println!("{}: no barcode found ({:.1} ms)", r.image, r.millis),
+            }
+        }
+    }
 }

@@ -10,6 +10,14 @@ use crate::output::{CliError, Output};
 
 #[derive(Subcommand)]
 pub enum ScanCommand {
+    /// Read barcodes in image files (webcam snapshots, photos): text, format, position, time.
+    Decode {
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<std::path::PathBuf>,
+        /// vin (Code 39, QR, Data Matrix), parts (UPC-A, EAN-13, Code 128) or all.
+        #[arg(long, default_value = "all")]
+        formats: String,
+    },
     /// Say what a scanned text is: VIN, UPC/EAN, part number, dongle pairing code or unknown.
     Classify { text: String },
     /// Print every scan from a serial barcode gun (USB virtual COM or Bluetooth SPP) until Ctrl+C;
@@ -29,6 +37,37 @@ pub enum ScanCommand {
 pub async fn scan(command: ScanCommand, services: &Services, out: &Output) -> Result<(), CliError> {
     let year = dixon_clock::local_year(chrono::Utc::now());
     match command {
+        ScanCommand::Decode { images, formats } => {
+            let formats = dixon_camera::Formats::parse(&formats).ok_or_else(|| {
+                CliError::new("invalid", format!("'{formats}' is not a set of formats; use vin, parts or all."))
+            })?;
+            let decoder = dixon_camera::FrameDecoder::new(formats);
+            let mut results = Vec::new();
+            for path in &images {
+                let started = std::time::Instant::now();
+                let result = dixon_camera::load_frame(path).map(|frame| decoder.decode(&frame));
+                let millis = started.elapsed().as_secs_f64() * 1000.0;
+                let meaning = match &result {
+                    Ok(Some(decoded)) => {
+                        let meaning = classify(&decoded.text, year);
+                        log(services, ScanSource::Camera, &decoded.text, &meaning).await;
+                        Some(meaning)
+                    }
+                    _ => None,
+                };
+                results.push(ImageResult {
+                    image: path.display().to_string(),
+                    decoded: result.as_ref().ok().cloned().flatten(),
+                    meaning,
+                    error: result.err().map(|e| e.to_string()),
+                    millis,
+                });
+            }
+            out.decoded_images(&results);
+            if results.iter().all(|r| r.decoded.is_none()) {
+                return Err(CliError::quiet());
+            }
+        }
         ScanCommand::Classify { text } => {
             let meaning = classify(&text, year);
             log(services, ScanSource::Typed, &text, &meaning).await;
@@ -60,6 +99,16 @@ pub async fn scan(command: ScanCommand, services: &Services, out: &Output) -> Re
         }
     }
     Ok(())
+}
+
+/// What `dixon scan decode` found in one image.
+#[derive(serde::Serialize)]
+pub struct ImageResult {
+    pub image: String,
+    pub decoded: Option<dixon_camera::Decoded>,
+    pub meaning: Option<ScanMeaning>,
+    pub error: Option<String>,
+    pub millis: f64,
 }
 
 /// Every scan is logged before it is acted on; a log failure is reported, never fatal.

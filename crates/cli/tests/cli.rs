@@ -441,3 +441,32 @@ fn scans_are_classified_and_a_missing_gun_says_what_to_do() {
     assert!(!gun.status.success());
     assert!(stderr(&gun).contains("Plug the barcode gun in"), "{}", stderr(&gun));
 }
+
+#[test]
+fn image_files_are_decoded_classified_and_bad_ones_reported() {
+    use rxing::Writer;
+    let dir = tempfile::tempdir().unwrap();
+    let matrix = rxing::MultiFormatWriter.encode("I1HGCM82633A004352", &rxing::BarcodeFormat::CODE_39, 0, 0).unwrap();
+    let (width, module) = (matrix.getWidth(), 3);
+    let label = image::GrayImage::from_fn(width * module + 60, 140, |x, y| {
+        let inside = (30..30 + width * module).contains(&x) && (20..120).contains(&y);
+        image::Luma([if inside && matrix.get((x - 30) / module, 0) { 0 } else { 255 }])
+    });
+    let photo = dir.path().join("door-jamb.png");
+    label.save(&photo).unwrap();
+    let broken = dir.path().join("broken.jpg");
+    std::fs::write(&broken, b"\xff\xd8\xff not a jpeg").unwrap();
+
+    let out = dixon(
+        dir.path(),
+        &["--json", "scan", "decode", photo.to_str().unwrap(), broken.to_str().unwrap(), "--formats", "vin"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let results: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(results[0]["decoded"]["text"], "I1HGCM82633A004352", "the label as printed, import marker and all");
+    assert_eq!(results[0]["decoded"]["format"], "CODE_39");
+    assert_eq!(results[0]["meaning"]["vin"], "1HGCM82633A004352");
+    assert!(results[1]["error"].as_str().unwrap().contains("PNG or JPEG"), "{}", results[1]);
+    let bad = dixon(dir.path(), &["scan", "decode", photo.to_str().unwrap(), "--formats", "everything"]);
+    assert!(stderr(&bad).contains("vin, parts or all"));
+}

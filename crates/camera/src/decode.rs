@@ -1,0 +1,214 @@
+//! Decoding one frame: only the formats the screen expects, inside the alignment guide, at a
+//! size the decoder reads fast, and turned upright when a 1D code is held at an angle.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use image::GrayImage;
+use rxing::{BarcodeFormat, DecodeHints};
+use serde::Serialize;
+
+use crate::orientation::{find_orientation, rotate};
+use crate::Error;
+
+/// Which symbologies a screen expects. Asking for every format costs 10–15 ms per 1D image
+/// instead of well under one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Formats {
+    /// VIN labels: Code 39, Data Matrix, QR.
+    Vin,
+    /// Parts: UPC-A, EAN-13, Code 128.
+    Parts,
+    /// Both sets (and the pairing QR).
+    All,
+}
+
+impl Formats {
+    pub fn parse(text: &str) -> Option<Formats> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "vin" => Some(Formats::Vin),
+            "parts" | "part" => Some(Formats::Parts),
+            "all" => Some(Formats::All),
+            _ => None,
+        }
+    }
+
+    fn barcode_formats(self) -> HashSet<BarcodeFormat> {
+        let vin = [BarcodeFormat::CODE_39, BarcodeFormat::DATA_MATRIX, BarcodeFormat::QR_CODE];
+        let parts = [BarcodeFormat::UPC_A, BarcodeFormat::EAN_13, BarcodeFormat::CODE_128];
+        match self {
+            Formats::Vin => vin.into_iter().collect(),
+            Formats::Parts => parts.into_iter().collect(),
+            Formats::All => vin.into_iter().chain(parts).collect(),
+        }
+    }
+}
+
+/// A rectangle of the frame, in pixels (the alignment guide shown on the preview).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// What a frame held.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decoded {
+    pub text: String,
+    /// `CODE_39`, `QR_CODE`, `EAN_13`, …
+    pub format: String,
+    /// Centre of the symbol in frame pixels.
+    pub position: (f32, f32),
+    /// How far the code was turned to read it (degrees), when it was held at an angle.
+    pub turned: Option<f32>,
+}
+
+/// Reads barcodes from frames.
+#[derive(Debug, Clone)]
+pub struct FrameDecoder {
+    pub formats: Formats,
+    /// Only this part of the frame is read (the guide); `None` for all of it.
+    pub region: Option<Region>,
+    /// Frames wider than this are scaled down first: decoding time grows with pixels, and a
+    /// label filling the guide keeps enough pixels per bar at this width.
+    pub max_width: u32,
+}
+
+impl FrameDecoder {
+    pub fn new(formats: Formats) -> FrameDecoder {
+        FrameDecoder { formats, region: None, max_width: 1280 }
+    }
+
+    /// The symbol in `frame`, if there is one this decoder may read.
+    pub fn decode(&self, frame: &GrayImage) -> Option<Decoded> {
+        let (offset, cropped) = match self.region {
+            Some(r) if r.width > 0 && r.height > 0 => {
+                let x = r.x.min(frame.width().saturating_sub(1));
+                let y = r.y.min(frame.height().saturating_sub(1));
+                let width = r.width.min(frame.width() - x);
+                let height = r.height.min(frame.height() - y);
+                ((x as f32, y as f32), image::imageops::crop_imm(frame, x, y, width, height).to_image())
+            }
+            _ => ((0.0, 0.0), frame.clone()),
+        };
+        let scale = if cropped.width() > self.max_width { self.max_width as f32 / cropped.width() as f32 } else { 1.0 };
+        let image = if scale < 1.0 {
+            let height = ((cropped.height() as f32 * scale).round() as u32).max(1);
+            image::imageops::resize(&cropped, self.max_width, height, image::imageops::FilterType::Triangle)
+        } else {
+            cropped
+        };
+        let to_frame = |(x, y): (f32, f32)| (offset.0 + x / scale, offset.1 + y / scale);
+
+        if let Some(found) = read(&image, self.formats, false) {
+            return Some(Decoded { position: to_frame(found.1), turned: None, ..found.0 });
+        }
+        // A 1D code at an angle (every format set has one): find which way its bars run and
+        // turn the image so they stand upright.
+        if let Some(found) = find_orientation(&image).filter(|o| o.degrees > 2.0 && o.degrees < 178.0) {
+            // Only the code's own box, doubled in size first: turning thin bars by a fraction of
+            // a pixel would otherwise smear them together.
+            let (x, y, w, h) = found.region;
+            let code = image::imageops::crop_imm(&image, x, y, w, h).to_image();
+            let code = image::imageops::resize(&code, w * 2, h * 2, image::imageops::FilterType::Triangle);
+            let upright = rotate(&code, -found.degrees);
+            if let Some(read_it) = read(&upright, self.formats, false) {
+                let centre = (x as f32 + w as f32 / 2.0, y as f32 + h as f32 / 2.0);
+                return Some(Decoded { position: to_frame(centre), turned: Some(found.degrees), ..read_it.0 });
+            }
+        }
+        // Last, the slow way: contrast stretched (a dim or washed-out label), sensor noise
+        // smoothed out, every row and column tried.
+        let smoothed = image::imageops::blur(&stretch_contrast(&image), 0.9);
+        read(&smoothed, self.formats, true).map(|found| Decoded {
+            position: to_frame(found.1),
+            turned: None,
+            ..found.0
+        })
+    }
+}
+
+/// Spreads the frame's grey levels (1st to 99th percentile) over the full range.
+fn stretch_contrast(image: &GrayImage) -> GrayImage {
+    let mut histogram = [0u64; 256];
+    image.pixels().for_each(|p| histogram[p.0[0] as usize] += 1);
+    let total: u64 = histogram.iter().sum();
+    let level_at = |share: f64| {
+        let mut seen = 0;
+        histogram.iter().position(|&n| {
+            seen += n;
+            seen as f64 >= total as f64 * share
+        })
+    };
+    let (Some(low), Some(high)) = (level_at(0.01), level_at(0.99)) else { return image.clone() };
+    if high <= low + 8 {
+        return image.clone(); // nothing to stretch: a blank frame
+    }
+    let mut out = image.clone();
+    out.pixels_mut().for_each(|p| {
+        let v = (p.0[0] as i32 - low as i32) * 255 / (high as i32 - low as i32);
+        p.0[0] = v.clamp(0, 255) as u8;
+    });
+    out
+}
+
+/// One rxing pass over `image`; the decoded symbol and its centre.
+fn read(image: &GrayImage, formats: Formats, try_harder: bool) -> Option<(Decoded, (f32, f32))> {
+    let mut hints = DecodeHints {
+        PossibleFormats: Some(formats.barcode_formats()),
+        TryHarder: Some(try_harder),
+        ..DecodeHints::default()
+    };
+    let result = rxing::helpers::detect_in_luma_slice_with_hints(
+        image.as_raw(),
+        image.width(),
+        image.height(),
+        None,
+        &mut hints,
+    )
+    .ok()?;
+    let points = result.getPoints();
+    let centre = if points.is_empty() {
+        (image.width() as f32 / 2.0, image.height() as f32 / 2.0)
+    } else {
+        let n = points.len() as f32;
+        (points.iter().map(|p| p.x).sum::<f32>() / n, points.iter().map(|p| p.y).sum::<f32>() / n)
+    };
+    let decoded = Decoded {
+        text: result.getText().to_string(),
+        format: format!("{:?}", result.getBarcodeFormat()),
+        position: (0.0, 0.0),
+        turned: None,
+    };
+    Some((decoded, centre))
+}
+
+/// The largest image file we read, and the largest frame.
+pub const MAX_FILE_BYTES: u64 = 40 * 1024 * 1024;
+pub const MAX_SIDE: u32 = 8_000;
+
+/// Reads an image file as a grey frame, refusing empty, corrupt and oversized files clearly.
+pub fn load_frame(path: &Path) -> Result<GrayImage, Error> {
+    let shown = path.display().to_string();
+    let size =
+        std::fs::metadata(path).map_err(|e| Error::Unreadable { path: shown.clone(), detail: e.to_string() })?.len();
+    if size == 0 {
+        return Err(Error::Empty { path: shown });
+    }
+    if size > MAX_FILE_BYTES {
+        return Err(Error::TooLarge { path: shown, detail: format!("{} MB", size / 1024 / 1024) });
+    }
+    let reader = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|e| Error::Unreadable { path: shown.clone(), detail: e.to_string() })?;
+    let (width, height) =
+        reader.into_dimensions().map_err(|e| Error::Corrupt { path: shown.clone(), detail: e.to_string() })?;
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(Error::TooLarge { path: shown, detail: format!("{width} × {height} pixels") });
+    }
+    let image = image::open(path).map_err(|e| Error::Corrupt { path: shown, detail: e.to_string() })?;
+    Ok(image.to_luma8())
+}

@@ -1,0 +1,113 @@
+//! The camera pipeline on image frames: barcodes made with rxing's encoders, degraded like a
+//! webcam degrades them, decoded with the formats each screen expects. Decode rates per
+//! degradation are printed (`cargo test -p dixon-camera -- --nocapture`).
+
+mod support;
+
+use std::sync::atomic::AtomicBool;
+
+use dixon_camera::{load_frame, watch, Error, Formats, FrameDecoder, ImageFiles, Region};
+use support::{part_labels, vin_labels, Degradation};
+
+fn rates(
+    formats: Formats,
+    labels: &[(String, rxing::BarcodeFormat, image::GrayImage)],
+) -> Vec<(Degradation, usize, usize)> {
+    let decoder = FrameDecoder::new(formats);
+    Degradation::ALL
+        .iter()
+        .map(|&degradation| {
+            let read = labels
+                .iter()
+                .enumerate()
+                .filter(|(i, (text, _, label))| {
+                    decoder.decode(&degradation.frame(label, *i as u32 + 1)).is_some_and(|d| &d.text == text)
+                })
+                .count();
+            (degradation, read, labels.len())
+        })
+        .collect()
+}
+
+fn report(title: &str, rates: &[(Degradation, usize, usize)]) {
+    eprintln!("{title}");
+    for (degradation, read, total) in rates {
+        eprintln!("  {:<22} {read}/{total}", degradation.name());
+    }
+}
+
+#[test]
+fn vin_labels_are_read_clean_degraded_and_at_any_angle() {
+    let labels = vin_labels();
+    let rates = rates(Formats::Vin, &labels);
+    report("VIN formats (Code 39, QR, Data Matrix):", &rates);
+    for (degradation, read, total) in rates {
+        assert_eq!(read, total, "{}: {read}/{total}", degradation.name());
+    }
+}
+
+#[test]
+fn part_labels_are_read_clean_degraded_and_at_any_angle() {
+    let labels = part_labels();
+    let rates = rates(Formats::Parts, &labels);
+    report("Parts formats (UPC-A, EAN-13, Code 128):", &rates);
+    for (degradation, read, total) in rates {
+        assert_eq!(read, total, "{}: {read}/{total}", degradation.name());
+    }
+}
+
+#[test]
+fn a_screen_reads_only_the_formats_it_expects() {
+    let labels = part_labels();
+    let upc = Degradation::Clean.frame(&labels[0].2, 1);
+    assert!(FrameDecoder::new(Formats::Vin).decode(&upc).is_none(), "the VIN screen ignores a part's UPC");
+    let found = FrameDecoder::new(Formats::Parts).decode(&upc).unwrap();
+    assert_eq!((found.text.as_str(), found.format.as_str()), ("036000291452", "UPC_A"));
+    let (x, y) = found.position;
+    assert!((400.0..880.0).contains(&x) && (200.0..520.0).contains(&y), "near the middle: {x},{y}");
+}
+
+#[test]
+fn the_guide_region_limits_where_the_decoder_looks() {
+    let labels = vin_labels();
+    let frame = Degradation::Clean.frame(&labels[0].2, 1);
+    let mut decoder = FrameDecoder::new(Formats::Vin);
+    decoder.region = Some(Region { x: 0, y: 0, width: 200, height: 200 }); // a corner, away from the label
+    assert!(decoder.decode(&frame).is_none());
+    decoder.region = Some(Region { x: 200, y: 200, width: 880, height: 320 });
+    assert_eq!(decoder.decode(&frame).unwrap().text, labels[0].0);
+}
+
+#[test]
+fn a_scan_needs_two_frames_in_a_row_and_bad_files_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = vin_labels();
+    let write = |name: &str, image: &image::GrayImage| {
+        let path = dir.path().join(name);
+        image.save(&path).unwrap();
+        path
+    };
+    let blank = write("blank.png", &image::GrayImage::from_pixel(1280, 720, image::Luma([150])));
+    let vin = write("vin.png", &Degradation::Clean.frame(&labels[0].2, 1));
+    let other = write("other.png", &Degradation::Clean.frame(&labels[1].2, 1));
+    let stop = AtomicBool::new(false);
+    let decoder = FrameDecoder::new(Formats::Vin);
+    let once =
+        watch(&mut ImageFiles::new(vec![vin.clone(), blank.clone(), other.clone(), blank.clone()]), &decoder, &stop);
+    assert_eq!(once.unwrap(), None, "never the same symbol twice in a row");
+    let twice = watch(&mut ImageFiles::new(vec![blank, other, vin.clone(), vin]), &decoder, &stop).unwrap();
+    assert_eq!(twice.unwrap().text, labels[0].0);
+
+    let empty = dir.path().join("empty.png");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(matches!(load_frame(&empty), Err(Error::Empty { .. })));
+    let corrupt = dir.path().join("corrupt.png");
+    std::fs::write(&corrupt, b"\x89PNG\r\n\x1a\nthis is not really a png").unwrap();
+    let error = load_frame(&corrupt).unwrap_err();
+    assert!(matches!(error, Error::Corrupt { .. }), "{error}");
+    assert!(error.to_string().contains("PNG or JPEG"));
+    let huge = dir.path().join("huge.png");
+    image::GrayImage::new(9_000, 10).save(&huge).unwrap();
+    assert!(matches!(load_frame(&huge), Err(Error::TooLarge { .. })));
+    assert!(matches!(load_frame(&dir.path().join("missing.png")), Err(Error::Unreadable { .. })));
+}
