@@ -113,8 +113,12 @@ impl FrameDecoder {
             // a pixel would otherwise smear them together.
             let (x, y, w, h) = found.region;
             let code = image::imageops::crop_imm(&image, x, y, w, h).to_image();
-            let code = image::imageops::resize(&code, w * 2, h * 2, image::imageops::FilterType::Triangle);
-            let upright = rotate(&code, -found.degrees);
+            let upright = if (found.degrees - 90.0).abs() <= 2.0 {
+                image::imageops::rotate90(&code) // a quarter turn is exact: no resampling
+            } else {
+                let doubled = image::imageops::resize(&code, w * 2, h * 2, image::imageops::FilterType::Triangle);
+                rotate(&doubled, -found.degrees)
+            };
             if let Some(read_it) = read(&upright, self.formats, false) {
                 let centre = (x as f32 + w as f32 / 2.0, y as f32 + h as f32 / 2.0);
                 return Some(Decoded { position: to_frame(centre), turned: Some(found.degrees), ..read_it.0 });
