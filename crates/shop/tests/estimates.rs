@@ -299,3 +299,14 @@ async fn canned_jobs_add_their_lines_in_one_step() {
     assert!(matches!(store.save_canned_job(" ", &lines).await, Err(Error::Invalid(_))));
     assert!(matches!(store.save_canned_job("Empty", &[]).await, Err(Error::Invalid(_))));
 }
+
+#[tokio::test]
+async fn lines_added_with_the_customers_ok_approve_the_estimate_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&db(&dir)).await.unwrap();
+    let number = open_order(&store).await;
+    let ro = store.add_lines(number, &[pads()], Some(&by_phone(None))).await.unwrap();
+    assert_eq!(ro.status, Status::Approved);
+    assert_eq!(ro.authorizations[0].kind, AuthorizationKind::Initial);
+    assert_eq!(ro.authorized_limit, Some(Cents(6_999)));
+}

@@ -70,6 +70,7 @@ impl Store {
             }
             (_, Some(authorization)) => {
                 record_authorization(&mut tx, number, &order, &authorization, &lines_now, &totals, &at).await?;
+                approve_if_estimate(&mut tx, &order, &authorization, &at).await?;
             }
             _ => {}
         }
@@ -130,14 +131,7 @@ impl Store {
             )]));
         }
         record_authorization(&mut tx, number, &order, &authorization, &lines, &totals, &at).await?;
-        if order.status == Status::Estimate {
-            sqlx::query("UPDATE repair_orders SET status = 'approved' WHERE id = ?")
-                .bind(order.id)
-                .execute(&mut *tx)
-                .await?;
-            let note = format!("authorized {} by {}", authorization.method, authorization.authorized_by);
-            record_status_change(&mut tx, order.id, Some(Status::Estimate), Status::Approved, &at, Some(&note)).await?;
-        }
+        approve_if_estimate(&mut tx, &order, &authorization, &at).await?;
         touch(&mut tx, order.id, &at).await?;
         tx.commit().await?;
         tracing::info!(number, method = authorization.method.as_str(), "estimate authorized");
@@ -380,6 +374,21 @@ async fn record_authorization(
     // Never the phone number or name in the log: the record in SQLite is the proof.
     tracing::info!(number, revision, kind, "authorization recorded");
     Ok(())
+}
+
+/// An authorized estimate is an approved order.
+async fn approve_if_estimate(
+    tx: &mut Transaction<'static, Sqlite>,
+    order: &OrderRow,
+    authorization: &ValidAuthorization,
+    at: &str,
+) -> Result<()> {
+    if order.status != Status::Estimate {
+        return Ok(());
+    }
+    sqlx::query("UPDATE repair_orders SET status = 'approved' WHERE id = ?").bind(order.id).execute(&mut **tx).await?;
+    let note = format!("authorized {} by {}", authorization.method, authorization.authorized_by);
+    record_status_change(tx, order.id, Some(Status::Estimate), Status::Approved, at, Some(&note)).await
 }
 
 async fn touch(tx: &mut Transaction<'static, Sqlite>, order_id: i64, at: &str) -> Result<()> {
