@@ -200,3 +200,21 @@ fn the_estimate_is_built_authorized_and_saved_as_a_pdf_through_the_commands() {
     assert!(std::fs::read(&path).unwrap().starts_with(b"%PDF-"));
     assert!(!dir.path().join("documents").join("Estimate-1001.pdf.partial").exists());
 }
+
+#[test]
+fn scans_are_logged_classified_and_a_scanned_vin_fills_the_vehicle() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = Counter::start(dir.path());
+    counter.invoke("create_repair_order", json!({ "form": new_ro_form() })).unwrap();
+    let meaning = counter
+        .invoke("classify_scan", json!({ "text": "I1FTMW1T88MFA00001", "source": "wedge", "repairOrder": 1001 }))
+        .unwrap();
+    assert_eq!(meaning, json!({ "kind": "vin", "vin": "1FTMW1T88MFA00001", "warnings": [] }));
+    let ro = counter.invoke("set_vehicle_vin", json!({ "number": 1001, "vin": "1FTMW1T88MFA00001" })).unwrap();
+    assert_eq!(ro["vehicle"]["vin"], "1FTMW1T88MFA00001");
+    let refused = counter.invoke("set_vehicle_vin", json!({ "number": 1001, "vin": "1FTMW1T88MFA0000" })).unwrap_err();
+    assert_eq!(refused["fields"][0]["field"], "vehicle.vin");
+    let unknown =
+        counter.invoke("classify_scan", json!({ "text": "?!", "source": "camera", "repairOrder": null })).unwrap();
+    assert_eq!(unknown["kind"], "unknown");
+}

@@ -10,6 +10,8 @@ export const commands = {
 	getRepairOrder: (number: number) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("get_repair_order", { number })),
 	createRepairOrder: (form: NewRepairOrder_Deserialize) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("create_repair_order", { form })),
 	changeStatus: (number: number, status: Status, note: string | null) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("change_status", { number, status, note })),
+	/**  Sets the VIN of the order's vehicle (a VIN scanned while the order is open). */
+	setVehicleVin: (number: number, vin: string) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("set_vehicle_vin", { number, vin })),
 	getSettings: () => typedError<ShopSettings_Serialize, CommandError>(__TAURI_INVOKE("get_settings")),
 	saveSettings: (settings: ShopSettings_Deserialize) => typedError<ShopSettings_Serialize, CommandError>(__TAURI_INVOKE("save_settings", { settings })),
 	/**

@@ -310,3 +310,17 @@ async fn lines_added_with_the_customers_ok_approve_the_estimate_too() {
     assert_eq!(ro.authorizations[0].kind, AuthorizationKind::Initial);
     assert_eq!(ro.authorized_limit, Some(Cents(6_999)));
 }
+
+#[tokio::test]
+async fn a_scanned_vin_fills_the_orders_vehicle_after_its_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&db(&dir)).await.unwrap();
+    let number = open_order(&store).await;
+    let ro = store.set_vehicle_vin(number, "I1FTMW1T88MFA00001").await.unwrap();
+    assert_eq!(ro.vehicle.vin.as_deref(), Some("1FTMW1T88MFA00001"), "import marker dropped");
+    let bad = store.set_vehicle_vin(number, "1FTMW1T88MFA00002").await.unwrap_err();
+    assert_eq!(bad.field_errors()[0].field, "vehicle.vin");
+    assert_eq!(store.repair_order(number).await.unwrap().vehicle.vin.as_deref(), Some("1FTMW1T88MFA00001"));
+    store.change_status(number, Status::Canceled, None).await.unwrap();
+    assert!(store.set_vehicle_vin(number, "1HGCM82633A004352").await.is_err(), "a canceled order is left alone");
+}

@@ -26,6 +26,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         repair_orders::get_repair_order,
         repair_orders::create_repair_order,
         repair_orders::change_status,
+        repair_orders::set_vehicle_vin,
         settings::get_settings,
         settings::save_settings,
         vehicles::decode_vin,

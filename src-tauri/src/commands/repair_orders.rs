@@ -35,3 +35,10 @@ pub async fn change_status(
 ) -> CommandResult<RepairOrder> {
     Ok(state.store()?.change_status(number, status, note.as_deref()).await?)
 }
+
+/// Sets the VIN of the order's vehicle (a VIN scanned while the order is open).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_vehicle_vin(state: State<'_, AppState>, number: i64, vin: String) -> CommandResult<RepairOrder> {
+    Ok(state.store()?.set_vehicle_vin(number, &vin).await?)
+}

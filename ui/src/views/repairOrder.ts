@@ -48,6 +48,19 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
     }
   }
 
+  /** A VIN scanned on the order fills its vehicle; replacing a different VIN asks first. */
+  async function scannedVin(ro: RepairOrder, vin: string): Promise<void> {
+    if (ro.vehicle.vin === vin) return shell.toast(`The VIN ${vin} is this vehicle's.`);
+    if (ro.vehicle.vin && !window.confirm(`This order's vehicle has VIN ${ro.vehicle.vin}. Replace it with the scanned ${vin}?`)) return;
+    try {
+      render(await api.setVehicleVin(number, vin));
+      shell.toast(`VIN ${vin} saved on repair order ${number}.`);
+    } catch (e) {
+      message.textContent = describe(e);
+      message.hidden = false;
+    }
+  }
+
   function back(): HTMLElement {
     return h("button", { class: "secondary", onclick: () => shell.go({ screen: "counter" }) }, "Back to counter", kbd("Esc"));
   }
@@ -132,6 +145,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
     shell.onScan((meaning) => {
       if (meaning.kind === "product_code") editor.scanPart(meaning.code);
       else if (meaning.kind === "part_number") editor.scanPart(meaning.part_number);
+      else if (meaning.kind === "vin") void scannedVin(ro, meaning.vin);
       else return false;
       return true;
     });

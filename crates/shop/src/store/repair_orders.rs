@@ -6,7 +6,7 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::Store;
 use crate::customer::{ContactMethod, Customer};
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::estimate::{shop_fees, PartCondition, PartDetails};
 use crate::repair_order::{
     LineItem, LineKind, NewLine, NewRepairOrder, RepairOrder, RepairOrderSummary, Status, StatusChange, Totals,
@@ -161,6 +161,39 @@ impl Store {
     /// Appends a line to a repair order that is still open for changes (see [`Store::add_lines`]).
     pub async fn add_line(&self, number: i64, line: &NewLine) -> Result<RepairOrder> {
         self.add_lines(number, std::slice::from_ref(line), None).await
+    }
+
+    /// Sets the VIN of a repair order's vehicle (scanned from the door jamb, or read from the
+    /// car), checked first. Refused once the order is closed or canceled.
+    pub async fn set_vehicle_vin(&self, number: i64, vin: &str) -> Result<RepairOrder> {
+        let now = self.now();
+        let vin = validate::vin("vehicle.vin", vin, local_year(now)).map_err(|e| Error::Invalid(vec![e]))?.ok_or_else(
+            || Error::Invalid(vec![FieldError::new("vehicle.vin", "Scan or type the VIN (17 characters).")]),
+        )?;
+        let at = stored(now);
+        let mut tx = self.write().await?;
+        let row = sqlx::query("SELECT status, vehicle_id FROM repair_orders WHERE number = ?")
+            .bind(number)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Error::RepairOrderNotFound(number))?;
+        let status = parse_status(row.try_get("status")?)?;
+        if !status.is_active() {
+            return Err(Error::Invalid(vec![FieldError::new(
+                "vehicle.vin",
+                format!("Repair order {number} is {status}; its vehicle can't change any more."),
+            )]));
+        }
+        let vehicle_id: i64 = row.try_get("vehicle_id")?;
+        let uid: String = sqlx::query_scalar("UPDATE vehicles SET vin = ?, updated_at = ? WHERE id = ? RETURNING uid")
+            .bind(&vin)
+            .bind(&at)
+            .bind(vehicle_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        enqueue(&mut tx, "vehicle.updated", &uid, serde_json::json!({ "vin": vin, "at": at }), &at).await?;
+        tx.commit().await?;
+        self.repair_order(number).await
     }
 
     /// One repair order with its customer, vehicle, lines, totals and history.
