@@ -67,6 +67,7 @@ export const api = {
   searchParts: (...a: Parameters<typeof commands.searchParts>) => unwrap(commands.searchParts(...a)),
   printDocument: (...a: Parameters<typeof commands.printDocument>) => unwrap(commands.printDocument(...a)),
   classifyScan: (...a: Parameters<typeof commands.classifyScan>) => unwrap(commands.classifyScan(...a)),
+  rememberDongle: (...a: Parameters<typeof commands.rememberDongle>) => unwrap(commands.rememberDongle(...a)),
   setVehicleVin: (...a: Parameters<typeof commands.setVehicleVin>) => unwrap(commands.setVehicleVin(...a)),
 };
 

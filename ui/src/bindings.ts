@@ -53,6 +53,8 @@ export const commands = {
 	 *  on screen.
 	 */
 	classifyScan: (text: string, source: ScanSource, repairOrder: number | null) => typedError<ScanMeaning_Serialize, CommandError>(__TAURI_INVOKE("classify_scan", { text, source, repairOrder })),
+	/**  Remembers a scanned dongle for the OBD screen (its key, if any, in the OS keychain). */
+	rememberDongle: (pairing: DonglePairing_Deserialize) => typedError<Remembered_Serialize, CommandError>(__TAURI_INVOKE("remember_dongle", { pairing })),
 };
 
 /* Types */
@@ -281,6 +283,9 @@ export type DocumentAction =
 /**  Which document, on which paper. */
 export type DocumentChoice = "estimate" | "invoice";
 
+/**  A remembered dongle. */
+export type Dongle = Dongle_Serialize | Dongle_Deserialize;
+
 /**  A shop OBD dongle, as its pairing QR code describes it. */
 export type DonglePairing = DonglePairing_Serialize | DonglePairing_Deserialize;
 
@@ -308,6 +313,28 @@ export type DonglePairing_Serialize = {
 	address: string | null,
 	/**  A pairing PIN or key, if the adapter has one. */
 	key: string | null,
+};
+
+/**  A remembered dongle. */
+export type Dongle_Deserialize = {
+	id: string,
+	kind: AdapterKind,
+	name?: string | null,
+	address?: string | null,
+	/**  A pairing key is stored in the keychain. */
+	has_key: boolean,
+	paired_at: string,
+};
+
+/**  A remembered dongle. */
+export type Dongle_Serialize = {
+	id: string,
+	kind: AdapterKind,
+	name: string | null,
+	address: string | null,
+	/**  A pairing key is stored in the keychain. */
+	has_key: boolean,
+	paired_at: string,
 };
 
 /**  One problem with one field of a form, in words a service writer understands. */
@@ -701,6 +728,23 @@ export type ProviderFailure = {
 
 /**  A percentage in parts per million: `Rate(82_500)` is 8.25 %. */
 export type Rate = number;
+
+/**  What remembering did. */
+export type Remembered = Remembered_Serialize | Remembered_Deserialize;
+
+/**  What remembering did. */
+export type Remembered_Deserialize = {
+	dongle: Dongle_Deserialize,
+	/**  Why the key could not be kept (no keychain on this PC), when it could not. */
+	key_problem?: string | null,
+};
+
+/**  What remembering did. */
+export type Remembered_Serialize = {
+	dongle: Dongle_Serialize,
+	/**  Why the key could not be kept (no keychain on this PC), when it could not. */
+	key_problem: string | null,
+};
 
 /**  A repair order with everything on it. */
 export type RepairOrder = RepairOrder_Serialize | RepairOrder_Deserialize;

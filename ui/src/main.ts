@@ -72,11 +72,11 @@ function describeScan(meaning: ScanMeaning): string {
       return `The barcode ${meaning.code} misread (its check digit is wrong); scan it again.`;
     case "part_number":
       return `Scanned part number ${meaning.part_number}. Open a repair order to add the part.`;
-    case "pairing":
-      return `Scanned the pairing code of dongle "${meaning.pairing.id}". It is in the scan log; the OBD screen will pair it.`;
     case "bad_pairing":
       return `That pairing code can't be used: ${meaning.problem}`;
-    default:
+    case "pairing":
+      return `Scanned the pairing code of dongle "${meaning.pairing.id}".`;
+    case "unknown":
       return `Scanned "${meaning.text}" — not a VIN, barcode or part number. It is kept in the scan log.`;
   }
 }
@@ -94,7 +94,15 @@ async function routeScan(text: string, raw: string, target: EventTarget | null):
   try {
     const number = current.screen === "repairOrder" ? current.number : null;
     const meaning = await api.classifyScan(text, "wedge", number);
-    if (!screenScan?.(meaning, text)) shell.toast(describeScan(meaning));
+    if (screenScan?.(meaning, text)) return;
+    if (meaning.kind === "pairing") {
+      // a dongle's pairing code is remembered wherever it is scanned
+      const { dongle, key_problem } = await api.rememberDongle(meaning.pairing);
+      const key = key_problem ? ` Its key was not kept: ${key_problem}` : "";
+      shell.toast(`Dongle "${dongle.id}" remembered for the OBD screen.${key}`);
+      return;
+    }
+    shell.toast(describeScan(meaning));
   } catch (e) {
     shell.toast(describe(e));
   }

@@ -19,7 +19,10 @@ pub enum ScanCommand {
         formats: String,
     },
     /// Say what a scanned text is: VIN, UPC/EAN, part number, dongle pairing code or unknown.
+    /// A pairing code's dongle is remembered for the OBD screen.
     Classify { text: String },
+    /// The OBD dongles remembered from their pairing codes.
+    Dongles,
     /// Print every scan from a serial barcode gun (USB virtual COM or Bluetooth SPP) until Ctrl+C;
     /// unplugging and plugging it back in is handled.
     Listen {
@@ -71,7 +74,36 @@ pub async fn scan(command: ScanCommand, services: &Services, out: &Output) -> Re
         ScanCommand::Classify { text } => {
             let meaning = classify(&text, year);
             log(services, ScanSource::Typed, &text, &meaning).await;
+            if let ScanMeaning::Pairing { pairing } = &meaning {
+                let remembered = dixon_scan::remember(services.store.pool(), pairing, chrono::Utc::now())
+                    .await
+                    .map_err(|e| CliError::from(dixon_shop::Error::Database(e)))?;
+                if let Some(problem) = remembered.key_problem {
+                    eprintln!("warning: the dongle's key was not kept: {problem}");
+                }
+            }
             out.scan_meaning(&meaning);
+        }
+        ScanCommand::Dongles => {
+            let dongles = dixon_scan::dongles(services.store.pool())
+                .await
+                .map_err(|e| CliError::from(dixon_shop::Error::Database(e)))?;
+            if out.json {
+                out.print_json(&dongles);
+            } else if dongles.is_empty() {
+                println!("No dongles yet: scan a dongle's pairing code (or `dixon scan classify 'DIXON-PAIR:1;…'`).");
+            } else {
+                for d in &dongles {
+                    let about =
+                        [d.name.clone(), d.address.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+                    println!(
+                        "{:<20} {:?}  {about}{}",
+                        d.id,
+                        d.kind,
+                        if d.has_key { "  (key in keychain)" } else { "" }
+                    );
+                }
+            }
         }
         ScanCommand::Listen { port, baud, prefix } => {
             let config = GunConfig { baud, prefix, ..GunConfig::new(&port) };

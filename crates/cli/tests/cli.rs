@@ -437,6 +437,9 @@ fn scans_are_classified_and_a_missing_gun_says_what_to_do() {
     assert_eq!(upc["kind"], "product_code");
     let newer = ok_json(dir.path(), &["scan", "classify", "DIXON-PAIR:9;kind=ble;id=x;name=y"]);
     assert!(newer["problem"].as_str().unwrap().contains("update Dixon Counter"));
+    ok_json(dir.path(), &["scan", "classify", "DIXON-PAIR:1;kind=ble;id=Bay 3;name=OBDII"]);
+    let dongles = ok_json(dir.path(), &["scan", "dongles"]);
+    assert_eq!(dongles[0]["id"], "Bay 3", "a scanned pairing code is remembered");
     let gun = dixon(dir.path(), &["scan", "listen", "--port", "/dev/ttyNOPE7"]);
     assert!(!gun.status.success());
     assert!(stderr(&gun).contains("Plug the barcode gun in"), "{}", stderr(&gun));

@@ -9,7 +9,8 @@
 //!   terminators, an optional prefix, line noise dropped and counted, and reconnection when the
 //!   port vanishes and comes back.
 //! - [`record`] writes every scan to the `scans` table with its [`ScanSource`] before anything
-//!   acts on it (a pairing code's key is left out).
+//!   acts on it (a pairing code's key is left out); [`remember`] keeps a scanned dongle for the
+//!   OBD screen (its key in the OS keychain).
 //!
 //! ```
 //! use dixon_scan::{classify, ScanMeaning};
@@ -17,10 +18,12 @@
 //! assert!(matches!(classify("036000291452", 2026), ScanMeaning::ProductCode { .. }));
 //! ```
 
+mod dongles;
 mod log;
 mod meaning;
 mod serial;
 
+pub use dongles::{dongles, remember, Dongle, Remembered};
 pub use log::{recent, record, LoggedScan, ScanSource};
 pub use meaning::{
     classify, gtin_check_digit_ok, pairing_payload, strip_aim_prefix, AdapterKind, DonglePairing, ProductFormat,

@@ -133,3 +133,23 @@ async fn every_scan_is_logged_with_its_source_and_no_pairing_key() {
     assert!(!logged[1].payload.contains("9876"), "{}", logged[1].payload);
     assert_eq!(logged[2].payload, "I1HGCM82633A004352", "the payload as received");
 }
+
+#[tokio::test]
+async fn a_scanned_pairing_code_remembers_the_dongle_without_its_key_in_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dixon_shop::Store::open(&dir.path().join("dixon.sqlite3")).await.unwrap();
+    let dixon_scan::ScanMeaning::Pairing { pairing } =
+        dixon_scan::classify("DIXON-PAIR:1;kind=ble;id=Bay 3;name=OBDII;addr=aa:bb:cc:dd:ee:ff", 2026)
+    else {
+        panic!("a pairing code");
+    };
+    let remembered = dixon_scan::remember(store.pool(), &pairing, chrono::Utc::now()).await.unwrap();
+    assert_eq!(remembered.key_problem, None, "no key, no keychain needed");
+    let again = dixon_scan::DonglePairing { name: Some("OBDII-2".into()), ..pairing };
+    dixon_scan::remember(store.pool(), &again, chrono::Utc::now()).await.unwrap();
+    let dongles = dixon_scan::dongles(store.pool()).await.unwrap();
+    assert_eq!(dongles.len(), 1, "the same dongle id is replaced, not doubled");
+    assert_eq!(dongles[0].name.as_deref(), Some("OBDII-2"));
+    assert_eq!(dongles[0].address.as_deref(), Some("AA:BB:CC:DD:EE:FF"));
+    assert!(!dongles[0].has_key);
+}

@@ -45,6 +45,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         estimates::search_parts,
         estimates::print_document,
         scans::classify_scan,
+        scans::remember_dongle,
     ])
 }
 

@@ -1,4 +1,4 @@
-use dixon_scan::{ScanMeaning, ScanSource};
+use dixon_scan::{DonglePairing, Remembered, ScanMeaning, ScanSource};
 use tauri::State;
 
 use super::CommandResult;
@@ -21,4 +21,14 @@ pub async fn classify_scan(
         tracing::error!("scan not logged: {e}");
     }
     Ok(meaning)
+}
+
+/// Remembers a scanned dongle for the OBD screen (its key, if any, in the OS keychain).
+#[tauri::command]
+#[specta::specta]
+pub async fn remember_dongle(state: State<'_, AppState>, pairing: DonglePairing) -> CommandResult<Remembered> {
+    let pool = state.store()?.pool();
+    dixon_scan::remember(pool, &pairing, chrono::Utc::now())
+        .await
+        .map_err(|e| super::CommandError::from(dixon_shop::Error::Database(e)))
 }
