@@ -9,7 +9,9 @@
 //!   (its bars' direction found from the image's gradients, see `orientation.rs`).
 //! - [`Confirmer`] accepts a symbol only when two consecutive frames read the same text, so a
 //!   half-seen label never becomes a scan; [`watch`] runs source → decoder → confirmer, always on
-//!   the newest frame (frames that arrive while a decode runs are skipped).
+//!   the newest frame (frames that arrive while a decode runs are skipped); [`live_scan`] does the
+//!   same on two threads while sending JPEG previews for the screen. [`FolderCamera`] plays a
+//!   folder of pictures as a camera, for demonstrations and the end-to-end test.
 
 mod decode;
 mod orientation;
@@ -17,7 +19,7 @@ mod source;
 
 pub use decode::{load_frame, Decoded, Formats, FrameDecoder, Region, MAX_FILE_BYTES, MAX_SIDE};
 pub use orientation::{dominant_direction, find_orientation, rotate, Orientation};
-pub use source::{watch, Confirmer, FrameSource, ImageFiles, Webcam};
+pub use source::{live_scan, watch, Confirmer, FolderCamera, FrameSource, ImageFiles, LiveEvent, Webcam};
 
 /// Why a frame or a camera could not be read. Each message says what to do.
 #[derive(Debug, thiserror::Error)]

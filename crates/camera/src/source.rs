@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 use image::GrayImage;
 
@@ -117,4 +118,118 @@ mod tests {
         assert_eq!(confirmer.offer(Some("B")), Some("B".into()));
         assert_eq!(confirmer.offer(Some("B")), None, "then a fresh pair is needed");
     }
+}
+
+/// A virtual camera: the image files of a folder, over and over (for demonstrations and the
+/// end-to-end test, where no webcam is plugged in). `DIXON_CAMERA_FILES=FOLDER` selects it.
+pub struct FolderCamera {
+    paths: Vec<PathBuf>,
+    next: usize,
+    /// Delay between frames, like a camera's frame rate.
+    pub frame_interval: std::time::Duration,
+}
+
+impl FolderCamera {
+    pub fn open(folder: &std::path::Path) -> Result<FolderCamera, Error> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)
+            .map_err(|e| Error::Camera(format!("{}: {e}", folder.display())))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| matches!(x.to_str(), Some("png" | "jpg" | "jpeg"))))
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            return Err(Error::Camera(format!("{} holds no PNG or JPEG frames", folder.display())));
+        }
+        Ok(FolderCamera { paths, next: 0, frame_interval: std::time::Duration::from_millis(66) })
+    }
+}
+
+impl FrameSource for FolderCamera {
+    fn next_frame(&mut self) -> Result<GrayImage, Error> {
+        std::thread::sleep(self.frame_interval);
+        let path = &self.paths[self.next % self.paths.len()];
+        self.next += 1;
+        load_frame(path)
+    }
+}
+
+/// What a live scan reports.
+pub enum LiveEvent {
+    /// A preview frame for the screen: JPEG, at most 640 pixels wide.
+    Preview(Vec<u8>),
+    /// A symbol read in two consecutive decoded frames; the live scan ends.
+    Scan(Decoded),
+    /// The camera failed; the live scan ends.
+    Failed(Error),
+}
+
+/// Runs a live scan until `stop` is set or a symbol is confirmed: frames from `source` go to the
+/// preview as they come, and the decoder (on its own thread) always takes the newest frame, so
+/// frames that arrive while it is busy are skipped, never queued.
+pub fn live_scan(
+    mut source: Box<dyn FrameSource + Send>,
+    decoder: FrameDecoder,
+    stop: Arc<AtomicBool>,
+    mut report: impl FnMut(LiveEvent) + Send + 'static,
+) {
+    let newest: Arc<(Mutex<Option<GrayImage>>, Condvar)> = Arc::new((Mutex::new(None), Condvar::new()));
+    let (events, received) = std::sync::mpsc::channel::<LiveEvent>();
+    let decoding = {
+        let (newest, stop, events) = (newest.clone(), stop.clone(), events.clone());
+        std::thread::spawn(move || {
+            let mut confirmer = Confirmer::default();
+            while !stop.load(Ordering::Relaxed) {
+                let frame = {
+                    let (slot, ready) = &*newest;
+                    let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+                    while guard.is_none() && !stop.load(Ordering::Relaxed) {
+                        guard = ready
+                            .wait_timeout(guard, std::time::Duration::from_millis(100))
+                            .map(|(g, _)| g)
+                            .unwrap_or_else(|p| p.into_inner().0);
+                    }
+                    guard.take()
+                };
+                let Some(frame) = frame else { continue };
+                let decoded = decoder.decode(&frame);
+                if confirmer.offer(decoded.as_ref().map(|d| d.text.as_str())).is_some() {
+                    stop.store(true, Ordering::Relaxed);
+                    let _ = events.send(LiveEvent::Scan(decoded.expect("confirmed reads are present")));
+                }
+            }
+        })
+    };
+    let capturing = std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match source.next_frame() {
+                Ok(frame) => {
+                    let _ = events.send(LiveEvent::Preview(preview_jpeg(&frame)));
+                    let (slot, ready) = &*newest;
+                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(frame); // replaces an unread one
+                    ready.notify_one();
+                }
+                Err(e) => {
+                    stop.store(true, Ordering::Relaxed);
+                    let _ = events.send(LiveEvent::Failed(e));
+                }
+            }
+        }
+    });
+    for event in received {
+        report(event);
+    }
+    let _ = capturing.join();
+    let _ = decoding.join();
+}
+
+fn preview_jpeg(frame: &GrayImage) -> Vec<u8> {
+    let small = if frame.width() > 640 {
+        let height = (frame.height() as u64 * 640 / frame.width() as u64).max(1) as u32;
+        image::imageops::resize(frame, 640, height, image::imageops::FilterType::Triangle)
+    } else {
+        frame.clone()
+    };
+    let mut bytes = Vec::new();
+    let _ = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 70).encode_image(&small);
+    bytes
 }

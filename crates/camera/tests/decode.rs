@@ -111,3 +111,43 @@ fn a_scan_needs_two_frames_in_a_row_and_bad_files_say_what_is_wrong() {
     assert!(matches!(load_frame(&huge), Err(Error::TooLarge { .. })));
     assert!(matches!(load_frame(&dir.path().join("missing.png")), Err(Error::Unreadable { .. })));
 }
+
+#[test]
+fn a_live_scan_previews_every_frame_and_ends_with_the_confirmed_symbol() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = vin_labels();
+    image::GrayImage::from_pixel(1280, 720, image::Luma([150])).save(dir.path().join("0-blank.png")).unwrap();
+    Degradation::Rotated(15.0).frame(&labels[2].2, 1).save(dir.path().join("1-label.png")).unwrap();
+    // the label held still for a second frame, as in front of a real camera
+    Degradation::Rotated(15.0).frame(&labels[2].2, 1).save(dir.path().join("2-label.png")).unwrap();
+    let mut camera = dixon_camera::FolderCamera::open(dir.path()).unwrap();
+    camera.frame_interval = std::time::Duration::from_millis(5);
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let (sender, events) = std::sync::mpsc::channel();
+    let decoder = FrameDecoder::new(Formats::Vin);
+    let runner = std::thread::spawn(move || {
+        dixon_camera::live_scan(Box::new(camera), decoder, stop, move |event| {
+            let _ = sender.send(match event {
+                dixon_camera::LiveEvent::Preview(jpeg) => Ok(jpeg.len()),
+                dixon_camera::LiveEvent::Scan(decoded) => Err(Ok(decoded.text)),
+                dixon_camera::LiveEvent::Failed(e) => Err(Err(e.to_string())),
+            });
+        })
+    });
+    let mut previews = 0;
+    let scanned = loop {
+        match events.recv_timeout(std::time::Duration::from_secs(30)).expect("the live scan reports") {
+            Ok(bytes) => {
+                assert!(bytes > 1000 && bytes < 200_000, "a small JPEG preview: {bytes} bytes");
+                previews += 1;
+            }
+            Err(result) => break result,
+        }
+    };
+    runner.join().unwrap();
+    assert_eq!(scanned, Ok(labels[2].0.clone()));
+    assert!(previews >= 2, "the screen saw the frames");
+
+    let empty = tempfile::tempdir().unwrap();
+    assert!(dixon_camera::FolderCamera::open(empty.path()).is_err());
+}
