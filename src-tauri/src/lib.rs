@@ -14,11 +14,13 @@ pub struct AppState {
     /// The services, or why the store could not be opened (shown on screen instead of a crash).
     services: Result<Services, commands::CommandError>,
     home: Home,
+    /// Stops the live camera scan, while one runs.
+    camera_stop: std::sync::Mutex<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
 }
 
 impl AppState {
     pub fn new(home: Home, services: Result<Services, dixon_shop::Error>) -> AppState {
-        AppState { services: services.map_err(commands::CommandError::from), home }
+        AppState { services: services.map_err(commands::CommandError::from), home, camera_stop: Default::default() }
     }
 }
 

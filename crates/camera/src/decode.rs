@@ -72,6 +72,9 @@ pub struct FrameDecoder {
     pub formats: Formats,
     /// Only this part of the frame is read (the guide); `None` for all of it.
     pub region: Option<Region>,
+    /// The guide as fractions of the frame (width, height), centred, for when the frame size is
+    /// not known in advance (a live camera); used when `region` is `None`.
+    pub centred_guide: Option<(f32, f32)>,
     /// Frames wider than this are scaled down first: decoding time grows with pixels, and a
     /// label filling the guide keeps enough pixels per bar at this width.
     pub max_width: u32,
@@ -79,12 +82,22 @@ pub struct FrameDecoder {
 
 impl FrameDecoder {
     pub fn new(formats: Formats) -> FrameDecoder {
-        FrameDecoder { formats, region: None, max_width: 1280 }
+        FrameDecoder { formats, region: None, centred_guide: None, max_width: 1280 }
     }
 
     /// The symbol in `frame`, if there is one this decoder may read.
     pub fn decode(&self, frame: &GrayImage) -> Option<Decoded> {
-        let (offset, cropped) = match self.region {
+        let region = self.region.or_else(|| {
+            let (fw, fh) = self.centred_guide?;
+            let (width, height) = ((frame.width() as f32 * fw) as u32, (frame.height() as f32 * fh) as u32);
+            Some(Region {
+                x: (frame.width() - width.min(frame.width())) / 2,
+                y: (frame.height() - height.min(frame.height())) / 2,
+                width,
+                height,
+            })
+        });
+        let (offset, cropped) = match region {
             Some(r) if r.width > 0 && r.height > 0 => {
                 let x = r.x.min(frame.width().saturating_sub(1));
                 let y = r.y.min(frame.height().saturating_sub(1));

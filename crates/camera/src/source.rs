@@ -163,15 +163,14 @@ pub enum LiveEvent {
     Failed(Error),
 }
 
-/// Runs a live scan until `stop` is set or a symbol is confirmed: frames from `source` go to the
-/// preview as they come, and the decoder (on its own thread) always takes the newest frame, so
+/// Runs a live scan until `stop` is set or a symbol is confirmed: the source `open` makes (on
+/// the capture thread: a webcam handle may not move between threads) sends its frames to the
+/// preview as they come, and the decoder, on its own thread, always takes the newest frame, so
 /// frames that arrive while it is busy are skipped, never queued.
-pub fn live_scan(
-    mut source: Box<dyn FrameSource + Send>,
-    decoder: FrameDecoder,
-    stop: Arc<AtomicBool>,
-    mut report: impl FnMut(LiveEvent) + Send + 'static,
-) {
+pub fn live_scan<O>(open: O, decoder: FrameDecoder, stop: Arc<AtomicBool>, mut report: impl FnMut(LiveEvent))
+where
+    O: FnOnce() -> Result<Box<dyn FrameSource>, Error> + Send + 'static,
+{
     let newest: Arc<(Mutex<Option<GrayImage>>, Condvar)> = Arc::new((Mutex::new(None), Condvar::new()));
     let (events, received) = std::sync::mpsc::channel::<LiveEvent>();
     let decoding = {
@@ -200,6 +199,14 @@ pub fn live_scan(
         })
     };
     let capturing = std::thread::spawn(move || {
+        let mut source = match open() {
+            Ok(source) => source,
+            Err(e) => {
+                stop.store(true, Ordering::Relaxed);
+                let _ = events.send(LiveEvent::Failed(e));
+                return;
+            }
+        };
         while !stop.load(Ordering::Relaxed) {
             match source.next_frame() {
                 Ok(frame) => {

@@ -126,7 +126,8 @@ fn a_live_scan_previews_every_frame_and_ends_with_the_confirmed_symbol() {
     let (sender, events) = std::sync::mpsc::channel();
     let decoder = FrameDecoder::new(Formats::Vin);
     let runner = std::thread::spawn(move || {
-        dixon_camera::live_scan(Box::new(camera), decoder, stop, move |event| {
+        let open = move || Ok(Box::new(camera) as Box<dyn dixon_camera::FrameSource>);
+        dixon_camera::live_scan(open, decoder, stop, move |event| {
             let _ = sender.send(match event {
                 dixon_camera::LiveEvent::Preview(jpeg) => Ok(jpeg.len()),
                 dixon_camera::LiveEvent::Scan(decoded) => Err(Ok(decoded.text)),

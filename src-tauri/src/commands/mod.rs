@@ -3,6 +3,7 @@
 //! (`ui/src/bindings.ts`) so the UI and the shell cannot drift.
 
 mod app;
+mod camera;
 mod estimates;
 mod integrations;
 mod repair_orders;
@@ -46,6 +47,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         estimates::print_document,
         scans::classify_scan,
         scans::remember_dongle,
+        camera::start_camera,
+        camera::stop_camera,
     ])
 }
 
