@@ -62,6 +62,30 @@ fn start_xvfb() -> (Reaper, String) {
     (Reaper(xvfb), format!(":{}", line.trim()))
 }
 
+const CAMERA_VIN: &str = "5XYRLDLC3NG097496";
+
+/// A 1280×720 frame of a Code 39 VIN label turned by 15°, twice (a label held still).
+fn write_camera_frames(dir: &Path) {
+    use rxing::Writer;
+    let matrix = rxing::MultiFormatWriter.encode(CAMERA_VIN, &rxing::BarcodeFormat::CODE_39, 0, 0).unwrap();
+    let (modules, module) = (matrix.getWidth(), 2);
+    let label = image::GrayImage::from_fn(modules * module + 40, 130, |x, y| {
+        let bar =
+            (20..20 + modules * module).contains(&x) && (20..110).contains(&y) && matrix.get((x - 20) / module, 0);
+        image::Luma([if bar { 0 } else { 255 }])
+    });
+    let turned = dixon_camera::rotate(&label, 15.0);
+    let mut frame = image::GrayImage::from_pixel(1280, 720, image::Luma([140]));
+    image::imageops::overlay(
+        &mut frame,
+        &turned,
+        (1280 - turned.width() as i64) / 2,
+        (720 - turned.height() as i64) / 2,
+    );
+    frame.save(dir.join("frame-1.png")).unwrap();
+    frame.save(dir.join("frame-2.png")).unwrap();
+}
+
 async fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
@@ -117,6 +141,10 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         store.close().await;
     }
 
+    // The "webcam": two frames of a Code 39 VIN label held at 15°, played over and over.
+    let camera_frames = tempfile::tempdir().unwrap();
+    write_camera_frames(camera_frames.path());
+
     let (port, native_port) = (free_port(), free_port());
     let _driver = Reaper(
         Command::new(driver)
@@ -125,6 +153,7 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             .env("DIXON_DATA_DIR", data.path())
             .env("DIXON_VPIC_URL", vpic.url("/api"))
             .env("DIXON_PARTSTECH_URL", "http://127.0.0.1:9")
+            .env("DIXON_CAMERA_FILES", camera_frames.path())
             .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -335,6 +364,27 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             .await?;
         assert!(card.contains("2018 Ram 1500") && card.contains("vPIC unreachable"), "{card}");
         screenshot("decode-offline").await?;
+
+        // The webcam (here a folder of frames): a VIN label held at 15° is read inside the guide
+        // and fills the VIN of a new repair order.
+        client.find(Locator::Css("#nav-new")).await?.click().await?;
+        client.find(Locator::Css("#camera-vin")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//img[@id='camera-preview' and starts-with(@src, 'data:image/jpeg')]"))
+            .await?;
+        screenshot("camera-scanner").await?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let vin = client.find(Locator::Css("#f-vehicle-vin")).await?.prop("value").await?.unwrap_or_default();
+            if vin == CAMERA_VIN {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the camera never filled the VIN (field holds '{vin}')");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(client.find(Locator::Css(".camera-panel")).await.is_err(), "the scanner closes once it has read");
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
@@ -349,8 +399,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     assert_eq!(ro.status, dixon_shop::Status::Approved);
     let scans = dixon_scan::recent(store.pool(), 10).await.unwrap();
     assert_eq!(ro.lines.len(), 4, "labor, the scanned pads, the searched pads, the fluid flush");
-    assert_eq!((scans[0].source.as_str(), scans[0].meaning.as_str()), ("wedge", "product_code"));
-    assert_eq!(scans[0].repair_order_number, Some(1001));
+    let logged: Vec<(&str, &str, Option<i64>)> =
+        scans.iter().map(|s| (s.source.as_str(), s.meaning.as_str(), s.repair_order_number)).collect();
+    assert_eq!(logged, [("camera", "vin", None), ("wedge", "product_code", Some(1001))], "every scan, with its source");
     assert_eq!(ro.authorizations.len(), 2, "the estimate and the supplementary authorization");
     let pdf = std::fs::read(data.path().join("documents/Estimate-1001.pdf")).expect("Save PDF wrote the estimate");
     assert!(pdf.starts_with(b"%PDF-"));

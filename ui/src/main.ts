@@ -24,6 +24,8 @@ export interface Shell {
   toast(message: string): void;
   /** Lets the screen on show take scans; return false to leave one to the shell's default. */
   onScan(handler: (meaning: ScanMeaning, text: string) => boolean): void;
+  /** Routes a scan (from the gun or the camera) as if the screen had received it. */
+  scanned(text: string, source: "wedge" | "camera"): Promise<void>;
 }
 
 const root = document.getElementById("app")!;
@@ -53,6 +55,7 @@ const shell: Shell = {
   onScan(handler) {
     screenScan = handler;
   },
+  scanned: (text, source) => routeScan(text, source),
 };
 
 // The keyboard-wedge gun detector, on this PC's thresholds (Settings → This PC).
@@ -81,19 +84,22 @@ function describeScan(meaning: ScanMeaning): string {
   }
 }
 
-/** A gun's scan, told from typing: taken out of the field it was typed into, logged, routed. */
-async function routeScan(text: string, raw: string, target: EventTarget | null): Promise<void> {
+/** A gun's scan, told from typing, is taken back out of the field it was typed into. */
+function takeBack(raw: string, target: EventTarget | null): void {
   if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) {
-    // the gun typed into whatever had focus: take its characters back out of that field
     const at = target.value.lastIndexOf(raw);
     if (at >= 0) {
       target.value = target.value.slice(0, at) + target.value.slice(at + raw.length);
       target.dispatchEvent(new Event("input"));
     }
   }
+}
+
+/** Every scan, from the gun or the camera: logged, then given to the screen, else explained. */
+async function routeScan(text: string, source: "wedge" | "camera"): Promise<void> {
   try {
     const number = current.screen === "repairOrder" ? current.number : null;
-    const meaning = await api.classifyScan(text, "wedge", number);
+    const meaning = await api.classifyScan(text, source, number);
     if (screenScan?.(meaning, text)) return;
     if (meaning.kind === "pairing") {
       // a dongle's pairing code is remembered wherever it is scanned
@@ -116,7 +122,8 @@ document.addEventListener(
     if (result.kind === "scan") {
       e.preventDefault(); // the gun's Enter or Tab must not submit a form or move the focus
       e.stopImmediatePropagation();
-      void routeScan(result.text, result.raw, e.target);
+      takeBack(result.raw, e.target);
+      void routeScan(result.text, "wedge");
     }
   },
   true,

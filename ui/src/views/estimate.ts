@@ -14,6 +14,7 @@ import {
   type RepairOrder,
   type Tier,
 } from "../api";
+import { openCamera } from "../camera";
 import { h, kbd } from "../dom";
 import { money, moneyInput, parseMoney, parseQuantity, phone, searchKind } from "../format";
 import type { Shell } from "../main";
@@ -282,7 +283,14 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
         }
       },
     },
-    h("div", { class: "row search-row" }, field("Find a part", "part.search", partSearch), field("Tier", "part.tier", tier), searchButton),
+    h(
+      "div",
+      { class: "row search-row" },
+      field("Find a part", "part.search", partSearch),
+      field("Tier", "part.tier", tier),
+      searchButton,
+      h("button", { type: "button", class: "secondary", id: "camera-part", title: "Scan the part's barcode with the camera (Alt+C)", onclick: () => openCamera("parts", (text) => void shell.scanned(text, "camera")) }, "Camera", kbd("Alt+C")),
+    ),
   );
 
   // ---- canned jobs ----
@@ -393,6 +401,10 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
       }
       if (e.altKey && e.key.toLowerCase() === "p" && editable) {
         partSearch.focus();
+        return true;
+      }
+      if (e.altKey && e.key.toLowerCase() === "c" && editable) {
+        openCamera("parts", (text) => void shell.scanned(text, "camera"));
         return true;
       }
       if (e.altKey && e.key.toLowerCase() === "a" && editable) {

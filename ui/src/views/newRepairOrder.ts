@@ -1,5 +1,6 @@
 // A new repair order: the customer, the vehicle and their concern, on one screen.
 import { api, CommandFailure, describe, type ContactMethod, type DecodedVin } from "../api";
+import { openCamera } from "../camera";
 import { h, kbd, mount } from "../dom";
 import type { Shell } from "../main";
 import { field, input, showFieldErrors, submitting } from "./forms";
@@ -81,6 +82,7 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
     }
   });
   const decodeButton = h("button", { type: "button", class: "secondary", id: "decode-vin", onclick: () => decode() }, "Decode", kbd("F3"));
+  const cameraButton = h("button", { type: "button", class: "secondary", id: "camera-vin", title: "Scan the VIN label with the camera (F7)", onclick: () => openCamera("vin", (text) => void shell.scanned(text, "camera")) }, "Camera", kbd("F7"));
 
   // Fills year, make and model from the VIN and says where the answer came from.
   async function decode(): Promise<void> {
@@ -198,7 +200,7 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
         "fieldset",
         {},
         h("legend", {}, "Vehicle"),
-        h("div", { class: "with-action" }, field("VIN", "vehicle.vin", vin), decodeButton),
+        h("div", { class: "with-action" }, field("VIN", "vehicle.vin", vin), decodeButton, cameraButton),
         vinHint,
         decoded,
         makeList,
@@ -229,6 +231,11 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
     if (e.key === "F3") {
       e.preventDefault();
       decode();
+      return true;
+    }
+    if (e.key === "F7") {
+      e.preventDefault();
+      cameraButton.click();
       return true;
     }
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
