@@ -94,8 +94,18 @@ async fn wait_for_port(port: u16) {
     }
 }
 
+/// The text of the element `css`, once it has some (elements are often drawn empty and filled
+/// when an answer arrives); after 10 s, whatever it holds.
 async fn text_of(client: &Client, css: &str) -> String {
-    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let element = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap();
+        let text = element.text().await.unwrap_or_default();
+        if !text.trim().is_empty() || Instant::now() > deadline {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn type_into(client: &Client, css: &str, text: &str) {
@@ -196,7 +206,8 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     };
 
     let result = async {
-        assert!(text_of(&client, "#list-summary").await.starts_with("0 "), "a new shop starts empty");
+        let summary = text_of(&client, "#list-summary").await;
+        assert!(summary.starts_with("0 "), "a new shop starts empty: {summary}");
         client.find(Locator::Css("#new-ro")).await?.click().await?;
 
         // A typing slip: no name, a VIN with an O in it.
