@@ -15,6 +15,11 @@ describe("money", () => {
     expect(parseMoney(".99")).toBe(99);
     for (const bad of ["", "abc", "1.234", "-3", "$", "1.2.3"]) expect(parseMoney(bad)).toBeNull();
   });
+
+  it("never reads a decimal comma as a thousands separator", () => {
+    expect(parseMoney("1,450")).toBe(145000);
+    for (const bad of ["31,50", "1,45", ",450", "1,4500"]) expect(parseMoney(bad)).toBeNull();
+  });
 });
 
 describe("rates", () => {

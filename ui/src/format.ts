@@ -11,7 +11,10 @@ export function money(cents: number): string {
 
 /** Reads `145`, `145.5`, `$1,450.00` as cents; `null` when it is not an amount. */
 export function parseMoney(text: string): number | null {
-  const clean = text.trim().replace(/^\$/, "").replace(/,/g, "");
+  const trimmed = text.trim().replace(/^\$/, "");
+  // commas only as thousands separators: "31,50" would otherwise read as 3150
+  if (trimmed.includes(",") && !/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(trimmed)) return null;
+  const clean = trimmed.replace(/,/g, "");
   const match = /^(\d*)(?:\.(\d{0,2}))?$/.exec(clean);
   if (!match || (match[1] === "" && (match[2] ?? "") === "")) return null;
   const dollars = match[1] === "" ? 0 : Number(match[1]);

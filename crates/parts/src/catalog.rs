@@ -297,7 +297,7 @@ fn parse_row(fields: [&str; 8]) -> Result<CatalogPart, String> {
         return Err(format!("part {part_number} has no description"));
     }
     let money = |label: &str, text: &str| -> Result<Cents, String> {
-        let amount: Cents = text
+        let amount: Cents = decimal_point(text)
             .parse()
             .map_err(|_| format!("the {label} '{text}' of part {part_number} is not an amount like 12.50"))?;
         if amount.0 < 0 {
@@ -335,6 +335,21 @@ fn parse_row(fields: [&str; 8]) -> Result<CatalogPart, String> {
         list,
         quantity_on_hand,
     })
+}
+
+/// European exports write `31,50`: a comma followed by one or two last digits is the decimal
+/// point (`1,450` stays one thousand four hundred and fifty).
+fn decimal_point(text: &str) -> String {
+    match text.rsplit_once(',') {
+        Some((whole, cents))
+            if !whole.contains(['.', ','])
+                && (1..=2).contains(&cents.len())
+                && cents.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            format!("{whole}.{cents}")
+        }
+        _ => text.to_string(),
+    }
 }
 
 fn escape_like(text: &str) -> String {

@@ -133,6 +133,13 @@ async fn csv_import_keeps_good_rows_and_reports_bad_ones_by_line() {
     let by_upc = catalog.search(&PartSearch::Upc("036000291452".into())).await.unwrap();
     assert_eq!(by_upc[0].part_number, "A7");
 
+    // a European export: semicolons and decimal commas
+    let european = "SKU;Description;Cost;MSRP\nE1;Oil filter;3,10;8,99\nE2;Air filter;1.450,00;\n";
+    let report = catalog.import_csv(european.as_bytes()).await.unwrap();
+    assert_eq!(report.added, 1);
+    assert_eq!(report.problems[0].line, 3, "1.450,00 is refused, not guessed");
+    assert_eq!(catalog.search(&PartSearch::PartNumber("E1".into())).await.unwrap()[0].cost, Cents(310));
+
     for (bad, why) in [
         (&b"\xff\xfe\x00garbage"[..], "not text"),
         (&b"sku,name\nA1,thing\n"[..], "no cost column"),

@@ -107,9 +107,20 @@ impl FromStr for Cents {
             Some(rest) => (true, rest.trim_start()),
             None => (false, trimmed),
         };
-        let rest = rest.strip_prefix('$').unwrap_or(rest).replace(',', "");
+        let rest = rest.strip_prefix('$').unwrap_or(rest);
         let bad = || ParseAmountError(format!("'{text}' is not an amount of money; write it like 145.00"));
-        let (whole, fraction) = rest.split_once('.').unwrap_or((&rest, ""));
+        let (grouped, fraction) = rest.split_once('.').unwrap_or((rest, ""));
+        // Commas only as thousands separators (1,450): "31,50" is a decimal comma, and reading it
+        // as 3150 would put a price off by a hundred times.
+        let groups: Vec<&str> = grouped.split(',').collect();
+        if groups.len() > 1 && (groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3))
+        {
+            return Err(ParseAmountError(format!(
+                "'{text}' has a comma where it can't be a thousands separator; write the amount like 1450.00 or 31.50"
+            )));
+        }
+        let whole = groups.concat();
+        let whole = whole.as_str();
         if whole.is_empty() && fraction.is_empty() {
             return Err(bad());
         }
@@ -211,7 +222,10 @@ mod tests {
         assert_eq!("$1,450.00".parse::<Cents>(), Ok(Cents(145_000)));
         assert_eq!("-3.25".parse::<Cents>(), Ok(Cents(-325)));
         assert_eq!(".99".parse::<Cents>(), Ok(Cents(99)));
-        for bad in ["", "abc", "1.234", "1.2.3", "$", "12a", "99999999999999999999"] {
+        assert_eq!("1,450".parse::<Cents>(), Ok(Cents(145_000)));
+        assert_eq!("$12,345,678.90".parse::<Cents>(), Ok(Cents(1_234_567_890)));
+        for bad in ["", "abc", "1.234", "1.2.3", "$", "12a", "99999999999999999999", "31,50", "1,45", ",450", "1,4500"]
+        {
             assert!(bad.parse::<Cents>().is_err(), "{bad} should not parse");
         }
     }
