@@ -227,6 +227,12 @@ async fn decode_one(
 }
 
 fn main() -> ExitCode {
+    // `dixon ro list | head` closes the pipe early: end quietly, as Unix tools do, instead of
+    // panicking on the next line printed (Rust ignores SIGPIPE by default).
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let out = Output { json: cli.json };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
