@@ -8,7 +8,7 @@
 
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::repair_orders::{enqueue, line_from_row, parse_status, record_status_change};
+use super::repair_orders::{enqueue, line_from_row, parse_status, record_status_change, LINE_COLUMNS};
 use super::Store;
 use crate::error::{Error, FieldError, Result};
 use crate::estimate::{
@@ -16,6 +16,7 @@ use crate::estimate::{
 };
 use crate::money::Cents;
 use crate::repair_order::{LineItem, NewLine, RepairOrder, Status, Totals};
+use crate::settings::ShopSettings;
 use crate::validate;
 use dixon_clock::to_stored as stored;
 
@@ -56,9 +57,9 @@ impl Store {
         for line in &lines {
             insert_line(&mut tx, order.id, line, &at).await?;
         }
-        let (lines_now, totals) = self.estimate_in(&mut tx, order.id).await?;
-        let latest = latest_authorization_amount(&mut tx, order.id).await?;
         let settings = self.settings().await?;
+        let (lines_now, totals) = estimate_in(&mut tx, order.id, &settings).await?;
+        let latest = latest_authorization_amount(&mut tx, order.id).await?;
         match (latest, authorization) {
             (Some(authorized), None) if totals.total > settings.overage.limit(authorized) => {
                 tx.rollback().await?;
@@ -123,7 +124,8 @@ impl Store {
         let at = stored(self.now());
         let mut tx = self.write().await?;
         let order = editable_order(&mut tx, number).await?;
-        let (lines, totals) = self.estimate_in(&mut tx, order.id).await?;
+        let settings = self.settings().await?;
+        let (lines, totals) = estimate_in(&mut tx, order.id, &settings).await?;
         if lines.is_empty() {
             return Err(Error::Invalid(vec![FieldError::new(
                 "authorization",
@@ -235,28 +237,24 @@ impl Store {
         })
         .collect()
     }
+}
 
-    /// The order's lines and totals as this transaction sees them.
-    async fn estimate_in(
-        &self,
-        tx: &mut Transaction<'static, Sqlite>,
-        order_id: i64,
-    ) -> Result<(Vec<LineItem>, Totals)> {
-        let lines = sqlx::query(
-            "SELECT id, kind, description, quantity_milli, unit_price_cents, taxable,
-                    part_number, brand, supplier, part_condition, core_charge_cents, technician
-             FROM line_items WHERE repair_order_id = ? ORDER BY position",
-        )
-        .bind(order_id)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(line_from_row)
-        .collect::<Result<Vec<_>>>()?;
-        let settings = self.settings().await?;
-        let totals = Totals::of(&lines, &settings);
-        Ok((lines, totals))
-    }
+/// The order's lines and totals as this transaction sees them.
+async fn estimate_in(
+    tx: &mut Transaction<'static, Sqlite>,
+    order_id: i64,
+    settings: &ShopSettings,
+) -> Result<(Vec<LineItem>, Totals)> {
+    let lines =
+        sqlx::query(&format!("SELECT {LINE_COLUMNS} FROM line_items WHERE repair_order_id = ? ORDER BY position"))
+            .bind(order_id)
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(line_from_row)
+            .collect::<Result<Vec<_>>>()?;
+    let totals = Totals::of(&lines, settings);
+    Ok((lines, totals))
 }
 
 /// The order, if its lines may still change (before it is invoiced).

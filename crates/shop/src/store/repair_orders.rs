@@ -339,12 +339,10 @@ impl Store {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(order_ids).expect("a list of integers serialises");
-        sqlx::query(
-            "SELECT id, repair_order_id, kind, description, quantity_milli, unit_price_cents, taxable,
-                    part_number, brand, supplier, part_condition, core_charge_cents, technician
-             FROM line_items WHERE repair_order_id IN (SELECT value FROM json_each(?))
-             ORDER BY repair_order_id, position",
-        )
+        sqlx::query(&format!(
+            "SELECT repair_order_id, {LINE_COLUMNS} FROM line_items
+             WHERE repair_order_id IN (SELECT value FROM json_each(?)) ORDER BY repair_order_id, position"
+        ))
         .bind(ids)
         .fetch_all(self.pool())
         .await?
@@ -353,6 +351,10 @@ impl Store {
         .collect()
     }
 }
+
+/// The columns [`line_from_row`] reads.
+pub(super) const LINE_COLUMNS: &str = "id, kind, description, quantity_milli, unit_price_cents, taxable, \
+     part_number, brand, supplier, part_condition, core_charge_cents, technician";
 
 pub(super) fn line_from_row(r: &SqliteRow) -> Result<LineItem> {
     let kind: &str = r.try_get("kind")?;
