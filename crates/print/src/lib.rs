@@ -128,7 +128,18 @@ pub fn render(
         format!("{} {} · {} · {} (continued)", kind.title(), order.number, order.customer.name, order.vehicle.label());
     let mut writer =
         Writer { regular, bold, width, height, pages: Vec::new(), page: Canvas::new(height), y: 0.0, continued };
-    writer.document(order, shop, kind, date, logo.as_ref());
+    writer.y = MARGIN;
+    writer.header(order, shop, kind, date, logo.as_ref());
+    writer.parties(order);
+    writer.table_header();
+    for line in &order.lines {
+        writer.line_row(line);
+    }
+    for fee in &order.shop_fees {
+        // the shop's own fees print like any fee line, itemized
+        writer.line_row(&LineItem::new(0, LineKind::Fee, fee.description.clone(), 1_000, fee.amount, fee.taxable));
+    }
+    writer.closing(order, kind);
 
     let pages_total = writer.pages.len() + 1;
     let mut pages = std::mem::take(&mut writer.pages);
@@ -256,38 +267,6 @@ impl Writer {
         self.pages.push(done);
         self.page.text(&self.bold, BODY, GREY, MARGIN, MARGIN + 3.0, Align::Left, &self.continued);
         self.y = MARGIN + 7.0;
-    }
-
-    fn document(
-        &mut self,
-        order: &RepairOrder,
-        shop: &ShopSettings,
-        kind: DocumentKind,
-        date: NaiveDate,
-        logo: Option<&(printpdf::XObjectId, (usize, usize))>,
-    ) {
-        self.y = MARGIN;
-        self.header(order, shop, kind, date, logo);
-        self.parties(order);
-        self.table_header();
-        for line in &order.lines {
-            self.line_row(line);
-        }
-        for fee in &order.shop_fees {
-            let rows = self.regular.wrap(&fee.description, BODY, self.columns().description_width);
-            self.ensure(rows.len() as f32 * ROW + 1.5, true);
-            let c = self.columns();
-            let y = self.y + ROW - 1.0;
-            self.page.text(&self.regular, BODY, BLACK, c.kind, y, Align::Left, "Fee");
-            self.wrapped(&rows, c.description, y, BODY, BLACK, ROW);
-            self.page.text(&self.regular, BODY, BLACK, c.amount, y, Align::Right, &fee.amount.to_string());
-            if fee.taxable {
-                self.page.text(&self.regular, SMALL, GREY, c.amount + 1.0, y, Align::Left, "T");
-            }
-            self.y += rows.len() as f32 * ROW + 1.5;
-            self.page.rule(MARGIN, self.right(), self.y - 0.5, 0.3, RULE);
-        }
-        self.closing(order, kind);
     }
 
     fn header(
