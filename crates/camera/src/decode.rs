@@ -87,6 +87,17 @@ impl FrameDecoder {
 
     /// The symbol in `frame`, if there is one this decoder may read.
     pub fn decode(&self, frame: &GrayImage) -> Option<Decoded> {
+        self.decode_with(frame, true)
+    }
+
+    /// [`FrameDecoder::decode`] without the slow last pass (contrast, denoise, every row and
+    /// column): a live camera runs it on most frames and keeps the slow pass for a few, since
+    /// a frame with nothing in it costs the whole slow pass.
+    pub fn decode_quick(&self, frame: &GrayImage) -> Option<Decoded> {
+        self.decode_with(frame, false)
+    }
+
+    fn decode_with(&self, frame: &GrayImage, thorough: bool) -> Option<Decoded> {
         let region = self.region.or_else(|| {
             let (fw, fh) = self.centred_guide?;
             let (width, height) = ((frame.width() as f32 * fw) as u32, (frame.height() as f32 * fh) as u32);
@@ -136,6 +147,9 @@ impl FrameDecoder {
                 let centre = (x as f32 + w as f32 / 2.0, y as f32 + h as f32 / 2.0);
                 return Some(Decoded { position: to_frame(centre), turned: Some(found.degrees), ..read_it.0 });
             }
+        }
+        if !thorough {
+            return None;
         }
         // Last, the slow way: contrast stretched (a dim or washed-out label), sensor noise
         // smoothed out, every row and column tried.

@@ -68,6 +68,11 @@ pub struct Confirmer {
 }
 
 impl Confirmer {
+    /// A symbol was read and waits for a second frame to agree.
+    pub fn waiting(&self) -> bool {
+        self.last.is_some()
+    }
+
     /// What this frame read (or `None`); the text once it is confirmed.
     pub fn offer(&mut self, read: Option<&str>) -> Option<String> {
         match (read, self.last.take()) {
@@ -177,6 +182,7 @@ where
         let (newest, stop, events) = (newest.clone(), stop.clone(), events.clone());
         std::thread::spawn(move || {
             let mut confirmer = Confirmer::default();
+            let mut decoded_frames = 0u64;
             while !stop.load(Ordering::Relaxed) {
                 let frame = {
                     let (slot, ready) = &*newest;
@@ -190,7 +196,11 @@ where
                     guard.take()
                 };
                 let Some(frame) = frame else { continue };
-                let decoded = decoder.decode(&frame);
+                // The slow pass on every 4th frame only (empty frames are the common case), and
+                // whenever the last frame read something, so its confirmation gets every chance.
+                decoded_frames += 1;
+                let thorough = decoded_frames % 4 == 0 || confirmer.waiting();
+                let decoded = if thorough { decoder.decode(&frame) } else { decoder.decode_quick(&frame) };
                 if confirmer.offer(decoded.as_ref().map(|d| d.text.as_str())).is_some() {
                     stop.store(true, Ordering::Relaxed);
                     let _ = events.send(LiveEvent::Scan(decoded.expect("confirmed reads are present")));
