@@ -250,12 +250,7 @@ pub async fn estimate(command: EstimateCommand, services: &Services, out: &Outpu
                     core_charge: args.core.as_deref().map(money).transpose()?.unwrap_or_default(),
                 })
             });
-            let taxable = !args.not_taxable
-                && match kind {
-                    LineKind::Labor => settings.labor_tax_rate.0 > 0,
-                    LineKind::Part | LineKind::Fee => true,
-                    LineKind::Sublet | LineKind::Discount => false,
-                };
+            let taxable = !args.not_taxable && kind.taxed_by_default(&settings);
             let line = NewLine {
                 part: part.transpose()?,
                 technician: args.technician.clone(),

@@ -146,6 +146,17 @@ impl LineKind {
         }
     }
 
+    /// Whether a new line of this kind is taxed unless the writer says otherwise: parts and fees
+    /// are, labor when the shop's state taxes labor, sublet work and discounts are not. (The
+    /// estimate editor in ui/src/views/estimate.ts shows the same default.)
+    pub fn taxed_by_default(self, settings: &ShopSettings) -> bool {
+        match self {
+            LineKind::Part | LineKind::Fee => true,
+            LineKind::Labor => settings.labor_tax_rate > Rate::ZERO,
+            LineKind::Sublet | LineKind::Discount => false,
+        }
+    }
+
     pub fn parse(text: &str) -> Option<LineKind> {
         [LineKind::Labor, LineKind::Part, LineKind::Fee, LineKind::Sublet, LineKind::Discount]
             .into_iter()

@@ -170,6 +170,7 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
     laborFields.hidden = k !== "labor";
     const shop = shell.shop;
     if (k === "labor" && shop && !price.value) price.value = moneyInput(shop.labor_rate);
+    // the default of LineKind::taxed_by_default in the shop crate
     taxable.checked = k === "part" || k === "fee" || (k === "labor" && (shop?.labor_tax_rate ?? 0) > 0);
     updatePreview();
   }
@@ -424,7 +425,7 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
 function toLine(offer: PartOffer): NewLine {
   return {
     kind: "part",
-    description: offer.is_estimate ? `${offer.description}` : offer.description || offer.part_number,
+    description: offer.description || offer.part_number,
     quantity_milli: 1000,
     unit_price: offer.price,
     taxable: true,
