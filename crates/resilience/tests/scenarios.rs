@@ -1,109 +1,19 @@
 //! The policy stack against a real HTTP peer on 127.0.0.1: the eight fault scenarios, the
-//! breaker, the cache, the rate limit, side effects, alerts and redaction.
+//! breaker, the cache, the rate limit, side effects, alerts and redaction of stored events
+//! (redaction in the logs is `tests/redaction.rs`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dixon_clock::ManualClock;
 use dixon_resilience::{
-    http, Alert, AlertRules, BoxFuture, BreakerState, Call, Error, Fallback, HealthCheck, HealthState, Integrations,
-    Notifier, Outcome, Policy, RateLimit, RetryPolicy, Service, ServiceConfig, ServiceKind, Source,
+    http, Alert, AlertRules, BoxFuture, BreakerState, Call, Error, Fallback, HealthCheck, HealthState, Notifier,
+    Outcome, Policy, RateLimit, RetryPolicy, Service, Source,
 };
-use dixon_test_peer::{closed_port_url, Peer, Reply};
-use serde::{Deserialize, Serialize};
+use dixon_test_peer::closed_port_url;
 
-/// The fault-injecting peer of these tests.
-///
-/// | path | behaviour |
-/// |---|---|
-/// | `/ok`, `/partial/good` | 200 `{"value":"hello"}` |
-/// | `/slow` | waits 2 s, then 200 |
-/// | `/partial/bad`, `/unavailable` | 503 |
-/// | `/flaky` | the first two connections are reset without an answer, then 200 |
-/// | `/rate` | 429 with `Retry-After: 1` once, then 200 |
-/// | `/rate-long` | 429 with `Retry-After: 120` |
-/// | `/auth` | 401 |
-/// | `/corrupt`, `/wrong-shape` | 200 with truncated JSON / JSON of another shape |
-/// | `/echo-phone` | 400 whose body echoes a phone number and an API key |
-async fn fault_peer() -> Peer {
-    Peer::start(|request, hit| match (request.path.as_str(), hit) {
-        ("/ok" | "/partial/good", _) => Reply::json(200, r#"{"value":"hello"}"#),
-        ("/slow", _) => Reply::Delayed(Duration::from_secs(2), Box::new(Reply::json(200, r#"{"value":"slow"}"#))),
-        ("/partial/bad" | "/unavailable", _) => Reply::json(503, r#"{"error":"maintenance"}"#),
-        ("/flaky", 1 | 2) => Reply::Reset,
-        ("/flaky", _) => Reply::json(200, r#"{"value":"steady"}"#),
-        ("/rate", 1) => Reply::json(429, r#"{"error":"slow down"}"#).with_header("Retry-After", "1"),
-        ("/rate", _) => Reply::json(200, r#"{"value":"patient"}"#),
-        ("/rate-long", _) => Reply::json(429, r#"{"error":"slow down"}"#).with_header("Retry-After", "120"),
-        ("/auth", _) => Reply::json(401, r#"{"error":"invalid api key"}"#),
-        ("/corrupt", _) => Reply::json(200, r#"{"value": "hel"#),
-        ("/wrong-shape", _) => Reply::json(200, r#"{"values":[1,2,3]}"#),
-        ("/echo-phone", _) => {
-            Reply::json(400, r#"{"error":"bad number +1 (559) 234-5678 for key sk_test_4eC39HqLyjWDarjtT1zdp7dc"}"#)
-        }
-        _ => Reply::json(404, r#"{"error":"no such path"}"#),
-    })
-    .await
-}
+mod support;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Greeting {
-    value: String,
-}
-
-struct Harness {
-    _dir: tempfile::TempDir,
-    store: dixon_shop::Store,
-    clock: Arc<ManualClock>,
-    hub: Arc<Integrations>,
-    client: reqwest::Client,
-}
-
-/// Fast policies for tests: the same rules, shorter times.
-fn quick_policy() -> Policy {
-    Policy {
-        timeout: Duration::from_millis(300),
-        retry: RetryPolicy {
-            base: Duration::from_millis(40),
-            cap: Duration::from_millis(200),
-            max_retry_after: Duration::from_secs(2),
-            ..RetryPolicy::default()
-        },
-        ..Policy::default()
-    }
-}
-
-impl Harness {
-    async fn new() -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(ManualClock::starting_now());
-        let store = dixon_shop::Store::open_with_clock(&dir.path().join("dixon.sqlite3"), clock.clone()).await.unwrap();
-        let hub = Integrations::new(store.pool().clone(), clock.clone());
-        Harness { _dir: dir, store, clock, hub, client: http::client() }
-    }
-
-    /// A restart: a new registry on the same database.
-    fn restart(&self) -> Arc<Integrations> {
-        Integrations::new(self.store.pool().clone(), self.clock.clone())
-    }
-
-    fn service(&self, policy: Policy) -> Arc<Service> {
-        self.hub.register(config("test", policy), None)
-    }
-
-    async fn get(&self, service: &Service, url: &str) -> Result<dixon_resilience::Answer<Greeting>, Error> {
-        let label = service.config().label.clone();
-        service.call(Call::read("get"), |_| http::send_json::<Greeting>(&label, self.client.get(url))).await
-    }
-
-    async fn events(&self) -> Vec<dixon_resilience::Event> {
-        self.hub.monitor().events(None, None, 1000).await.unwrap()
-    }
-}
-
-fn config(id: &str, policy: Policy) -> ServiceConfig {
-    ServiceConfig { id: id.into(), label: format!("Test service {id}"), kind: ServiceKind::Data, policy }
-}
+use support::{config, fault_peer, quick_policy, Greeting, Harness};
 
 #[tokio::test]
 async fn happy_path_answers_live_and_records_one_event() {
@@ -427,46 +337,6 @@ async fn health_and_alerts_fire_clear_and_wait_for_acknowledgement() {
 }
 
 /// Collects everything logged, for the redaction test.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn no_secret_or_phone_number_reaches_the_events_table_or_the_logs() {
-    let logs = LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let (h, peer) = (Harness::new().await, fault_peer().await);
-    h.hub.monitor().register_secret("sk_test_4eC39HqLyjWDarjtT1zdp7dc");
-    let service = h.service(quick_policy());
-    let err = h.get(&service, &peer.url("/echo-phone")).await.unwrap_err();
-    assert_eq!(err.kind(), "rejected");
-    let rows: Vec<Option<String>> =
-        sqlx::query_scalar("SELECT detail FROM integration_events").fetch_all(h.store.pool()).await.unwrap();
-    let stored = rows.into_iter().flatten().collect::<Vec<_>>().join("\n");
-    assert!(stored.contains("bad number [number] for key [secret]"), "{stored}");
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(logged.contains("integration call did not get a live answer"), "the failure is logged: {logged}");
-    for leak in ["5592345678", "234-5678", "sk_test_4eC39HqLyjWDarjtT1zdp7dc"] {
-        assert!(!stored.contains(leak), "{leak} leaked into the events: {stored}");
-        assert!(!logged.contains(leak), "{leak} leaked into the logs: {logged}");
-    }
-}
-
 #[tokio::test]
 async fn a_deadline_stops_retrying_and_falls_back_in_time() {
     let (h, peer) = (Harness::new().await, fault_peer().await);
