@@ -38,7 +38,7 @@ fn raw(v: &[f64]) -> f64 {
     v[0]
 }
 
-/// The PIDs this engine decodes (45 of them).
+/// The PIDs this engine decodes (46 of them).
 pub const PIDS: &[Pid] = &[
     Pid { pid: 0x04, name: "Calculated engine load", unit: "%", bytes: 1, decode: pct },
     Pid { pid: 0x05, name: "Engine coolant temperature", unit: "°C", bytes: 1, decode: temp },
@@ -115,6 +115,13 @@ pub const PIDS: &[Pid] = &[
     Pid { pid: 0x5A, name: "Relative accelerator pedal position", unit: "%", bytes: 1, decode: pct },
     Pid { pid: 0x5C, name: "Engine oil temperature", unit: "°C", bytes: 1, decode: temp },
     Pid { pid: 0x5E, name: "Engine fuel rate", unit: "L/h", bytes: 2, decode: |v| word(v) / 20.0 },
+    Pid {
+        pid: 0xA6,
+        name: "Odometer",
+        unit: "km",
+        bytes: 4,
+        decode: |v| (v[0] * 16_777_216.0 + v[1] * 65_536.0 + v[2] * 256.0 + v[3]) / 10.0,
+    },
 ];
 
 /// The table entry for `pid`.

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::Error;
+
 /// The OBD protocol in use, as `ATDPN` reports it (`A6` is "automatic, now 6").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -70,49 +72,6 @@ impl Protocol {
     }
 }
 
-/// The adapter's own messages instead of data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Error {
-    #[error("The car did not answer that request (NO DATA): it may not support it, or the ignition is off.")]
-    NoData,
-    #[error("The adapter can't talk to the car (UNABLE TO CONNECT). Turn the ignition on and check the adapter is fully plugged in.")]
-    UnableToConnect,
-    #[error(
-        "The adapter could not start talking to the car ({0}). Turn the ignition on, wait a few seconds and try again."
-    )]
-    BusInit(String),
-    #[error("The adapter reported a bus error ({0}). Check the connection to the car's OBD port and try again.")]
-    Bus(String),
-    #[error("The adapter's buffer filled up (BUFFER FULL); the answer was lost. Try again.")]
-    BufferFull,
-    #[error("The adapter stopped before answering (STOPPED). Try again, a little slower.")]
-    Stopped,
-    #[error("The adapter did not understand the command (?). It may be a clone without this feature.")]
-    Unknown,
-    #[error("The adapter reset itself (low voltage or a power dip). Reconnect.")]
-    Reset,
-    #[error("ECU {ecu:X} refused service {service:02X}: {}", negative_meaning(*.code))]
-    Negative { ecu: u32, service: u8, code: u8 },
-    #[error("The adapter's answer could not be read ({0}). Try again; a cheap adapter may need a slower setting.")]
-    Garbled(String),
-}
-
-fn negative_meaning(code: u8) -> &'static str {
-    match code {
-        0x10 => "general reject",
-        0x11 => "service not supported",
-        0x12 => "sub-function not supported",
-        0x13 => "incorrect message length",
-        0x21 => "busy, repeat the request",
-        0x22 => "conditions not correct (e.g. engine running)",
-        0x31 => "request out of range",
-        0x33 => "security access denied",
-        0x78 => "response pending",
-        _ => "refused",
-    }
-}
-
 /// One ECU's complete answer (ISO-TP reassembled, PCI and headers removed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EcuAnswer {
@@ -155,13 +114,38 @@ fn elm_message(line: &str) -> Option<Error> {
 /// Parses the raw text of one answer (everything up to the `>` prompt). `service` is the
 /// request's mode (e.g. `0x01`); frames that answer another service are ignored, and a
 /// `7F service code` from any ECU is that ECU's refusal. Answers come back ordered by ECU.
+///
+/// Clones that ignore `ATH1` send no headers; such answers are read too (ECU `0`), including
+/// the adapter's own multi-line format (`014`, `0: 49 02 01 …`, `1: …`).
 pub fn parse(raw: &str, protocol: Protocol, service: u8) -> Result<Vec<EcuAnswer>, Error> {
+    match parse_headed(raw, protocol, service) {
+        Err(error @ (Error::Garbled(_) | Error::NoData)) => {
+            parse_headerless(raw, service).and_then(|answers| finish(answers, service, None).ok()).ok_or(error)
+        }
+        other => other,
+    }
+}
+
+impl Protocol {
+    /// The protocol whose header layout reads this answer, for adapters whose `ATDPN` answer
+    /// is not a protocol number. `None` when no headers are shown.
+    pub fn infer(raw: &str, service: u8) -> Option<Protocol> {
+        [Protocol::Can11Bit500, Protocol::Can29Bit500, Protocol::Iso9141]
+            .into_iter()
+            .find(|p| parse_headed(raw, *p, service).is_ok())
+    }
+}
+
+fn data_lines(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(['\r', '\n'])
+        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || c == '>' || c == '\0'))
+        .filter(|l| !l.is_empty() && !l.to_ascii_uppercase().starts_with("SEARCHING"))
+}
+
+fn parse_headed(raw: &str, protocol: Protocol, service: u8) -> Result<Vec<EcuAnswer>, Error> {
     let mut frames: Vec<(u32, Vec<u8>)> = Vec::new();
     let mut first_error = None;
-    for line in raw.split(['\r', '\n']).map(|l| l.trim().trim_end_matches('>').trim()) {
-        if line.is_empty() || line.to_ascii_uppercase().starts_with("SEARCHING") {
-            continue;
-        }
+    for line in data_lines(raw) {
         if let Some(error) = elm_message(line) {
             first_error.get_or_insert(error);
             continue;
@@ -173,7 +157,50 @@ pub fn parse(raw: &str, protocol: Protocol, service: u8) -> Result<Vec<EcuAnswer
             }
         }
     }
-    let answers = if protocol.is_can() { reassemble_can(frames)? } else { group_legacy(frames, service) };
+    let answers = if protocol.is_can() { reassemble_can(frames)? } else { group_legacy(frames, service, true) };
+    finish(answers, service, first_error)
+}
+
+/// Headers off: single lines of payload, or the adapter's numbered multi-line format.
+fn parse_headerless(raw: &str, service: u8) -> Option<BTreeMap<u32, Vec<u8>>> {
+    let mut expected = None;
+    let mut frames = Vec::new();
+    for line in data_lines(raw) {
+        if elm_message(line).is_some() {
+            continue;
+        }
+        let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        if expected.is_none() && frames.is_empty() && compact.len() == 3 {
+            expected = Some(usize::from_str_radix(&compact, 16).ok()?);
+            continue;
+        }
+        let payload = match (expected, compact.split_once(':')) {
+            (Some(_), Some((_index, rest))) => rest,
+            (None, None) => compact.as_str(),
+            _ => return None,
+        };
+        frames.push((0, hex_bytes(payload)?));
+    }
+    if let Some(len) = expected {
+        let mut data: Vec<u8> = frames.into_iter().flat_map(|(_, bytes)| bytes).collect();
+        if data.len() < len {
+            return None;
+        }
+        data.truncate(len);
+        return Some(BTreeMap::from([(0, data)]));
+    }
+    Some(group_legacy(frames, service, false))
+}
+
+fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()
+}
+
+/// Keeps the answers to `service`; a refusal from any ECU is the error.
+fn finish(answers: BTreeMap<u32, Vec<u8>>, service: u8, first_error: Option<Error>) -> Result<Vec<EcuAnswer>, Error> {
     let mut out = Vec::new();
     for (ecu, data) in answers {
         match data.as_slice() {
@@ -202,15 +229,11 @@ fn frame_bytes(line: &str, protocol: Protocol) -> Option<(u32, Vec<u8>)> {
         return None;
     }
     let header_digits = protocol.header_digits();
-    if hex.len() <= header_digits || (hex.len() - header_digits) % 2 != 0 {
+    if hex.len() <= header_digits {
         return None;
     }
     let (header, payload) = hex.split_at(header_digits);
-    let bytes: Vec<u8> = (0..payload.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&payload[i..i + 2], 16))
-        .collect::<Result<_, _>>()
-        .ok()?;
+    let bytes = hex_bytes(payload)?;
     let header = u32::from_str_radix(header, 16).ok()?;
     // legacy headers are priority, target, source: the sender is the source byte
     let sender = if protocol.is_can() { header } else { header & 0xFF };
@@ -272,14 +295,17 @@ fn reassemble_can(frames: Vec<(u32, Vec<u8>)>) -> Result<BTreeMap<u32, Vec<u8>>,
     Ok(done)
 }
 
-/// Legacy protocols: each frame carries a checksum byte last; frames of one ECU are joined.
+/// Legacy protocols: each frame carries a checksum byte last (shown with headers on); frames of
+/// one ECU are joined.
 /// Later frames repeat the response service byte (modes 03, 07, 0A) or the service and the
 /// PID / message number (modes 01, 02, 09); the repeat is dropped.
-fn group_legacy(frames: Vec<(u32, Vec<u8>)>, service: u8) -> BTreeMap<u32, Vec<u8>> {
+fn group_legacy(frames: Vec<(u32, Vec<u8>)>, service: u8, checksum: bool) -> BTreeMap<u32, Vec<u8>> {
     let repeated = if matches!(service, 0x03 | 0x07 | 0x0A) { 1 } else { 2 };
     let mut grouped: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
     for (ecu, mut payload) in frames {
-        payload.pop(); // the checksum
+        if checksum {
+            payload.pop();
+        }
         let entry = grouped.entry(ecu).or_default();
         if entry.is_empty() {
             entry.extend(payload);
