@@ -13,7 +13,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 packages=(build-essential pkg-config curl ca-certificates libwebkit2gtk-4.1-dev libudev-dev libdbus-1-dev libclang-dev librsvg2-dev)
-$want_test && packages+=(xvfb xauth webkit2gtk-driver poppler-utils socat)
+$want_test && packages+=(xvfb xauth webkit2gtk-driver poppler-utils socat python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -45,6 +45,14 @@ fi
 if $want_test && { [[ ! -d tests/peers/node_modules ]] || [[ tests/peers/package-lock.json -nt tests/peers/node_modules/.package-lock.json ]]; }; then
   say "Installing the contract tests' mock servers (npm ci in tests/peers)"
   npm --prefix tests/peers ci --no-audit --no-fund --loglevel=error
+fi
+
+# The ELM327 emulator the OBD tests talk to, and python-OBD for the benchmark, in their own venv.
+if $want_test && { [[ ! -x tests/peers/.venv/bin/python3 ]] || [[ tests/peers/requirements.txt -nt tests/peers/.venv/installed ]]; }; then
+  say "Installing the OBD tests' ELM327 emulator (Python venv in tests/peers/.venv)"
+  python3 -m venv tests/peers/.venv
+  tests/peers/.venv/bin/python3 -m pip install --quiet --disable-pip-version-check -r tests/peers/requirements.txt
+  touch tests/peers/.venv/installed
 fi
 
 if $want_test && ! command -v tauri-driver >/dev/null; then

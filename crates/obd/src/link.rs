@@ -27,6 +27,7 @@ pub trait Link: Send {
 
 /// Where the adapter is, as the user picked it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AdapterAddress {
     /// A USB (or Bluetooth classic) serial port; the baud rate is detected when not given.
@@ -161,6 +162,7 @@ pub(crate) mod serial {
 
     /// A serial port the adapter picker can offer.
     #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(feature = "specta", derive(specta::Type))]
     pub struct SerialPortEntry {
         pub port: String,
         /// "FTDI FT232R", "Bluetooth serial", …
@@ -197,8 +199,7 @@ pub(crate) mod serial {
         Error::Open(format!("{port}: {error}.{hint}"))
     }
 
-    /// Opens `port`, trying each baud rate until the adapter answers a bare carriage return with
-    /// its `>` prompt, then bridges it to a [`ChannelLink`] with a reader and a writer thread.
+    /// Opens `port`, trying each baud rate until the adapter answers `ATI` with its `>` prompt, then bridges it to a [`ChannelLink`] with a reader and a writer thread.
     pub fn open(port: &str, baud: Option<u32>) -> Result<Box<dyn Link>> {
         let rates: Vec<u32> = baud.map(|b| vec![b]).unwrap_or_else(|| BAUD_RATES.to_vec());
         for rate in rates {
@@ -214,8 +215,11 @@ pub(crate) mod serial {
         Err(Error::NotAnAdapter(format!("{port} (tried {} baud)", BAUD_RATES.map(|b| b.to_string()).join(", "))))
     }
 
+    /// Asks `ATI` (harmless, and every ELM327 ends its answer with the `>` prompt). Not a bare
+    /// carriage return: a real ELM327 repeats the last command on it, which may be one that
+    /// clears codes, and emulators ignore it.
     fn answers_with_prompt(serial: &mut dyn serialport::SerialPort) -> bool {
-        if serial.write_all(b"\r").is_err() {
+        if serial.write_all(b"ATI\r").is_err() {
             return false;
         }
         let deadline = Instant::now() + Duration::from_millis(500);
