@@ -25,6 +25,7 @@
 //! ```
 
 mod customer;
+mod diagnostic;
 mod error;
 mod estimate;
 mod money;
@@ -36,6 +37,7 @@ mod vehicle;
 
 pub use customer::{ContactMethod, Customer, NewCustomer};
 pub use dixon_clock::{Clock, FixedClock, ManualClock, SystemClock};
+pub use diagnostic::{Diagnostic, NewDiagnostic, TroubleCode, TroubleCodeKind};
 pub use error::{Error, FieldError, Result};
 pub use estimate::{
     shop_fees, Authorization, AuthorizationKind, AuthorizationMethod, CannedJob, NewAuthorization, OverageRule,

@@ -394,6 +394,8 @@ pub struct RepairOrder {
     /// `None` until the customer authorizes the estimate.
     pub authorized_limit: Option<Cents>,
     pub history: Vec<StatusChange>,
+    /// Readings from the car (OBD-II), newest first.
+    pub diagnostics: Vec<crate::Diagnostic>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -361,3 +361,47 @@ async fn two_writers_lose_no_update() {
     assert!(matches!(loser, Error::IllegalTransition { from: Status::Approved, .. }), "{loser:?}");
     assert_eq!(a.repair_order(number).await.unwrap().history.len(), 2, "one move, recorded once");
 }
+
+#[tokio::test]
+async fn a_diagnostic_reading_is_kept_with_the_order_and_refused_on_closed_ones() {
+    use dixon_shop::{NewDiagnostic, TroubleCode, TroubleCodeKind};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&db(&dir)).await.unwrap();
+    let ro = store.create_repair_order(&form("Pat Lee", "5552345678", "")).await.unwrap();
+    let reading = NewDiagnostic {
+        adapter: "Simulator (shop demo car) · ELM327 v1.5".into(),
+        protocol: "ISO 15765-4 CAN (11 bit, 500 kbaud)".into(),
+        vin: Some("1hgcm82633a004352".into()),
+        mil_on: Some(true),
+        odometer_km: Some(123_456),
+        codes: vec![TroubleCode {
+            code: "P0301".into(),
+            kind: TroubleCodeKind::Stored,
+            ecu: "Engine (7E8)".into(),
+            description: "Cylinder 1 misfire detected".into(),
+        }],
+        detail: serde_json::json!({ "freeze_frame": { "code": "P0301" } }),
+    };
+    let queued = count(&db(&dir), "outbox").await;
+    let saved = store.save_diagnostic(ro.number, &reading).await.unwrap();
+    assert_eq!(saved.vin.as_deref(), Some("1HGCM82633A004352"));
+    let garbled = NewDiagnostic { vin: Some("1HG\u{0}??".into()), codes: vec![], ..reading.clone() };
+    let second = store.save_diagnostic(ro.number, &garbled).await.unwrap();
+    assert_eq!(second.vin, None, "a VIN that can't be one is left out, the reading is kept");
+
+    let again = store.repair_order(ro.number).await.unwrap();
+    assert_eq!(again.diagnostics.len(), 2);
+    assert_eq!(again.diagnostics[1], saved, "newest first, read back as saved");
+    assert_eq!(again.vehicle.vin, None, "a reading never changes the vehicle by itself");
+    let detail = store.diagnostic_detail(saved.id).await.unwrap();
+    assert_eq!(detail["freeze_frame"]["code"], "P0301");
+    assert_eq!(count(&db(&dir), "outbox").await, queued + 2, "both readings wait for sync");
+
+    let blank = NewDiagnostic { adapter: "  ".into(), ..reading.clone() };
+    assert!(matches!(store.save_diagnostic(ro.number, &blank).await, Err(Error::Invalid(_))));
+    assert!(matches!(store.save_diagnostic(999_999, &reading).await, Err(Error::RepairOrderNotFound(999_999))));
+    store.change_status(ro.number, Status::Canceled, None).await.unwrap();
+    let refused = store.save_diagnostic(ro.number, &reading).await.unwrap_err();
+    assert!(refused.to_string().to_lowercase().contains("canceled"), "{refused}");
+    assert_eq!(count(&db(&dir), "diagnostic_snapshots").await, 2, "nothing half-written");
+}

@@ -4,6 +4,7 @@
 //! up to the busy timeout) instead of failing one of them half-way, so two stations (or the app and
 //! the CLI) writing at once never lose an update.
 
+mod diagnostics;
 mod estimates;
 mod repair_orders;
 mod settings;

@@ -266,6 +266,7 @@ impl Store {
             authorizations,
             authorized_limit,
             history,
+            diagnostics: self.diagnostics_of(id).await?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
