@@ -7,6 +7,7 @@
 
 mod estimate_cmd;
 mod estimate_output;
+mod obd_cmd;
 mod output;
 mod scan_cmd;
 mod settings_keys;
@@ -76,6 +77,9 @@ enum Command {
     /// Scans: what a scanned text means; a serial barcode gun.
     #[command(subcommand)]
     Scan(scan_cmd::ScanCommand),
+    /// OBD-II: read trouble codes, freeze frame, readiness and live data through an ELM327 adapter.
+    #[command(subcommand)]
+    Obd(obd_cmd::ObdCommand),
 }
 
 #[derive(Subcommand)]
@@ -333,6 +337,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
         Command::Estimate(command) => estimate_cmd::estimate(command, services, out).await?,
         Command::Parts(command) => estimate_cmd::parts(command, services, out).await?,
         Command::Scan(command) => scan_cmd::scan(command, services, out).await?,
+        Command::Obd(command) => obd_cmd::obd(command, services, out).await?,
         Command::Vin(VinCommand::Check { vin }) => {
             let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
             out.vin_check(&checked);

@@ -92,6 +92,23 @@ impl Output {
         if let Some(concern) = &ro.concern {
             println!("Concern   {concern}");
         }
+        for reading in &ro.diagnostics {
+            let codes: Vec<String> = reading
+                .codes
+                .iter()
+                .map(|c| match c.kind {
+                    dixon_shop::TroubleCodeKind::Stored => c.code.clone(),
+                    dixon_shop::TroubleCodeKind::Pending => format!("{} (pending)", c.code),
+                    dixon_shop::TroubleCodeKind::Permanent => format!("{} (permanent)", c.code),
+                })
+                .collect();
+            let mil = match reading.mil_on {
+                Some(true) => "check-engine light ON · ",
+                _ => "",
+            };
+            let codes = if codes.is_empty() { "no trouble codes".to_string() } else { codes.join(", ") };
+            println!("Car read  {}  {mil}{codes}", local(reading.taken_at));
+        }
         if ro.lines.is_empty() {
             println!("Lines     none yet");
         } else {

@@ -473,3 +473,75 @@ fn image_files_are_decoded_classified_and_bad_ones_reported() {
     let bad = dixon(dir.path(), &["scan", "decode", photo.to_str().unwrap(), "--formats", "everything"]);
     assert!(stderr(&bad).contains("vin, parts or all"));
 }
+
+#[test]
+fn the_car_is_read_kept_with_the_order_and_its_vin_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let opened = ok_json(
+        dir.path(),
+        &[
+            "ro",
+            "new",
+            "--name",
+            "Pat Lee",
+            "--phone",
+            "5592345678",
+            "--year",
+            "2003",
+            "--make",
+            "Honda",
+            "--model",
+            "Accord",
+        ],
+    );
+    let number = opened["number"].as_i64().unwrap().to_string();
+    let read = ok_json(dir.path(), &["obd", "scan", "--sim", "--ro", &number, "--use-vin"]);
+    assert_eq!(read["snapshot"]["vin"], "1HGCM82633A004352");
+    assert_eq!(read["kept"]["codes"][0]["code"], "P0301");
+    assert_eq!(read["kept"]["mil_on"], true);
+    let ro = ok_json(dir.path(), &["ro", "show", &number]);
+    assert_eq!(ro["vehicle"]["vin"], "1HGCM82633A004352", "--use-vin filled the vehicle");
+    assert_eq!(ro["diagnostics"][0]["codes"].as_array().unwrap().len(), 5);
+    let text = String::from_utf8_lossy(&dixon(dir.path(), &["ro", "show", &number]).stdout).into_owned();
+    assert!(text.contains("check-engine light ON · P0301, P0420, P0715, P0171 (pending), P0420 (permanent)"), "{text}");
+
+    let healthy = ok_json(dir.path(), &["obd", "scan", "--sim", "healthy"]);
+    assert_eq!(healthy["snapshot"]["codes"].as_array().unwrap().len(), 0);
+    assert!(healthy["kept"].is_null(), "without --ro nothing is kept");
+}
+
+#[test]
+fn obd_refusals_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["obd", "scan"], "Pick an adapter"),
+        (&["obd", "scan", "--sim", "motorbike"], "not a simulator scenario"),
+        (&["obd", "scan", "--sim", "ignition_off"], "Turn the ignition on"),
+        (&["obd", "scan", "--sim", "--ro", "4242"], "4242"),
+        (&["obd", "clear", "--sim"], "--confirm CLEAR"),
+        (&["obd", "watch", "--sim", "--pids", "0C,ZZ"], "'ZZ' is not a live-data PID"),
+        (&["obd", "scan", "--tcp", "127.0.0.1:1"], "127.0.0.1:1"),
+    ];
+    for (args, says) in cases {
+        let out = dixon(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    let usage = dixon(dir.path(), &["obd", "scan", "--sim", "--tcp", "127.0.0.1:35000"]);
+    assert_eq!(usage.status.code(), Some(2), "two adapters at once is wrong usage");
+}
+
+#[test]
+fn live_data_streams_as_json_lines_and_stops_on_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        dixon(dir.path(), &["obd", "watch", "--sim", "--pids", "0C,0D,05", "--hz", "10", "--seconds", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let readings = lines.iter().filter(|l| l["kind"] == "readings").count();
+    assert!(readings >= 5, "about ten reads a second: {readings}");
+    let rpm = lines.iter().flat_map(|l| l["readings"].as_array().cloned().unwrap_or_default()).find(|r| r["pid"] == 12);
+    assert_eq!(rpm.unwrap()["unit"], "rpm");
+    assert!(lines.last().unwrap()["values_per_second"].as_f64().unwrap() > 10.0);
+}

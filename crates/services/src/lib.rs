@@ -7,6 +7,8 @@
 //! connect` saves PartsTech's). Services without an account on this counter yet are listed as
 //! not configured, so the Integrations screen shows the whole picture.
 
+pub mod diagnostics;
+
 use std::sync::Arc;
 use std::time::Duration;
 
