@@ -321,6 +321,31 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             .await?;
         client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".ro-head .status-approved")).await?;
 
+        // Diagnostics from the order: the built-in simulator (the embedded default) is read, its
+        // codes shown with their meaning and kept with the order; live data fills the gauges.
+        client.find(Locator::Css("#read-car")).await?.click().await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#obd-connect")).await?;
+        client.find(Locator::Css("#obd-connect")).await?.click().await?;
+        let codes = client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#obd-codes tr[data-code='P0301']"))
+            .await?
+            .text()
+            .await?;
+        assert!(codes.contains("Cylinder 1 misfire detected") && codes.contains("Engine (7E8)"), "{codes}");
+        let progress = text_of(&client, "#obd-progress").await;
+        assert!(progress.contains("kept with repair order 1001"), "{progress}");
+        screenshot("diagnostics").await?;
+        client.find(Locator::Css("#obd-live")).await?.click().await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".gauge[data-pid='c']")).await?;
+        tokio::time::sleep(Duration::from_secs(3)).await; // a few seconds of chart
+        screenshot("diagnostics-live").await?;
+        client.find(Locator::Css("#obd-live")).await?.click().await?;
+        client.find(Locator::Css("#obd-back")).await?.click().await?;
+        let line = text_of(&client, "#ro-diagnostics").await;
+        assert!(line.contains("check-engine light ON") && line.contains("P0301"), "{line}");
+
         client.find(Locator::Css("#nav-counter")).await?.click().await?;
         let row = text_of(&client, "#ro-list tr[data-number='1001']").await;
         assert!(row.contains("Pat Lee") && row.contains("2021 FORD F-150") && row.contains("Approved"), "{row}");
@@ -414,6 +439,8 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         scans.iter().map(|s| (s.source.as_str(), s.meaning.as_str(), s.repair_order_number)).collect();
     assert_eq!(logged, [("camera", "vin", None), ("wedge", "product_code", Some(1001))], "every scan, with its source");
     assert_eq!(ro.authorizations.len(), 2, "the estimate and the supplementary authorization");
+    assert_eq!(ro.diagnostics.len(), 1, "the reading from the car is kept with the order");
+    assert_eq!(ro.diagnostics[0].codes.len(), 5);
     let pdf = std::fs::read(data.path().join("documents/Estimate-1001.pdf")).expect("Save PDF wrote the estimate");
     assert!(pdf.starts_with(b"%PDF-"));
     let settings = store.settings().await.unwrap();

@@ -16,11 +16,18 @@ pub struct AppState {
     home: Home,
     /// Stops the live camera scan, while one runs.
     camera_stop: std::sync::Mutex<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
+    /// The OBD adapter the diagnostics screen is connected to.
+    obd: commands::obd::ObdState,
 }
 
 impl AppState {
     pub fn new(home: Home, services: Result<Services, dixon_shop::Error>) -> AppState {
-        AppState { services: services.map_err(commands::CommandError::from), home, camera_stop: Default::default() }
+        AppState {
+            services: services.map_err(commands::CommandError::from),
+            home,
+            camera_stop: Default::default(),
+            obd: Default::default(),
+        }
     }
 }
 

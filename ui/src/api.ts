@@ -13,6 +13,8 @@ import {
   type RepairOrderSummary_Serialize,
   type ServiceStatus_Serialize,
   type ShopSettings_Serialize,
+  type ObdConnection_Serialize,
+  type ObdScan_Serialize,
 } from "./bindings";
 
 export type { BreakerState, CommandError, ContactMethod, FieldError, HealthState, LineKind, ListScope, NewAuthorization_Deserialize as NewAuthorization, NewLine_Deserialize as NewLine, PartCondition, Source, Status, SuppliesBasis, Tier } from "./bindings";
@@ -27,6 +29,9 @@ export type Alert = Alert_Serialize;
 export type PricedPart = PricedPart_Serialize;
 export type PartOffer = PartOffer_Serialize;
 export type ScanMeaning = ScanMeaning_Serialize;
+export type ObdConnection = ObdConnection_Serialize;
+export type ObdScan = ObdScan_Serialize;
+export type { AdapterAddress_Deserialize as AdapterAddress, ConnectStep_Deserialize as ConnectStep, Readiness, Reading, WatchEvent } from "./bindings";
 
 export class CommandFailure extends Error {
   constructor(readonly error: CommandError) {
@@ -69,6 +74,14 @@ export const api = {
   classifyScan: (...a: Parameters<typeof commands.classifyScan>) => unwrap(commands.classifyScan(...a)),
   rememberDongle: (...a: Parameters<typeof commands.rememberDongle>) => unwrap(commands.rememberDongle(...a)),
   setVehicleVin: (...a: Parameters<typeof commands.setVehicleVin>) => unwrap(commands.setVehicleVin(...a)),
+  obdAdapters: () => unwrap(commands.obdAdapters()),
+  obdBleDevices: () => unwrap(commands.obdBleDevices()),
+  obdConnect: (...a: Parameters<typeof commands.obdConnect>) => unwrap(commands.obdConnect(...a)),
+  obdScan: (...a: Parameters<typeof commands.obdScan>) => unwrap(commands.obdScan(...a)),
+  obdClearCodes: (...a: Parameters<typeof commands.obdClearCodes>) => unwrap(commands.obdClearCodes(...a)),
+  obdWatch: (...a: Parameters<typeof commands.obdWatch>) => unwrap(commands.obdWatch(...a)),
+  obdStopWatch: () => commands.obdStopWatch(),
+  obdDisconnect: () => unwrap(commands.obdDisconnect()),
 };
 
 /** A sentence for any failure, including ones that never reached the shell. */

@@ -59,10 +59,132 @@ export const commands = {
 	startCamera: (target: CameraTarget, events: Channel<CameraEvent>) => __TAURI_INVOKE<void>("start_camera", { target, events }),
 	/**  Stops the live scan, if one runs. */
 	stopCamera: () => __TAURI_INVOKE<void>("stop_camera"),
+	/**  Serial ports, remembered dongles and the Wi-Fi default. */
+	obdAdapters: () => typedError<AdapterChoices_Serialize, CommandError>(__TAURI_INVOKE("obd_adapters")),
+	/**  Bluetooth LE devices seen in 4 seconds, likely OBD adapters first. */
+	obdBleDevices: () => typedError<BleDevice_Serialize[], CommandError>(__TAURI_INVOKE("obd_ble_devices")),
+	/**  Connects to the adapter (dropping any earlier connection); each step comes on `progress`. */
+	obdConnect: (address: AdapterAddress_Deserialize, progress: Channel<ConnectStep_Deserialize>) => typedError<ObdConnection_Serialize, CommandError>(__TAURI_INVOKE("obd_connect", { address, progress })),
+	/**
+	 *  Reads everything (VIN, codes, freeze frame, readiness, controllers) and keeps it with the
+	 *  repair order when one is given. A dropped adapter is reconnected once before giving up.
+	 */
+	obdScan: (repairOrder: number | null) => typedError<ObdScan_Serialize, CommandError>(__TAURI_INVOKE("obd_scan", { repairOrder })),
+	/**  Clears the codes; `confirmation` must be the word CLEAR, typed by the user. */
+	obdClearCodes: (confirmation: string) => typedError<null, CommandError>(__TAURI_INVOKE("obd_clear_codes", { confirmation })),
+	/**
+	 *  Streams live values of `pids` at `hz` each on `events` until [`obd_stop_watch`]; reconnects
+	 *  when the adapter drops. Returns the totals.
+	 */
+	obdWatch: (pids: number[], hz: number | null, events: Channel<WatchEvent>) => typedError<WatchStats, CommandError>(__TAURI_INVOKE("obd_watch", { pids, hz, events })),
+	/**  Stops the live data. */
+	obdStopWatch: () => __TAURI_INVOKE<void>("obd_stop_watch"),
+	/**  Lets the adapter go. */
+	obdDisconnect: () => typedError<null, CommandError>(__TAURI_INVOKE("obd_disconnect")),
 };
 
 /* Types */
+/**  Where the adapter is, as the user picked it. */
+export type AdapterAddress = AdapterAddress_Serialize | AdapterAddress_Deserialize;
+
+/**  Where the adapter is, as the user picked it. */
+export type AdapterAddress_Deserialize = 
+/**  A USB (or Bluetooth classic) serial port; the baud rate is detected when not given. */
+({ kind: "serial"; port: string; baud?: number | null }) & { host?: never; name?: never } | 
+/**  A Wi-Fi adapter: they listen on 192.168.0.10:35000 unless their box says otherwise. */
+({ kind: "wifi"; host: string; port: number }) & { baud?: never; name?: never } | 
+/**  A Bluetooth LE adapter, by advertised name (or part of it) or address. */
+({ kind: "ble"; name: string }) & { baud?: never; host?: never; port?: never } | 
+/**  The built-in simulator. */
+{
+	kind: "simulator",
+} & SimConfig;
+
+/**  Where the adapter is, as the user picked it. */
+export type AdapterAddress_Serialize = 
+/**  A USB (or Bluetooth classic) serial port; the baud rate is detected when not given. */
+({ kind: "serial"; port: string; baud: number | null }) & { host?: never; name?: never } | 
+/**  A Wi-Fi adapter: they listen on 192.168.0.10:35000 unless their box says otherwise. */
+({ kind: "wifi"; host: string; port: number }) & { baud?: never; name?: never } | 
+/**  A Bluetooth LE adapter, by advertised name (or part of it) or address. */
+({ kind: "ble"; name: string }) & { baud?: never; host?: never; port?: never } | 
+/**  The built-in simulator. */
+{
+	kind: "simulator",
+} & SimConfig;
+
+/**  What the adapter picker offers. */
+export type AdapterChoices = AdapterChoices_Serialize | AdapterChoices_Deserialize;
+
+/**  What the adapter picker offers. */
+export type AdapterChoices_Deserialize = {
+	serial: SerialPortEntry[],
+	/**  Why serial ports could not be listed, if they could not. */
+	serial_problem?: string | null,
+	/**  Dongles remembered from their pairing codes. */
+	dongles: Dongle_Deserialize[],
+	/**  "192.168.0.10:35000", where Wi-Fi adapters listen out of the box. */
+	wifi_default: string,
+};
+
+/**  What the adapter picker offers. */
+export type AdapterChoices_Serialize = {
+	serial: SerialPortEntry[],
+	/**  Why serial ports could not be listed, if they could not. */
+	serial_problem: string | null,
+	/**  Dongles remembered from their pairing codes. */
+	dongles: Dongle_Serialize[],
+	/**  "192.168.0.10:35000", where Wi-Fi adapters listen out of the box. */
+	wifi_default: string,
+};
+
+/**  What the adapter says about itself. */
+export type AdapterIdentity = AdapterIdentity_Serialize | AdapterIdentity_Deserialize;
+
+/**  What the adapter says about itself. */
+export type AdapterIdentity_Deserialize = {
+	/**  `ATI`: "ELM327 v1.5" (clones all claim some ELM327 version). */
+	chip: string,
+	/**  `STI` on OBDLink / STN chips: "STN1110 r4.2.1". */
+	stn?: string | null,
+	/**  `ATRV`: the car's battery at the OBD port, in volts. */
+	battery_volts?: number | null,
+	/**
+	 *  Start-up commands the adapter did not confirm; harmless on most clones, listed so a
+	 *  technician can tell a flaky adapter.
+	 */
+	quirks: string[],
+};
+
+/**  What the adapter says about itself. */
+export type AdapterIdentity_Serialize = {
+	/**  `ATI`: "ELM327 v1.5" (clones all claim some ELM327 version). */
+	chip: string,
+	/**  `STI` on OBDLink / STN chips: "STN1110 r4.2.1". */
+	stn: string | null,
+	/**  `ATRV`: the car's battery at the OBD port, in volts. */
+	battery_volts: number | null,
+	/**
+	 *  Start-up commands the adapter did not confirm; harmless on most clones, listed so a
+	 *  technician can tell a flaky adapter.
+	 */
+	quirks: string[],
+};
+
 export type AdapterKind = "ble" | "wifi" | "usb";
+
+/**  The adapter as the snapshot records it. */
+export type AdapterSummary = AdapterSummary_Serialize | AdapterSummary_Deserialize;
+
+/**  The adapter as the snapshot records it. */
+export type AdapterSummary_Deserialize = {
+	address: string,
+} & AdapterIdentity_Deserialize;
+
+/**  The adapter as the snapshot records it. */
+export type AdapterSummary_Serialize = {
+	address: string,
+} & AdapterIdentity_Serialize;
 
 /**  A stored alert. */
 export type Alert = Alert_Serialize | Alert_Deserialize;
@@ -174,6 +296,27 @@ export type Availability_Serialize = { status: "in_stock"; quantity: number | nu
 /**  The supplier did not say (or the answer is an estimate). */
 { status: "unknown" };
 
+/**  A Bluetooth LE device seen while scanning. */
+export type BleDevice = BleDevice_Serialize | BleDevice_Deserialize;
+
+/**  A Bluetooth LE device seen while scanning. */
+export type BleDevice_Deserialize = {
+	name: string,
+	address: string,
+	rssi?: number | null,
+	/**  It advertises one of the known ELM327 services or calls itself OBD/ELM/Vlink/… */
+	likely_obd: boolean,
+};
+
+/**  A Bluetooth LE device seen while scanning. */
+export type BleDevice_Serialize = {
+	name: string,
+	address: string,
+	rssi: number | null,
+	/**  It advertises one of the known ELM327 services or calls itself OBD/ELM/Vlink/… */
+	likely_obd: boolean,
+};
+
 /**  What the breaker lets through. */
 export type BreakerState = 
 /**  Calls go through; failures are counted. */
@@ -223,6 +366,12 @@ export type CannedJob_Serialize = {
 export type Cents = number;
 
 /**
+ *  Which trouble codes: stored (mode 03, they light the MIL), pending (07, seen once, not yet
+ *  confirmed) or permanent (0A, only the car clears them after the repair is proven).
+ */
+export type CodeKind = "stored" | "pending" | "permanent";
+
+/**
  *  An error as the UI receives it: a stable kind, a sentence that says what to do, and the
  *  fields to mark on a form.
  */
@@ -232,6 +381,15 @@ export type CommandError = {
 	message: string,
 	fields: FieldError[],
 };
+
+/**  Where a connection attempt has got to, for the adapter picker's progress line. */
+export type ConnectStep = ConnectStep_Serialize | ConnectStep_Deserialize;
+
+/**  Where a connection attempt has got to, for the adapter picker's progress line. */
+export type ConnectStep_Deserialize = { step: "opening"; adapter: string } | { step: "resetting" } | { step: "identified"; chip: string; battery_volts?: number | null } | { step: "searching_protocol" } | { step: "connected"; protocol: string };
+
+/**  Where a connection attempt has got to, for the adapter picker's progress line. */
+export type ConnectStep_Serialize = { step: "opening"; adapter: string } | { step: "resetting" } | { step: "identified"; chip: string; battery_volts: number | null } | { step: "searching_protocol" } | { step: "connected"; protocol: string };
 
 /**  How the customer wants the shop to reach them. */
 export type ContactMethod = "call" | "text" | "email";
@@ -289,6 +447,33 @@ export type DecodedVin_Serialize = {
 	info: VehicleInfo_Serialize,
 	source: Source,
 	warnings: string[],
+};
+
+/**  A reading kept with a repair order (newest first on the order). */
+export type Diagnostic = Diagnostic_Serialize | Diagnostic_Deserialize;
+
+/**  A reading kept with a repair order (newest first on the order). */
+export type Diagnostic_Deserialize = {
+	id: number,
+	taken_at: string,
+	adapter: string,
+	protocol: string,
+	vin?: string | null,
+	mil_on?: boolean | null,
+	odometer_km?: number | null,
+	codes: TroubleCode[],
+};
+
+/**  A reading kept with a repair order (newest first on the order). */
+export type Diagnostic_Serialize = {
+	id: number,
+	taken_at: string,
+	adapter: string,
+	protocol: string,
+	vin: string | null,
+	mil_on: boolean | null,
+	odometer_km: number | null,
+	codes: TroubleCode[],
 };
 
 /**  What to do with the PDF once it is saved. */
@@ -357,11 +542,51 @@ export type Dongle_Serialize = {
 	paired_at: string,
 };
 
+/**  A controller's identity (mode 09). */
+export type EcuInfo = EcuInfo_Serialize | EcuInfo_Deserialize;
+
+/**  A controller's identity (mode 09). */
+export type EcuInfo_Deserialize = {
+	ecu: string,
+	name?: string | null,
+	calibration_ids: string[],
+	cvns: string[],
+};
+
+/**  A controller's identity (mode 09). */
+export type EcuInfo_Serialize = {
+	ecu: string,
+	name: string | null,
+	calibration_ids: string[],
+	cvns: string[],
+};
+
 /**  One problem with one field of a form, in words a service writer understands. */
 export type FieldError = {
 	/**  The input's name as the UI and CLI know it, e.g. `customer.phone`. */
 	field: string,
 	message: string,
+};
+
+/**  A trouble code as the car reported it. */
+export type FoundCode = {
+	code: string,
+	kind: CodeKind,
+	/**  Which controller: "Engine (7E8)". */
+	ecu: string,
+	/**
+	 *  The generic SAE J2012 meaning, or the code's system when the code is
+	 *  manufacturer-specific.
+	 */
+	description: string,
+};
+
+/**  The conditions stored when a code set the MIL. */
+export type FreezeFrame = {
+	/**  The code that stored it. */
+	code: string,
+	description: string,
+	readings: Reading[],
 };
 
 /**  The flat hazardous-waste (disposal) fee, itemized separately as e.g. California requires. */
@@ -434,6 +659,20 @@ export type LineKind = "labor" | "part" | "fee" | "sublet" | "discount";
 export type ListScope = 
 /**  Every order still on the shop's plate, plus any closed or canceled today. */
 "today" | "all";
+
+/**  A live-data value the car offers. */
+export type LivePid = {
+	pid: number,
+	name: string,
+	unit: string,
+};
+
+/**  One readiness monitor: whether the car has it, and whether it has finished its test. */
+export type Monitor = {
+	name: string,
+	available: boolean,
+	complete: boolean,
+};
 
 /**  An authorization as the service writer records it. */
 export type NewAuthorization = NewAuthorization_Serialize | NewAuthorization_Deserialize;
@@ -566,6 +805,46 @@ export type NewVehicle_Serialize = {
 	plate: string,
 	/**  Miles on the odometer when the vehicle came in. */
 	odometer: number | null,
+};
+
+/**  The adapter and car, once connected. */
+export type ObdConnection = ObdConnection_Serialize | ObdConnection_Deserialize;
+
+/**  The adapter and car, once connected. */
+export type ObdConnection_Deserialize = {
+	adapter: string,
+	identity: AdapterIdentity_Deserialize,
+	protocol: string,
+	/**  The live values this car supports that the app can show. */
+	live: LivePid[],
+	/**  Six values to a request (CAN adapters that handle it). */
+	multi_pid: boolean,
+};
+
+/**  The adapter and car, once connected. */
+export type ObdConnection_Serialize = {
+	adapter: string,
+	identity: AdapterIdentity_Serialize,
+	protocol: string,
+	/**  The live values this car supports that the app can show. */
+	live: LivePid[],
+	/**  Six values to a request (CAN adapters that handle it). */
+	multi_pid: boolean,
+};
+
+/**  A scan of the car, and the repair order reading it was kept as. */
+export type ObdScan = ObdScan_Serialize | ObdScan_Deserialize;
+
+/**  A scan of the car, and the repair order reading it was kept as. */
+export type ObdScan_Deserialize = {
+	snapshot: Snapshot_Deserialize,
+	kept?: Diagnostic_Deserialize | null,
+};
+
+/**  A scan of the car, and the repair order reading it was kept as. */
+export type ObdScan_Serialize = {
+	snapshot: Snapshot_Serialize,
+	kept: Diagnostic_Serialize | null,
 };
 
 /**
@@ -749,6 +1028,22 @@ export type ProviderFailure = {
 /**  A percentage in parts per million: `Rate(82_500)` is 8.25 %. */
 export type Rate = number;
 
+/**  PID 01: the check-engine light, how many codes are stored, and each readiness monitor. */
+export type Readiness = {
+	mil_on: boolean,
+	dtc_count: number,
+	compression_ignition: boolean,
+	monitors: Monitor[],
+};
+
+/**  A decoded value. */
+export type Reading = {
+	pid: number,
+	name: string,
+	value: number | null,
+	unit: string,
+};
+
 /**  What remembering did. */
 export type Remembered = Remembered_Serialize | Remembered_Deserialize;
 
@@ -838,6 +1133,8 @@ export type RepairOrder_Deserialize = {
 	 */
 	authorized_limit?: Cents | null,
 	history: StatusChange_Deserialize[],
+	/**  Readings from the car (OBD-II), newest first. */
+	diagnostics: Diagnostic_Deserialize[],
 	created_at: string,
 	updated_at: string,
 };
@@ -865,6 +1162,8 @@ export type RepairOrder_Serialize = {
 	 */
 	authorized_limit: Cents | null,
 	history: StatusChange_Serialize[],
+	/**  Readings from the car (OBD-II), newest first. */
+	diagnostics: Diagnostic_Serialize[],
 	created_at: string,
 	updated_at: string,
 };
@@ -925,6 +1224,13 @@ export type ScanSource =
 "camera" | 
 /**  Typed or pasted by a person (`dixon scan classify`). */
 "typed";
+
+/**  A serial port the adapter picker can offer. */
+export type SerialPortEntry = {
+	port: string,
+	/**  "FTDI FT232R", "Bluetooth serial", … */
+	description: string,
+};
 
 /**  What kind of service this is; some alert rules apply to one kind only. */
 export type ServiceKind = 
@@ -1092,6 +1398,60 @@ export type ShopSuppliesRule_Serialize = {
 	taxable: boolean,
 };
 
+/**  The simulator's settings. */
+export type SimConfig = {
+	scenario: SimScenario,
+	/**  The serial speed imitated: each byte costs 10 bits. 0 answers at once. */
+	baud: number,
+	/**  How long the ECUs take to answer an OBD request. */
+	ecu_latency_ms: number,
+};
+
+/**  What car the simulator is plugged into. */
+export type SimScenario = 
+/**
+ *  Engine and transmission on 11-bit CAN; a misfire and a catalyst code stored (MIL on), a
+ *  lean code pending, a permanent code, a freeze frame, two monitors incomplete.
+ */
+"shop_demo" | 
+/**  One engine controller, no codes, every monitor complete. */
+"healthy" | 
+/**  The shop demo car on 29-bit CAN. */
+"can29_bit" | 
+/**  The adapter is plugged in but the ignition is off: no ECU answers. */
+"ignition_off";
+
+/**  Everything a scan reads, ready to be kept with the repair order. */
+export type Snapshot = Snapshot_Serialize | Snapshot_Deserialize;
+
+/**  Everything a scan reads, ready to be kept with the repair order. */
+export type Snapshot_Deserialize = {
+	adapter: AdapterSummary_Deserialize,
+	protocol: string,
+	vin?: string | null,
+	codes: FoundCode[],
+	freeze_frame?: FreezeFrame | null,
+	readiness?: Readiness | null,
+	odometer_km?: number | null,
+	ecus: EcuInfo_Deserialize[],
+	/**  What could not be read, in words (the scan goes on past it). */
+	warnings: string[],
+};
+
+/**  Everything a scan reads, ready to be kept with the repair order. */
+export type Snapshot_Serialize = {
+	adapter: AdapterSummary_Serialize,
+	protocol: string,
+	vin: string | null,
+	codes: FoundCode[],
+	freeze_frame: FreezeFrame | null,
+	readiness: Readiness | null,
+	odometer_km: number | null,
+	ecus: EcuInfo_Serialize[],
+	/**  What could not be read, in words (the scan goes on past it). */
+	warnings: string[],
+};
+
 /**  Where an answer came from. Anything but `Live` is shown to the user as such. */
 export type Source = 
 /**  From the service, now. */
@@ -1152,6 +1512,25 @@ export type Totals = {
 	tax: Cents,
 	total: Cents,
 };
+
+/**  A trouble code as kept on the repair order. */
+export type TroubleCode = {
+	/**  "P0301". */
+	code: string,
+	kind: TroubleCodeKind,
+	/**  The controller that reported it: "Engine (7E8)". */
+	ecu: string,
+	description: string,
+};
+
+/**  Which list a trouble code came from. */
+export type TroubleCodeKind = 
+/**  Confirmed; these light the check-engine lamp (mode 03). */
+"stored" | 
+/**  Seen once, not yet confirmed (mode 07). */
+"pending" | 
+/**  Only the car clears them, after the repair is proven (mode 0A). */
+"permanent";
 
 /**  A stored vehicle. */
 export type Vehicle = Vehicle_Serialize | Vehicle_Deserialize;
@@ -1281,6 +1660,20 @@ export type VinProblem = {
 	message: string,
 	/**  VINs one likely slip away whose check digit is right, best first. */
 	suggestions: string[],
+};
+
+/**  What the watcher reports. */
+export type WatchEvent = 
+/**  Values read by one request; `at_ms` counts from the start of the watch. */
+{ kind: "readings"; at_ms: number; readings: Reading[] } | 
+/**  The adapter dropped; the watcher keeps trying to reconnect. */
+{ kind: "lost"; error: string } | { kind: "reconnected" };
+
+/**  Totals when the watch ends. */
+export type WatchStats = {
+	requests: number,
+	values: number,
+	seconds: number | null,
 };
 
 /* Tauri Specta runtime */

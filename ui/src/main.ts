@@ -1,8 +1,10 @@
-// Dixon Counter's web UI: the counter list, a new repair order, one repair order, and settings.
+// Dixon Counter's web UI: the counter list, a new repair order, one repair order, diagnostics,
+// integrations and settings.
 // Keyboard first: every primary action has a key shown on its button.
 import { api, describe, type ScanMeaning, type ShopSettings } from "./api";
 import { h, mount } from "./dom";
 import { counterView } from "./views/counter";
+import { diagnosticsView } from "./views/diagnostics";
 import { integrationsView } from "./views/integrations";
 import { newRepairOrderView } from "./views/newRepairOrder";
 import { repairOrderView } from "./views/repairOrder";
@@ -14,7 +16,8 @@ export type Route =
   | { screen: "new" }
   | { screen: "repairOrder"; number: number }
   | { screen: "settings" }
-  | { screen: "integrations" };
+  | { screen: "integrations" }
+  | { screen: "diagnostics"; number: number | null };
 
 /** What every screen gets: a way to move, and the shop's profile. */
 export interface Shell {
@@ -156,6 +159,7 @@ function render(): void {
       {},
       navButton("Counter", "F1", { screen: "counter" }, "nav-counter"),
       navButton("New repair order", "F2", { screen: "new" }, "nav-new"),
+      navButton("Diagnostics", "F11", { screen: "diagnostics", number: null }, "nav-diagnostics"),
       navButton("Integrations", "F8", { screen: "integrations" }, "nav-integrations"),
       navButton("Settings", "F9", { screen: "settings" }, "nav-settings"),
       h("button", { class: "nav", id: "theme", title: "Light or dark theme (F10)", onclick: toggleTheme }, "Theme", h("kbd", {}, "F10")),
@@ -179,6 +183,9 @@ function render(): void {
     case "integrations":
       integrationsView(main, shell, onKeys);
       break;
+    case "diagnostics":
+      diagnosticsView(main, shell, current.number, onKeys);
+      break;
   }
 }
 
@@ -188,6 +195,7 @@ document.addEventListener("keydown", (e) => {
     F1: () => shell.go({ screen: "counter" }),
     F2: () => shell.go({ screen: "new" }),
     F8: () => shell.go({ screen: "integrations" }),
+    F11: () => shell.go({ screen: "diagnostics", number: null }),
     F9: () => shell.go({ screen: "settings" }),
     F10: toggleTheme,
   };

@@ -86,7 +86,11 @@ async fn against_python_obd() {
         .expect("run python-OBD");
     let _ = emulator.kill();
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-        panic!("python-OBD said: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+        panic!(
+            "python-OBD said: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
     });
     let theirs = answer["values_per_second"].as_f64().expect("python-OBD's rate");
     println!("== live data against elmulator (TCP, {ECU_LATENCY_MS} ms per answer), six PIDs, {SECONDS} s each");

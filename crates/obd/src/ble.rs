@@ -60,6 +60,7 @@ pub fn choose_characteristics(all: &[CharacteristicInfo]) -> Option<(Characteris
 
 /// A Bluetooth LE device seen while scanning.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BleDevice {
     pub name: String,
     pub address: String,

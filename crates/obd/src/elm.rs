@@ -11,6 +11,7 @@ use crate::{Error, Result};
 
 /// What the adapter says about itself.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AdapterIdentity {
     /// `ATI`: "ELM327 v1.5" (clones all claim some ELM327 version).
     pub chip: String,

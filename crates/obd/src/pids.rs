@@ -15,6 +15,7 @@ pub struct Pid {
 
 /// A decoded value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Reading {
     pub pid: u8,
     pub name: &'static str,
@@ -160,6 +161,7 @@ pub fn supported_pids(data: &[u8]) -> Vec<u8> {
 
 /// One readiness monitor: whether the car has it, and whether it has finished its test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Monitor {
     pub name: &'static str,
     pub available: bool,
@@ -168,6 +170,7 @@ pub struct Monitor {
 
 /// PID 01: the check-engine light, how many codes are stored, and each readiness monitor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Readiness {
     pub mil_on: bool,
     pub dtc_count: u8,

@@ -14,6 +14,7 @@ use crate::{codes, decode_readings, parse_dtcs, pids, readiness, supported_pids,
 
 /// Where a connection attempt has got to, for the adapter picker's progress line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum ConnectStep {
     Opening { adapter: String },
@@ -26,6 +27,7 @@ pub enum ConnectStep {
 /// Which trouble codes: stored (mode 03, they light the MIL), pending (07, seen once, not yet
 /// confirmed) or permanent (0A, only the car clears them after the repair is proven).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum CodeKind {
     Stored,
@@ -47,6 +49,7 @@ impl CodeKind {
 
 /// A trouble code as the car reported it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FoundCode {
     pub code: String,
     pub kind: CodeKind,
@@ -59,6 +62,7 @@ pub struct FoundCode {
 
 /// The conditions stored when a code set the MIL.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FreezeFrame {
     /// The code that stored it.
     pub code: String,
@@ -68,6 +72,7 @@ pub struct FreezeFrame {
 
 /// A controller's identity (mode 09).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct EcuInfo {
     pub ecu: String,
     pub name: Option<String>,
@@ -77,6 +82,7 @@ pub struct EcuInfo {
 
 /// The adapter as the snapshot records it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AdapterSummary {
     pub address: String,
     #[serde(flatten)]
@@ -85,6 +91,7 @@ pub struct AdapterSummary {
 
 /// Everything a scan reads, ready to be kept with the repair order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Snapshot {
     pub adapter: AdapterSummary,
     pub protocol: String,

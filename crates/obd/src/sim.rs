@@ -17,6 +17,7 @@ use crate::Result;
 
 /// What car the simulator is plugged into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum SimScenario {
     /// Engine and transmission on 11-bit CAN; a misfire and a catalyst code stored (MIL on), a
@@ -53,6 +54,7 @@ impl SimScenario {
 
 /// The simulator's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SimConfig {
     pub scenario: SimScenario,
     /// The serial speed imitated: each byte costs 10 bits. 0 answers at once.

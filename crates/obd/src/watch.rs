@@ -28,6 +28,7 @@ impl Watched {
 
 /// What the watcher reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WatchEvent {
     /// Values read by one request; `at_ms` counts from the start of the watch.
@@ -44,6 +45,7 @@ pub enum WatchEvent {
 
 /// Totals when the watch ends.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct WatchStats {
     pub requests: u64,
     pub values: u64,

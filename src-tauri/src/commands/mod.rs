@@ -6,6 +6,7 @@ mod app;
 mod camera;
 mod estimates;
 mod integrations;
+pub(crate) mod obd;
 mod repair_orders;
 mod scans;
 mod settings;
@@ -49,6 +50,14 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         scans::remember_dongle,
         camera::start_camera,
         camera::stop_camera,
+        obd::obd_adapters,
+        obd::obd_ble_devices,
+        obd::obd_connect,
+        obd::obd_scan,
+        obd::obd_clear_codes,
+        obd::obd_watch,
+        obd::obd_stop_watch,
+        obd::obd_disconnect,
     ])
 }
 

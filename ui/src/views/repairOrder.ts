@@ -61,6 +61,21 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
     }
   }
 
+  /** The readings from the car kept with the order, and the way to take one. */
+  function diagnostics(ro: RepairOrder): HTMLElement {
+    const read = h("button", { class: "secondary", id: "read-car", onclick: () => shell.go({ screen: "diagnostics", number }) }, "Read the car (OBD)", kbd("Alt+D"));
+    const latest = ro.diagnostics[0];
+    if (!latest) return h("div", { class: "toolbar diagnostics-line" }, h("p", { class: "muted grow" }, "No reading from the car yet."), read);
+    const codes = latest.codes.map((c) => `${c.code}${c.kind === "stored" ? "" : ` (${c.kind})`}`).join(", ") || "no trouble codes";
+    return h(
+      "div",
+      { class: "toolbar diagnostics-line", id: "ro-diagnostics" },
+      h("p", { class: "grow" }, h("strong", {}, "Car read "), when(latest.taken_at), ": ", latest.mil_on ? h("span", { class: "warn" }, "check-engine light ON · ") : null, codes,
+        ro.diagnostics.length > 1 ? h("span", { class: "muted" }, ` · ${ro.diagnostics.length - 1} earlier reading${ro.diagnostics.length > 2 ? "s" : ""}`) : null),
+      read,
+    );
+  }
+
   function back(): HTMLElement {
     return h("button", { class: "secondary", onclick: () => shell.go({ screen: "counter" }) }, "Back to counter", kbd("Esc"));
   }
@@ -118,6 +133,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
           ),
         ),
         ro.concern ? h("p", { class: "concern" }, h("strong", {}, "Concern: "), ro.concern) : null,
+        diagnostics(ro),
         editor.element,
         message,
         h(
@@ -151,6 +167,11 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
     });
     onKeys((e) => {
       if (editor.onKey(e)) return true;
+      if (e.altKey && e.key.toLowerCase() === "d") {
+        e.preventDefault();
+        shell.go({ screen: "diagnostics", number });
+        return true;
+      }
       if (e.key === "Escape" && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement)) {
         shell.go({ screen: "counter" });
         return true;
