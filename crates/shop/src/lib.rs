@@ -36,8 +36,8 @@ pub mod validate;
 mod vehicle;
 
 pub use customer::{ContactMethod, Customer, NewCustomer};
-pub use dixon_clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use diagnostic::{Diagnostic, NewDiagnostic, TroubleCode, TroubleCodeKind};
+pub use dixon_clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use error::{Error, FieldError, Result};
 pub use estimate::{
     shop_fees, Authorization, AuthorizationKind, AuthorizationMethod, CannedJob, NewAuthorization, OverageRule,
