@@ -29,11 +29,17 @@ struct Emulator {
 
 impl Emulator {
     fn serve(scenario: &str) -> Emulator {
+        Emulator::serve_with(scenario, &[])
+    }
+
+    /// With elmulator's own options, e.g. `--split 1,2,5` (answers in pieces of those sizes).
+    fn serve_with(scenario: &str, options: &[&str]) -> Emulator {
         let path = Path::new(PEERS).join("elm327").join(format!("{scenario}.scenario.json"));
         let mut child = Command::new(python())
             .args(["-m", "elmulator", "serve"])
             .arg(&path)
             .args(["--host", "127.0.0.1", "--port", "0"])
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -149,6 +155,18 @@ async fn a_usb_adapter_on_a_pseudo_terminal_and_a_pulled_cable() {
     assert_eq!(codes[0].code, "P0301");
     socat.kill().unwrap();
     let _ = socat.wait();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_that_arrive_a_few_bytes_at_a_time_read_the_same() {
+    // a slow Bluetooth bridge or a busy serial line: every answer in pieces of 1, 2 and 5 bytes,
+    // with jitter between answers
+    let emulator = Emulator::serve_with("can11_two_ecus", &["--split", "1,2,5", "--jitter-ms", "5", "--seed", "7"]);
+    let mut session = Session::connect(emulator.wifi(), |_| {}).await.unwrap();
+    let snapshot = session.snapshot().await.unwrap();
+    assert_eq!(snapshot.vin.as_deref(), Some("1HGCM82633A004352"));
+    assert_eq!(snapshot.codes.len(), 5);
+    assert!(snapshot.warnings.iter().all(|w| w.contains("does not report")), "{:?}", snapshot.warnings);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,65 +2,16 @@
 //! description on 127.0.0.1. Prism refuses (422) any request that breaks the schema, so every
 //! request we send here is one PartsTech would accept.
 
-use std::process::Stdio;
 use std::sync::Arc;
-use std::time::Duration;
 
 use dixon_clock::SystemClock;
 use dixon_parts::{PartQuery, PartSearch, PartsTech, PartsTechCredentials};
 use dixon_resilience::{HealthState, Integrations};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
-const SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/peers/specs/partstech-openapi.prism.yaml");
-const PRISM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/peers/node_modules/.bin/prism");
-
-/// Prism on a free port, killed when dropped.
-struct Prism {
-    child: Child,
-    url: String,
-}
-
-impl Prism {
-    async fn start() -> Prism {
-        assert!(
-            std::path::Path::new(PRISM).exists(),
-            "Prism is not installed: run `scripts/setup.sh --test` (npm ci in tests/peers)"
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = Command::new(PRISM)
-            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string(), SPEC])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("prism starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(120), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if line.contains("Prism is listening") {
-                    return true;
-                }
-            }
-            false
-        })
-        .await;
-        assert!(matches!(ready, Ok(true)), "prism did not start within 120 s");
-        // keep draining its log so it never blocks on a full pipe
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Prism { child, url: format!("http://127.0.0.1:{port}") }
-    }
-}
-
-impl Drop for Prism {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-    }
-}
+use dixon_test_peer::Prism;
 
 #[tokio::test]
 async fn every_request_we_send_is_valid_partstech() {
-    let prism = Prism::start().await;
+    let prism = Prism::start("partstech-openapi.prism.yaml").await;
     let dir = tempfile::tempdir().unwrap();
     let store = dixon_shop::Store::open(&dir.path().join("dixon.sqlite3")).await.unwrap();
     let hub = Integrations::new(store.pool().clone(), Arc::new(SystemClock));

@@ -4,6 +4,7 @@
 //! [`Peer::start`] takes a handler that sees each [`Request`] (and how many times its path was
 //! hit) and answers with a [`Reply`]: a status and body, a reset connection, or a delay first.
 //! [`recorded`] builds a handler that replays recorded responses keyed by path and query.
+//! [`Prism`] serves a vendor's own OpenAPI description (contract tests).
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -16,6 +17,10 @@
 //! let url = peer.url("/ok");
 //! # }
 //! ```
+
+mod prism;
+
+pub use prism::{peers_dir, Prism};
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
