@@ -1,0 +1,432 @@
+//! Taking payment at the counter: cash (with the change due), checks, and cards — or a phone or
+//! watch — on a Stripe Terminal reader, split across methods as the customer likes. A repair
+//! order becomes paid only when nothing is left to pay, and a card payment counts only once
+//! Stripe's PaymentIntent says it succeeded.
+//!
+//! Never charged twice, never lost, also when the app crashes or the network drops mid-payment:
+//! - [`Ledger`] writes each payment before any outside call, with the idempotency key of every
+//!   step stored before the step is sent; a second card payment on the same order is refused
+//!   while one is on the reader (also across stations: a unique index), and no payment may pass
+//!   the balance due.
+//! - [`Payments::card`] creates the PaymentIntent (once per stored key), sends it to the reader,
+//!   and follows it — re-reading the PaymentIntent before every retry — until Stripe says
+//!   succeeded or the reader reports a decline, or the counter's own time limit passes (then the
+//!   reader is cleared with `cancel_action`). A declined card leaves the PaymentIntent waiting
+//!   for another card: [`Payments::retry_card`] uses the same one.
+//! - [`Payments::resume`] re-reads every payment whose outcome was not known when the app
+//!   stopped; [`Payments::apply_webhook`] applies Stripe's events relayed by the Dixon cloud,
+//!   once their signature is verified ([`webhook::verify`]).
+//!
+//! Card data never touches the counter: the reader talks to Stripe.
+
+mod error;
+mod ledger;
+pub mod stripe;
+pub mod webhook;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dixon_shop::Cents;
+use serde::Serialize;
+
+pub use error::{Error, Result};
+pub use ledger::{Balance, Ledger, Method, Payment, PaymentStatus};
+pub use stripe::{Reader, Stripe, StripeAccount};
+
+use ledger::{Change, Handle};
+
+/// How long the reader may wait for a card before the counter clears it.
+pub const READER_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+/// reason" — never a spinner alone).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum CardProgress {
+    /// Asking Stripe for the payment.
+    Preparing,
+    /// The reader shows the amount.
+    WaitingForCard {
+        reader: String,
+    },
+    /// The card was presented; the bank is deciding.
+    Processing,
+    Approved {
+        card: Option<String>,
+        wallet: Option<String>,
+    },
+    Declined {
+        reason: String,
+    },
+    /// Nobody presented a card in time; the reader was cleared.
+    TimedOut,
+}
+
+/// The payments of the counter.
+#[derive(Clone)]
+pub struct Payments {
+    ledger: Ledger,
+    stripe: Option<Stripe>,
+    shop_name: Arc<str>,
+    /// How often a waiting card payment re-reads Stripe.
+    pub poll_every: Duration,
+    pub reader_timeout: Duration,
+}
+
+impl Payments {
+    /// `stripe` is `None` until the shop connects its account: cash and checks still work.
+    pub fn new(ledger: Ledger, stripe: Option<Stripe>, shop_name: &str) -> Payments {
+        Payments {
+            ledger,
+            stripe,
+            shop_name: shop_name.into(),
+            poll_every: Duration::from_secs(1),
+            reader_timeout: READER_TIMEOUT,
+        }
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    fn stripe(&self) -> Result<&Stripe> {
+        self.stripe.as_ref().ok_or(Error::NotConfigured)
+    }
+
+    /// The readers registered to the shop's Stripe account.
+    pub async fn readers(&self) -> Result<Vec<Reader>> {
+        Ok(self.stripe()?.readers().await?)
+    }
+
+    /// Registers a reader by the code it shows, at the account's location (or `location`).
+    pub async fn register_reader(&self, code: &str, label: &str, location: Option<&str>) -> Result<Reader> {
+        let stripe = self.stripe()?;
+        let location = location
+            .map(str::to_string)
+            .or_else(|| stripe.account().location.clone())
+            .ok_or_else(|| Error::Unexpected("no Terminal location: give --location tml_…".into()))?;
+        let key = format!("dixon-reader-{}", uuid::Uuid::new_v4());
+        Ok(stripe.register_reader(code, label, &location, &key).await?)
+    }
+
+    /// Cash: `amount` applied to the invoice out of `tendered` handed over (change due back).
+    pub async fn cash(&self, number: i64, amount: Cents, tendered: Cents) -> Result<Payment> {
+        if tendered < amount {
+            return Err(Error::NotEnoughCash { tendered, amount });
+        }
+        let handle = self.ledger.open(number, Method::Cash, amount, Some(tendered), None).await?;
+        self.finish(number, handle.id).await
+    }
+
+    /// A check for `amount`, by its number.
+    pub async fn check(&self, number: i64, amount: Cents, check_number: &str) -> Result<Payment> {
+        let check_number = check_number.trim();
+        if check_number.is_empty() || check_number.chars().count() > 30 {
+            return Err(Error::CheckNumber);
+        }
+        let handle = self.ledger.open(number, Method::Check, amount, None, Some(check_number)).await?;
+        self.finish(number, handle.id).await
+    }
+
+    /// Settles the order if this payment paid it off, then reads the payment back.
+    async fn finish(&self, number: i64, id: i64) -> Result<Payment> {
+        if let Err(e) = self.ledger.settle(number).await {
+            // the payment is kept; the order is settled on the next payment or resume
+            tracing::warn!("repair order {number} not marked paid yet: {e}");
+        }
+        self.ledger.payment(id).await
+    }
+
+    /// A card payment of `amount` on `reader`, followed until it is approved, declined or
+    /// given up. The payment is returned in every case; only a failure to reach Stripe or the
+    /// store is an error (and then the payment stays in flight until [`Payments::resume`]).
+    pub async fn card(
+        &self,
+        number: i64,
+        amount: Cents,
+        reader: &str,
+        mut progress: impl FnMut(CardProgress),
+    ) -> Result<Payment> {
+        let stripe = self.stripe()?;
+        let handle = self.ledger.open(number, Method::Card, amount, None, None).await?;
+        progress(CardProgress::Preparing);
+        let key = handle.create_key.clone().ok_or_else(|| Error::Unexpected("no idempotency key stored".into()))?;
+        let intent = stripe.create_intent(amount, number, &self.shop_name, &key).await?;
+        self.ledger
+            .update(handle.id, Change { intent_id: Some(&intent.id), reader_id: Some(reader), ..Change::default() })
+            .await?;
+        self.drive(&handle, reader, &mut progress).await
+    }
+
+    /// Tries a failed (declined, timed-out or interrupted) card payment again on the same
+    /// PaymentIntent, on `reader`.
+    pub async fn retry_card(&self, id: i64, reader: &str, mut progress: impl FnMut(CardProgress)) -> Result<Payment> {
+        let payment = self.ledger.payment(id).await?;
+        if payment.method != Method::Card || payment.status != PaymentStatus::Failed || payment.intent_id.is_none() {
+            return Err(Error::WrongState { id, what: "tried again", status: payment.status.as_str() });
+        }
+        let balance = self.ledger.balance(payment.repair_order).await?;
+        if payment.amount > balance.due {
+            // paid some other way meanwhile: this card must not take more than is left
+            return Err(Error::Amount { what: "The card payment", due: balance.due });
+        }
+        let handle = self.ledger.handle(id).await?;
+        self.ledger
+            .update(id, Change { status: Some(PaymentStatus::Created), reader_id: Some(reader), ..Change::default() })
+            .await
+            .map_err(|e| match e {
+                Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                    Error::CardInProgress { number: payment.repair_order }
+                }
+                other => other,
+            })?;
+        self.drive(&handle, reader, &mut progress).await
+    }
+
+    /// Sends the payment's PaymentIntent to `reader` (unless Stripe already has an outcome) and
+    /// follows it.
+    async fn drive(&self, handle: &Handle, reader: &str, progress: &mut impl FnMut(CardProgress)) -> Result<Payment> {
+        let stripe = self.stripe()?;
+        let payment = self.ledger.payment(handle.id).await?;
+        let intent_id = payment.intent_id.clone().ok_or_else(|| Error::Unexpected("no PaymentIntent stored".into()))?;
+        // always read the PaymentIntent before (re)sending it: a retry must not pay twice
+        let intent = stripe.intent(&intent_id).await?;
+        if let Some(done) = self.outcome(handle.id, &intent, None, progress).await? {
+            return Ok(done);
+        }
+        let attempt = uuid::Uuid::new_v4();
+        let key = format!("dixon-process-{}-{attempt}", handle.uid);
+        self.ledger.step(handle.id, "process", Some(&key), Some(reader)).await?;
+        stripe.process(reader, &intent_id, &key).await?;
+        self.ledger
+            .update(
+                handle.id,
+                Change { status: Some(PaymentStatus::SentToReader), reader_id: Some(reader), ..Change::default() },
+            )
+            .await?;
+        progress(CardProgress::WaitingForCard { reader: reader.to_string() });
+        self.follow(handle, &intent_id, reader, progress).await
+    }
+
+    /// Re-reads the PaymentIntent (and the reader) until there is an outcome or time is up.
+    async fn follow(
+        &self,
+        handle: &Handle,
+        intent_id: &str,
+        reader: &str,
+        progress: &mut impl FnMut(CardProgress),
+    ) -> Result<Payment> {
+        let stripe = self.stripe()?;
+        let deadline = tokio::time::Instant::now() + self.reader_timeout;
+        let mut told_processing = false;
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(self.poll_every).await;
+            let intent = match stripe.intent(intent_id).await {
+                Ok(intent) => intent,
+                Err(e) if e.is_transient() || matches!(e, dixon_resilience::Error::BreakerOpen { .. }) => {
+                    tracing::warn!("payment {}: Stripe not reachable while waiting ({e}); still waiting", handle.id);
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let action = match intent.status.as_str() {
+                "requires_payment_method" => stripe.reader(reader).await.ok().and_then(|r| r.action),
+                _ => None,
+            };
+            if let Some(done) = self.outcome(handle.id, &intent, action.as_ref(), progress).await? {
+                return Ok(done);
+            }
+            if intent.status == "processing" && !told_processing {
+                told_processing = true;
+                self.ledger
+                    .update(handle.id, Change { status: Some(PaymentStatus::Processing), ..Change::default() })
+                    .await?;
+                progress(CardProgress::Processing);
+            }
+        }
+        // nobody presented a card: clear the reader, keep the PaymentIntent for a retry
+        let key = format!("dixon-cancel-{}-{}", handle.uid, uuid::Uuid::new_v4());
+        self.ledger.step(handle.id, "cancel_action", Some(&key), Some(reader)).await?;
+        if let Err(e) = stripe.cancel_action(reader, &key).await {
+            tracing::warn!("payment {}: the reader could not be cleared ({e})", handle.id);
+        }
+        // the card may have been tapped at the last moment: Stripe's word decides
+        let intent = stripe.intent(intent_id).await?;
+        if let Some(done) = self.outcome(handle.id, &intent, None, progress).await? {
+            return Ok(done);
+        }
+        let failure = format!(
+            "No card was presented within {} s; the reader was cleared. Charge again to retry.",
+            self.reader_timeout.as_secs()
+        );
+        progress(CardProgress::TimedOut);
+        self.ledger
+            .update(
+                handle.id,
+                Change { status: Some(PaymentStatus::Failed), failure: Some(&failure), ..Change::default() },
+            )
+            .await
+    }
+
+    /// The payment's final state when `intent` (or the reader's `action`) has one.
+    async fn outcome(
+        &self,
+        id: i64,
+        intent: &stripe::PaymentIntent,
+        action: Option<&stripe::ReaderAction>,
+        progress: &mut impl FnMut(CardProgress),
+    ) -> Result<Option<Payment>> {
+        match intent.status.as_str() {
+            "succeeded" => {
+                let (card, wallet) = intent.card();
+                let payment = self
+                    .ledger
+                    .update(
+                        id,
+                        Change {
+                            status: Some(PaymentStatus::Succeeded),
+                            card: card.as_deref(),
+                            wallet: wallet.as_deref(),
+                            ..Change::default()
+                        },
+                    )
+                    .await?;
+                progress(CardProgress::Approved { card, wallet });
+                Ok(Some(self.finish(payment.repair_order, id).await?))
+            }
+            "canceled" => {
+                let failure = "The payment was canceled in Stripe.";
+                let payment = self
+                    .ledger
+                    .update(
+                        id,
+                        Change { status: Some(PaymentStatus::Canceled), failure: Some(failure), ..Change::default() },
+                    )
+                    .await?;
+                progress(CardProgress::Declined { reason: failure.into() });
+                Ok(Some(payment))
+            }
+            "requires_capture" => Err(Error::Unexpected(format!(
+                "PaymentIntent {} waits for a manual capture, but the counter creates automatic ones",
+                intent.id
+            ))),
+            "requires_payment_method" => {
+                let failed = action.filter(|a| a.status == "failed");
+                let Some(reason) = failed.map(|a| a.failure_message.clone()).map(|m| m.or_else(|| intent.failure()))
+                else {
+                    return Ok(None);
+                };
+                let reason = reason.unwrap_or_else(|| "The card was declined.".into());
+                let payment = self
+                    .ledger
+                    .update(
+                        id,
+                        Change { status: Some(PaymentStatus::Failed), failure: Some(&reason), ..Change::default() },
+                    )
+                    .await?;
+                progress(CardProgress::Declined { reason });
+                Ok(Some(payment))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Re-reads every payment whose outcome was not known when the app stopped: a PaymentIntent
+    /// Stripe says succeeded is marked so; one still waiting for a card is marked failed
+    /// (interrupted), ready to be tried again on the same PaymentIntent; a payment that never
+    /// reached Stripe is created there now with its stored key (so at most one exists).
+    pub async fn resume(&self) -> Result<Vec<Payment>> {
+        let mut resumed = Vec::new();
+        for payment in self.ledger.in_flight().await? {
+            let Some(stripe) = self.stripe.as_ref() else { break };
+            let handle = self.ledger.handle(payment.id).await?;
+            let intent_id = match &payment.intent_id {
+                Some(id) => id.clone(),
+                None => {
+                    let key = handle.create_key.clone().unwrap_or_default();
+                    let intent =
+                        stripe.create_intent(payment.amount, payment.repair_order, &self.shop_name, &key).await?;
+                    self.ledger.update(payment.id, Change { intent_id: Some(&intent.id), ..Change::default() }).await?;
+                    intent.id
+                }
+            };
+            let intent = stripe.intent(&intent_id).await?;
+            let mut ignore = |_| {};
+            let done = match self.outcome(payment.id, &intent, None, &mut ignore).await? {
+                Some(done) => done,
+                None if intent.status == "processing" => payment,
+                None => {
+                    let failure = "Interrupted before the card was read (the app stopped). Charge again to retry.";
+                    self.ledger
+                        .update(
+                            payment.id,
+                            Change { status: Some(PaymentStatus::Failed), failure: Some(failure), ..Change::default() },
+                        )
+                        .await?
+                }
+            };
+            resumed.push(done);
+        }
+        Ok(resumed)
+    }
+
+    /// Gives back `amount` of payment `id` (all that is left when `None`): through Stripe for a
+    /// card, from the drawer for cash and checks.
+    pub async fn refund(&self, id: i64, amount: Option<Cents>) -> Result<Payment> {
+        let payment = self.ledger.payment(id).await?;
+        if payment.status != PaymentStatus::Succeeded {
+            return Err(Error::WrongState { id, what: "refunded", status: payment.status.as_str() });
+        }
+        let left = Cents(payment.amount.0 - payment.refunded.0);
+        let amount = amount.unwrap_or(left);
+        if amount.0 <= 0 || amount > left {
+            return Err(Error::RefundAmount { left });
+        }
+        if payment.method == Method::Card {
+            let stripe = self.stripe()?;
+            let handle = self.ledger.handle(id).await?;
+            let key = format!("dixon-refund-{}-{}", handle.uid, uuid::Uuid::new_v4());
+            self.ledger.step(id, "refund", Some(&key), Some(&amount.to_string())).await?;
+            let intent = payment.intent_id.as_deref().ok_or_else(|| Error::Unexpected("no PaymentIntent".into()))?;
+            stripe.refund(intent, Some(amount), &key).await?;
+        }
+        self.ledger.refunded(id, amount).await
+    }
+
+    /// Applies a Stripe event relayed by the Dixon cloud, once its signature checks out. Events
+    /// about PaymentIntents that are not ours are ignored (`None`).
+    pub async fn apply_webhook(&self, payload: &[u8], signature: &str, now: i64) -> Result<Option<Payment>> {
+        let stripe = self.stripe()?;
+        let secret = stripe.account().webhook_secret.as_deref().ok_or_else(|| {
+            Error::Webhook("no webhook signing secret is set up: run `dixon pay connect` with --webhook-secret".into())
+        })?;
+        let event = webhook::verify(payload, signature, secret, now)?;
+        if !event.kind.starts_with("payment_intent.") {
+            return Ok(None);
+        }
+        let intent: stripe::PaymentIntent = serde_json::from_value(event.data.object.clone())
+            .map_err(|e| Error::Webhook(format!("the event's PaymentIntent can't be read ({e})")))?;
+        let Some(id) = self.ledger.by_intent(&intent.id).await? else { return Ok(None) };
+        // the event is a notice, not the truth: read the PaymentIntent as Stripe holds it now
+        let current = stripe.intent(&intent.id).await?;
+        let mut ignore = |_| {};
+        match self.outcome(id, &current, None, &mut ignore).await? {
+            Some(done) => Ok(Some(done)),
+            None if event.kind == "payment_intent.payment_failed" => {
+                let reason =
+                    current.failure().or_else(|| intent.failure()).unwrap_or_else(|| "The card was declined.".into());
+                Ok(Some(
+                    self.ledger
+                        .update(
+                            id,
+                            Change { status: Some(PaymentStatus::Failed), failure: Some(&reason), ..Change::default() },
+                        )
+                        .await?,
+                ))
+            }
+            None => Ok(Some(self.ledger.payment(id).await?)),
+        }
+    }
+}
