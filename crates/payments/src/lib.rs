@@ -153,7 +153,24 @@ impl Payments {
         let handle = self.ledger.open(number, Method::Card, amount, None, None).await?;
         progress(CardProgress::Preparing);
         let key = handle.create_key.clone().ok_or_else(|| Error::Unexpected("no idempotency key stored".into()))?;
-        let intent = stripe.create_intent(amount, number, &self.shop_name, &key).await?;
+        let intent = match stripe.create_intent(amount, number, &self.shop_name, &key).await {
+            Ok(intent) => intent,
+            Err(e) if e.is_transient() => {
+                // Stripe may have made it: the payment stays in flight until `resume` asks again
+                // with the same key, so at most one PaymentIntent ever exists for it
+                return Err(e.into());
+            }
+            Err(e) => {
+                let failure = e.to_string();
+                self.ledger
+                    .update(
+                        handle.id,
+                        Change { status: Some(PaymentStatus::Canceled), failure: Some(&failure), ..Change::default() },
+                    )
+                    .await?;
+                return Err(e.into());
+            }
+        };
         self.ledger
             .update(handle.id, Change { intent_id: Some(&intent.id), reader_id: Some(reader), ..Change::default() })
             .await?;
@@ -199,7 +216,24 @@ impl Payments {
         let attempt = uuid::Uuid::new_v4();
         let key = format!("dixon-process-{}-{attempt}", handle.uid);
         self.ledger.step(handle.id, "process", Some(&key), Some(reader)).await?;
-        stripe.process(reader, &intent_id, &key).await?;
+        match stripe.process(reader, &intent_id, &key).await {
+            Ok(_) => {}
+            // the reader may have the payment: follow it, Stripe's word decides
+            Err(e) if e.is_transient() => tracing::warn!("payment {}: reader request unconfirmed ({e})", handle.id),
+            Err(e) => {
+                // refused (reader offline, busy, unknown): nothing was sent to the reader
+                let reason = e.to_string();
+                let payment = self
+                    .ledger
+                    .update(
+                        handle.id,
+                        Change { status: Some(PaymentStatus::Failed), failure: Some(&reason), ..Change::default() },
+                    )
+                    .await?;
+                progress(CardProgress::Declined { reason });
+                return Ok(payment);
+            }
+        }
         self.ledger
             .update(
                 handle.id,

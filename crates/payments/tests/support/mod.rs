@@ -1,4 +1,5 @@
 //! What the payments tests share: a store on a real SQLite file with an invoiced repair order.
+#![allow(dead_code)] // each test binary uses part of it
 
 use std::sync::Arc;
 
