@@ -190,7 +190,7 @@ pub enum PartsCommand {
     },
 }
 
-fn money(text: &str) -> Result<Cents, CliError> {
+pub(crate) fn money(text: &str) -> Result<Cents, CliError> {
     text.parse().map_err(|e: dixon_shop::ParseAmountError| CliError::new("invalid", e.to_string()))
 }
 

@@ -9,6 +9,7 @@ mod estimate_cmd;
 mod estimate_output;
 mod obd_cmd;
 mod output;
+mod pay_cmd;
 mod scan_cmd;
 mod settings_keys;
 mod vin_batch;
@@ -80,6 +81,9 @@ enum Command {
     /// OBD-II: read trouble codes, freeze frame, readiness and live data through an ELM327 adapter.
     #[command(subcommand)]
     Obd(obd_cmd::ObdCommand),
+    /// Payments: cash, check, card on the Stripe Terminal reader, refunds, readers.
+    #[command(subcommand)]
+    Pay(pay_cmd::PayCommand),
 }
 
 #[derive(Subcommand)]
@@ -338,6 +342,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
         Command::Parts(command) => estimate_cmd::parts(command, services, out).await?,
         Command::Scan(command) => scan_cmd::scan(command, services, out).await?,
         Command::Obd(command) => obd_cmd::obd(command, services, out).await?,
+        Command::Pay(command) => pay_cmd::pay(command, services, out).await?,
         Command::Vin(VinCommand::Check { vin }) => {
             let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
             out.vin_check(&checked);

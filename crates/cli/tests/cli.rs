@@ -545,3 +545,55 @@ fn live_data_streams_as_json_lines_and_stops_on_time() {
     assert_eq!(rpm.unwrap()["unit"], "rpm");
     assert!(lines.last().unwrap()["values_per_second"].as_f64().unwrap() > 10.0);
 }
+
+#[test]
+fn an_invoice_is_paid_in_cash_and_by_check_and_bad_payments_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let opened = ok_json(
+        dir.path(),
+        &[
+            "ro",
+            "new",
+            "--name",
+            "Pat Lee",
+            "--phone",
+            "5592345678",
+            "--year",
+            "2003",
+            "--make",
+            "Honda",
+            "--model",
+            "Accord",
+        ],
+    );
+    let number = opened["number"].as_i64().unwrap().to_string();
+    ok_json(dir.path(), &["estimate", "add", &number, "sublet", "Alignment", "--price", "210"]);
+    let early = dixon(dir.path(), &["pay", "cash", &number, "--amount", "10"]);
+    assert_eq!(early.status.code(), Some(1));
+    assert!(stderr(&early).contains("invoice it first"), "{}", stderr(&early));
+    for status in ["approved", "in_progress", "completed", "invoiced"] {
+        ok_json(dir.path(), &["ro", "status", &number, status]);
+    }
+    let cash = ok_json(dir.path(), &["pay", "cash", &number, "--amount", "100", "--tendered", "120"]);
+    assert_eq!((cash["status"].as_str(), cash["change"].as_i64()), (Some("succeeded"), Some(2_000)));
+    let refusals: &[(&[&str], &str)] = &[
+        (&["pay", "cash", &number, "--amount", "500"], "balance due, $110.00"),
+        (&["pay", "cash", &number, "--amount", "50", "--tendered", "20"], "less than the amount"),
+        (&["pay", "cash", &number, "--amount", "ten"], "ten"),
+        (&["pay", "check", &number, "--number", " "], "check number"),
+        (&["pay", "card", &number, "--reader", "tmr_1"], "dixon pay connect"),
+        (&["pay", "refund", "99"], "no payment 99"),
+    ];
+    for (args, says) in refusals {
+        let out = dixon(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    let check = ok_json(dir.path(), &["pay", "check", &number, "--number", "1047"]);
+    assert_eq!(check["amount"], 11_000, "the rest of the balance by default");
+    let ro = ok_json(dir.path(), &["ro", "show", &number]);
+    assert_eq!(ro["status"], "paid");
+    let shown = ok_json(dir.path(), &["pay", "show", &number]);
+    assert_eq!(shown["balance"]["due"], 0);
+    assert_eq!(shown["payments"].as_array().unwrap().len(), 2);
+}

@@ -3,7 +3,7 @@
 //!
 //! Where each service lives comes from the environment, so tests and staging point them at
 //! local peers: `DIXON_VPIC_URL` (default `https://vpic.nhtsa.dot.gov/api`), `DIXON_PARTSTECH_URL`
-//! (default `https://api.partstech.com`). Accounts come from the OS keychain (`dixon parts
+//! (default `https://api.partstech.com`), `DIXON_STRIPE_URL` (default `https://api.stripe.com`). Accounts come from the OS keychain (`dixon parts
 //! connect` saves PartsTech's). Services without an account on this counter yet are listed as
 //! not configured, so the Integrations screen shows the whole picture.
 
@@ -15,6 +15,7 @@ use std::time::Duration;
 use dixon_clock::{Clock, SystemClock};
 use dixon_home::Home;
 use dixon_parts::{LocalCatalog, PartsPricing, PartsTech, PartsTechCredentials};
+use dixon_payments::{Ledger, Payments, Stripe, StripeAccount};
 use dixon_resilience::{AlertRules, Integrations, LogNotifier, Policy, ServiceConfig, ServiceKind};
 use dixon_shop::Store;
 use dixon_vehicle::Vpic;
@@ -23,6 +24,10 @@ use dixon_vehicle::Vpic;
 pub const VPIC_URL_ENV: &str = "DIXON_VPIC_URL";
 /// Environment variable naming PartsTech's base URL.
 pub const PARTSTECH_URL_ENV: &str = "DIXON_PARTSTECH_URL";
+/// Environment variable naming Stripe's base URL.
+pub const STRIPE_URL_ENV: &str = "DIXON_STRIPE_URL";
+/// The keychain entry holding the shop's Stripe account ([`StripeAccount`] as JSON).
+pub const STRIPE_SECRET: &str = "stripe";
 /// The keychain entry holding the shop's PartsTech account ([`PartsTechCredentials`] as JSON).
 pub const PARTSTECH_SECRET: &str = "partstech";
 /// What one PartsTech request is recorded as costing, in millionths of a dollar. PartsTech
@@ -40,6 +45,8 @@ pub struct Services {
     pub vpic: Vpic,
     /// Parts prices: the local catalog, PartsTech when connected, the estimator.
     pub parts: PartsPricing,
+    /// Cash, checks, and cards on the Stripe Terminal reader when Stripe is connected.
+    pub payments: Payments,
 }
 
 impl Services {
@@ -51,17 +58,22 @@ impl Services {
         let vpic_url = std::env::var(VPIC_URL_ENV).ok().filter(|u| !u.is_empty());
         let vpic = Vpic::register(&integrations, vpic_url.as_deref().unwrap_or(dixon_vehicle::DEFAULT_BASE_URL));
         let partstech = connect_partstech(&integrations);
+        let stripe = connect_stripe(&integrations);
         for (id, label, kind) in NOT_YET_CONFIGURED {
-            if id == dixon_parts::PARTSTECH_ID && partstech.is_some() {
+            if (id == dixon_parts::PARTSTECH_ID && partstech.is_some())
+                || (id == dixon_payments::stripe::SERVICE_ID && stripe.is_some())
+            {
                 continue;
             }
             let config =
                 ServiceConfig { id: id.to_string(), label: label.to_string(), kind, policy: Policy::default() };
             integrations.register(config, None);
         }
-        let catalog = LocalCatalog::new(store.pool().clone(), clock);
+        let catalog = LocalCatalog::new(store.pool().clone(), clock.clone());
         let parts = PartsPricing::new(catalog, partstech, store.pool().clone());
-        Ok(Services { store, integrations, vpic, parts })
+        let shop_name = store.settings().await.map(|s| s.name).unwrap_or_default();
+        let payments = Payments::new(Ledger::new(store.clone(), clock), stripe, &shop_name);
+        Ok(Services { store, integrations, vpic, parts, payments })
     }
 
     /// Starts the background health checks and alert rules (inside a Tokio runtime).
@@ -89,6 +101,20 @@ fn connect_partstech(integrations: &Integrations) -> Option<PartsTech> {
         credentials,
         cost.unwrap_or(PARTSTECH_COST_MICROUSD),
     ))
+}
+
+/// Stripe, when the shop saved its account in the keychain (`dixon pay connect`).
+fn connect_stripe(integrations: &Integrations) -> Option<Stripe> {
+    let account = match dixon_secrets::load::<StripeAccount>(STRIPE_SECRET) {
+        Ok(Some(account)) => account,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::info!("Stripe not connected: {e}");
+            return None;
+        }
+    };
+    let url = std::env::var(STRIPE_URL_ENV).ok().filter(|u| !u.is_empty());
+    Some(Stripe::register(integrations, url.as_deref().unwrap_or(dixon_payments::stripe::DEFAULT_BASE_URL), account))
 }
 
 /// The platform's other services, listed until their clients land and an account is set up.

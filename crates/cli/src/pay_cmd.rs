@@ -1,0 +1,266 @@
+//! `dixon pay …`: taking payment for an invoiced repair order — cash, check, or card on a
+//! Stripe Terminal reader — plus refunds, readers, resuming after a crash, and Stripe's relayed
+//! webhook events.
+
+use std::io::Read;
+
+use clap::Subcommand;
+use dixon_payments::{Balance, CardProgress, Method, Payment, PaymentStatus, StripeAccount};
+use dixon_services::Services;
+use dixon_shop::Cents;
+
+use crate::estimate_cmd::money;
+use crate::output::{CliError, Output};
+
+#[derive(Subcommand)]
+pub enum PayCommand {
+    /// What the invoice comes to, what was paid and what is due.
+    Show { ro: i64 },
+    /// Cash: --amount applied (default: all that is due), --tendered handed over (change due).
+    Cash {
+        ro: i64,
+        #[arg(long)]
+        amount: Option<String>,
+        #[arg(long)]
+        tendered: Option<String>,
+    },
+    /// A check, by its number.
+    Check {
+        ro: i64,
+        #[arg(long = "number")]
+        check_number: String,
+        #[arg(long)]
+        amount: Option<String>,
+    },
+    /// A card (or phone, or watch) on the Stripe Terminal reader.
+    Card {
+        ro: i64,
+        /// The reader's id (tmr_…; `dixon pay readers` lists them).
+        #[arg(long)]
+        reader: String,
+        #[arg(long)]
+        amount: Option<String>,
+    },
+    /// Try a declined or interrupted card payment again, on the same PaymentIntent.
+    Retry {
+        payment: i64,
+        #[arg(long)]
+        reader: String,
+    },
+    /// Give back a payment (all that is left of it, or --amount).
+    Refund {
+        payment: i64,
+        #[arg(long)]
+        amount: Option<String>,
+    },
+    /// The shop's Stripe Terminal readers and whether they are online.
+    Readers,
+    /// Register a reader by the pairing code it shows.
+    RegisterReader {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        label: String,
+        /// The Terminal location (tml_…); default: the one given to `dixon pay connect`.
+        #[arg(long)]
+        location: Option<String>,
+    },
+    /// Re-read every card payment whose outcome was not known when the app stopped.
+    Resume,
+    /// Save the shop's Stripe secret key (first line of standard input; a restricted key is
+    /// best) and, on a second line, the webhook signing secret, in the OS keychain.
+    Connect {
+        /// The Terminal location new readers are registered at (tml_…).
+        #[arg(long)]
+        location: Option<String>,
+    },
+    /// Apply a Stripe event relayed by the Dixon cloud (the event JSON on standard input).
+    Webhook {
+        /// The Stripe-Signature header that came with it.
+        #[arg(long)]
+        signature: String,
+    },
+}
+
+fn payments_error(e: dixon_payments::Error) -> CliError {
+    CliError::new(e.kind(), e.to_string())
+}
+
+pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Result<(), CliError> {
+    let payments = &services.payments;
+    let due = |ro: i64| async move { payments.ledger().balance(ro).await.map(|b| b.due).map_err(payments_error) };
+    let amount_or_due = |text: Option<String>, ro: i64| async move {
+        match text {
+            Some(text) => money(&text),
+            None => due(ro).await,
+        }
+    };
+    let payment = match command {
+        PayCommand::Show { ro } => {
+            let balance = payments.ledger().balance(ro).await.map_err(payments_error)?;
+            let list = payments.ledger().payments_of(ro).await.map_err(payments_error)?;
+            if out.json {
+                out.print_json(&serde_json::json!({ "balance": balance, "payments": list }));
+            } else {
+                print_balance(ro, &balance);
+                list.iter().for_each(print_payment);
+            }
+            return Ok(());
+        }
+        PayCommand::Cash { ro, amount, tendered } => {
+            let amount = amount_or_due(amount, ro).await?;
+            let tendered = tendered.map(|t| money(&t)).transpose()?.unwrap_or(amount);
+            payments.cash(ro, amount, tendered).await
+        }
+        PayCommand::Check { ro, check_number, amount } => {
+            let amount = amount_or_due(amount, ro).await?;
+            payments.check(ro, amount, &check_number).await
+        }
+        PayCommand::Card { ro, reader, amount } => {
+            let amount = amount_or_due(amount, ro).await?;
+            payments.card(ro, amount, &reader, |step| tell(out, step)).await
+        }
+        PayCommand::Retry { payment, reader } => payments.retry_card(payment, &reader, |step| tell(out, step)).await,
+        PayCommand::Refund { payment, amount } => {
+            let amount = amount.map(|a| money(&a)).transpose()?;
+            payments.refund(payment, amount).await
+        }
+        PayCommand::Readers => {
+            let readers = payments.readers().await.map_err(payments_error)?;
+            if out.json {
+                out.print_json(&readers);
+            } else if readers.is_empty() {
+                println!("No readers yet: `dixon pay register-reader --code CODE --label \"Front counter\"`.");
+            } else {
+                for r in &readers {
+                    println!(
+                        "{:<24} {:<10} {:<22} {}",
+                        r.id,
+                        r.status.as_deref().unwrap_or("?"),
+                        r.device_type.as_deref().unwrap_or(""),
+                        r.label.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            return Ok(());
+        }
+        PayCommand::RegisterReader { code, label, location } => {
+            let reader = payments.register_reader(&code, &label, location.as_deref()).await.map_err(payments_error)?;
+            if out.json {
+                out.print_json(&reader);
+            } else {
+                println!("Reader {} registered as \"{label}\".", reader.id);
+            }
+            return Ok(());
+        }
+        PayCommand::Resume => {
+            let resumed = payments.resume().await.map_err(payments_error)?;
+            if out.json {
+                out.print_json(&resumed);
+            } else if resumed.is_empty() {
+                println!("No card payment was waiting for an outcome.");
+            } else {
+                resumed.iter().for_each(print_payment);
+            }
+            return Ok(());
+        }
+        PayCommand::Connect { location } => {
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input).map_err(|e| CliError::new("io", e.to_string()))?;
+            let mut lines = input.lines().map(str::trim).filter(|l| !l.is_empty());
+            let secret_key = lines.next().unwrap_or_default().to_string();
+            if !(secret_key.starts_with("sk_") || secret_key.starts_with("rk_")) {
+                return Err(CliError::new(
+                    "invalid",
+                    "Give the Stripe secret key (sk_… or, better, a restricted rk_… key) on the first line of standard input.",
+                ));
+            }
+            let webhook_secret = lines.next().map(str::to_string);
+            if webhook_secret.as_deref().is_some_and(|w| !w.starts_with("whsec_")) {
+                return Err(CliError::new("invalid", "The second line must be the webhook signing secret (whsec_…)."));
+            }
+            let account = StripeAccount { secret_key, location, webhook_secret };
+            dixon_secrets::save(dixon_services::STRIPE_SECRET, &account)
+                .map_err(|e| CliError::new("keychain", e.to_string()))?;
+            println!("Stripe connected: the key is in the OS keychain. `dixon health` checks it.");
+            return Ok(());
+        }
+        PayCommand::Webhook { signature } => {
+            let mut payload = Vec::new();
+            std::io::stdin().read_to_end(&mut payload).map_err(|e| CliError::new("io", e.to_string()))?;
+            let now = chrono::Utc::now().timestamp();
+            match payments.apply_webhook(&payload, &signature, now).await.map_err(payments_error)? {
+                Some(payment) => Ok(payment),
+                None => {
+                    println!("The event is not about a payment of this counter; nothing changed.");
+                    return Ok(());
+                }
+            }
+        }
+    }
+    .map_err(payments_error)?;
+    if out.json {
+        out.print_json(&payment);
+    } else {
+        print_payment(&payment);
+        if payment.status == PaymentStatus::Succeeded {
+            print_balance(
+                payment.repair_order,
+                &payments.ledger().balance(payment.repair_order).await.map_err(payments_error)?,
+            );
+        }
+    }
+    if matches!(payment.status, PaymentStatus::Failed | PaymentStatus::Canceled) {
+        return Err(CliError::quiet()); // said above; the exit status says it too
+    }
+    Ok(())
+}
+
+/// A card payment's progress, in words, on stderr.
+fn tell(out: &Output, step: CardProgress) {
+    if out.json {
+        return;
+    }
+    match step {
+        CardProgress::Preparing => eprintln!("preparing the payment…"),
+        CardProgress::WaitingForCard { reader } => eprintln!("waiting for card on {reader}…"),
+        CardProgress::Processing => eprintln!("processing…"),
+        CardProgress::Approved { .. } => eprintln!("approved"),
+        CardProgress::Declined { reason } => eprintln!("declined: {reason}"),
+        CardProgress::TimedOut => eprintln!("no card presented; the reader was cleared"),
+    }
+}
+
+fn print_balance(ro: i64, b: &Balance) {
+    let pending = if b.pending.0 > 0 { format!("  on the reader {}", b.pending) } else { String::new() };
+    println!("RO {ro}  total {}  paid {}{pending}  due {}", b.total, b.paid, b.due);
+}
+
+fn print_payment(p: &Payment) {
+    let how = match p.method {
+        Method::Cash => format!(
+            "cash{}",
+            p.change
+                .filter(|c| c.0 > 0)
+                .map(|c| format!(" (tendered {}, change {c})", p.tendered.unwrap_or(Cents::ZERO)))
+                .unwrap_or_default()
+        ),
+        Method::Check => format!("check #{}", p.check_number.as_deref().unwrap_or("?")),
+        Method::Card => {
+            let card = p.card.clone().unwrap_or_else(|| "card".into());
+            match &p.wallet {
+                Some(wallet) => format!("{card} via {}", wallet.replace('_', " ")),
+                None => card,
+            }
+        }
+    };
+    let status = match p.status {
+        PaymentStatus::Succeeded => "approved".to_string(),
+        PaymentStatus::Failed | PaymentStatus::Canceled => {
+            format!("{}: {}", p.status.as_str(), p.failure.as_deref().unwrap_or("no reason given"))
+        }
+        other => other.as_str().replace('_', " "),
+    };
+    let refunded = if p.refunded.0 > 0 { format!("  refunded {}", p.refunded) } else { String::new() };
+    println!("payment {:<5} {:>12}  {how}  {status}{refunded}", p.id, p.amount.to_string());
+}
