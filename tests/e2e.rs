@@ -346,9 +346,42 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         let line = text_of(&client, "#ro-diagnostics").await;
         assert!(line.contains("check-engine light ON") && line.contains("P0301"), "{line}");
 
+        // The work is done and invoiced; the customer pays part in cash and the rest by check.
+        // Stripe is not set up on this counter: the panel says so and offers cash and checks.
+        for status in ["in_progress", "completed", "invoiced"] {
+            client.find(Locator::Css(&format!("button[data-status='{status}']"))).await?.click().await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(&format!(".ro-head .status-{status}")))
+                .await?;
+        }
+        let problem = text_of(&client, "#card-problem").await;
+        assert!(problem.contains("Stripe is not set up"), "{problem}");
+        client.find(Locator::Css("#pay-cash")).await?.click().await?;
+        client.find(Locator::Css("#pay-cash-amount")).await?.clear().await?;
+        type_into(&client, "#pay-cash-amount", "100").await;
+        type_into(&client, "#pay-cash-tendered", "120").await;
+        let change = text_of(&client, "#pay-change").await;
+        assert_eq!(change, "Change due $20.00");
+        screenshot("payment-cash").await?;
+        client.find(Locator::Css("#pay-cash-go")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//table[@id='payments']//td[contains(., 'change $20.00')]"))
+            .await?;
+        client.find(Locator::Css("#pay-check")).await?.click().await?;
+        type_into(&client, "#pay-check-number", "1047").await;
+        client.find(Locator::Css("#pay-check-go")).await?.click().await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".ro-head .status-paid")).await?;
+        let due = text_of(&client, "#pay-due").await;
+        assert!(due.to_lowercase().contains("paid in full"), "{due}");
+        screenshot("payment-paid").await?;
+
         client.find(Locator::Css("#nav-counter")).await?.click().await?;
         let row = text_of(&client, "#ro-list tr[data-number='1001']").await;
-        assert!(row.contains("Pat Lee") && row.contains("2021 FORD F-150") && row.contains("Approved"), "{row}");
+        assert!(row.contains("Pat Lee") && row.contains("2021 FORD F-150") && row.contains("Paid"), "{row}");
         screenshot("counter-with-new-repair-order").await?;
         client.find(Locator::Css("#theme")).await?.click().await?;
         screenshot("counter-dark").await?;
@@ -432,7 +465,7 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     let ro = store.repair_order(1001).await.unwrap();
     assert_eq!(ro.customer.phone.as_deref(), Some("+15592345678"));
     assert_eq!(ro.odometer_in, Some(184_213));
-    assert_eq!(ro.status, dixon_shop::Status::Approved);
+    assert_eq!(ro.status, dixon_shop::Status::Paid, "invoiced, then paid in cash and by check");
     let scans = dixon_scan::recent(store.pool(), 10).await.unwrap();
     assert_eq!(ro.lines.len(), 4, "labor, the scanned pads, the searched pads, the fluid flush");
     let logged: Vec<(&str, &str, Option<i64>)> =

@@ -61,7 +61,20 @@ pub fn run() {
     let services = tauri::async_runtime::block_on(async {
         let services = Services::open(&home).await;
         match &services {
-            Ok(services) => drop(services.start_monitoring()),
+            Ok(services) => {
+                drop(services.start_monitoring());
+                // card payments whose outcome was not known when the app last stopped
+                let payments = services.payments.clone();
+                tauri::async_runtime::spawn(async move {
+                    match payments.resume().await {
+                        Ok(resumed) if !resumed.is_empty() => {
+                            tracing::info!("resumed {} card payment(s)", resumed.len())
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!("card payments not resumed yet: {e}"),
+                    }
+                });
+            }
             Err(e) => tracing::error!("database not available: {e}"),
         }
         services

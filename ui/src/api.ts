@@ -15,6 +15,8 @@ import {
   type ShopSettings_Serialize,
   type ObdConnection_Serialize,
   type ObdScan_Serialize,
+  type Payment_Serialize,
+  type PaymentPanel_Serialize,
 } from "./bindings";
 
 export type { BreakerState, CommandError, ContactMethod, FieldError, HealthState, LineKind, ListScope, NewAuthorization_Deserialize as NewAuthorization, NewLine_Deserialize as NewLine, PartCondition, Source, Status, SuppliesBasis, Tier } from "./bindings";
@@ -31,6 +33,9 @@ export type PartOffer = PartOffer_Serialize;
 export type ScanMeaning = ScanMeaning_Serialize;
 export type ObdConnection = ObdConnection_Serialize;
 export type ObdScan = ObdScan_Serialize;
+export type Payment = Payment_Serialize;
+export type PaymentPanel = PaymentPanel_Serialize;
+export type { CardProgress_Deserialize as CardProgress } from "./bindings";
 export type { AdapterAddress_Deserialize as AdapterAddress, ConnectStep_Deserialize as ConnectStep, Readiness, Reading, WatchEvent } from "./bindings";
 
 export class CommandFailure extends Error {
@@ -82,6 +87,11 @@ export const api = {
   obdWatch: (...a: Parameters<typeof commands.obdWatch>) => unwrap(commands.obdWatch(...a)),
   obdStopWatch: () => commands.obdStopWatch(),
   obdDisconnect: () => unwrap(commands.obdDisconnect()),
+  paymentPanel: (...a: Parameters<typeof commands.paymentPanel>) => unwrap(commands.paymentPanel(...a)),
+  payCash: (...a: Parameters<typeof commands.payCash>) => unwrap(commands.payCash(...a)),
+  payCheck: (...a: Parameters<typeof commands.payCheck>) => unwrap(commands.payCheck(...a)),
+  payCard: (...a: Parameters<typeof commands.payCard>) => unwrap(commands.payCard(...a)),
+  retryCard: (...a: Parameters<typeof commands.retryCard>) => unwrap(commands.retryCard(...a)),
 };
 
 /** A sentence for any failure, including ones that never reached the shell. */

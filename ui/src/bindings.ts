@@ -81,6 +81,17 @@ export const commands = {
 	obdStopWatch: () => __TAURI_INVOKE<void>("obd_stop_watch"),
 	/**  Lets the adapter go. */
 	obdDisconnect: () => typedError<null, CommandError>(__TAURI_INVOKE("obd_disconnect")),
+	/**  The balance, the payments so far, and the readers (asked of Stripe now). */
+	paymentPanel: (repairOrder: number) => typedError<PaymentPanel_Serialize, CommandError>(__TAURI_INVOKE("payment_panel", { repairOrder })),
+	payCash: (repairOrder: number, amount: Cents, tendered: Cents) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("pay_cash", { repairOrder, amount, tendered })),
+	payCheck: (repairOrder: number, amount: Cents, checkNumber: string) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("pay_check", { repairOrder, amount, checkNumber })),
+	/**
+	 *  Takes `amount` on `reader`; each step ("waiting for card", "approved", "declined: …") comes on
+	 *  `progress`. Returns the payment as it ended (approved, declined or timed out).
+	 */
+	payCard: (repairOrder: number, amount: Cents, reader: string, progress: Channel<CardProgress_Deserialize>) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("pay_card", { repairOrder, amount, reader, progress })),
+	/**  Tries a declined or interrupted card payment again on the same PaymentIntent. */
+	retryCard: (payment: number, reader: string, progress: Channel<CardProgress_Deserialize>) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("retry_card", { payment, reader, progress })),
 };
 
 /* Types */
@@ -296,6 +307,17 @@ export type Availability_Serialize = { status: "in_stock"; quantity: number | nu
 /**  The supplier did not say (or the answer is an estimate). */
 { status: "unknown" };
 
+/**  What an invoice comes to and what is left to pay. */
+export type Balance = {
+	total: Cents,
+	/**  Succeeded payments, less what was refunded of them. */
+	paid: Cents,
+	/**  Card payments whose outcome is not known yet. */
+	pending: Cents,
+	/**  What may still be taken: total − paid − pending. */
+	due: Cents,
+};
+
 /**  A Bluetooth LE device seen while scanning. */
 export type BleDevice = BleDevice_Serialize | BleDevice_Deserialize;
 
@@ -361,6 +383,40 @@ export type CannedJob_Serialize = {
 	name: string,
 	lines: NewLine_Serialize[],
 };
+
+/**
+ *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+ *  reason" — never a spinner alone).
+ */
+export type CardProgress = CardProgress_Serialize | CardProgress_Deserialize;
+
+/**
+ *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+ *  reason" — never a spinner alone).
+ */
+export type CardProgress_Deserialize = 
+/**  Asking Stripe for the payment. */
+{ step: "preparing" } | 
+/**  The reader shows the amount. */
+{ step: "waiting_for_card"; reader: string } | 
+/**  The card was presented; the bank is deciding. */
+{ step: "processing" } | { step: "approved"; card?: string | null; wallet?: string | null } | { step: "declined"; reason: string } | 
+/**  Nobody presented a card in time; the reader was cleared. */
+{ step: "timed_out" };
+
+/**
+ *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+ *  reason" — never a spinner alone).
+ */
+export type CardProgress_Serialize = 
+/**  Asking Stripe for the payment. */
+{ step: "preparing" } | 
+/**  The reader shows the amount. */
+{ step: "waiting_for_card"; reader: string } | 
+/**  The card was presented; the bank is deciding. */
+{ step: "processing" } | { step: "approved"; card: string | null; wallet: string | null } | { step: "declined"; reason: string } | 
+/**  Nobody presented a card in time; the reader was cleared. */
+{ step: "timed_out" };
 
 /**  An amount of money in US cents. */
 export type Cents = number;
@@ -666,6 +722,11 @@ export type LivePid = {
 	name: string,
 	unit: string,
 };
+
+/**  How the customer paid. */
+export type Method = 
+/**  A card (or a phone or watch) on the Stripe Terminal reader. */
+"card" | "cash" | "check";
 
 /**  One readiness monitor: whether the car has it, and whether it has finished its test. */
 export type Monitor = {
@@ -988,6 +1049,96 @@ export type PartSearch =
 /**  A scanned UPC-A / EAN-13. */
 { by: "upc"; text: string };
 
+/**  A payment against a repair order. */
+export type Payment = Payment_Serialize | Payment_Deserialize;
+
+/**  What the panel shows. */
+export type PaymentPanel = PaymentPanel_Serialize | PaymentPanel_Deserialize;
+
+/**  What the panel shows. */
+export type PaymentPanel_Deserialize = {
+	balance: Balance,
+	payments: Payment_Deserialize[],
+	/**  The shop's readers; empty when Stripe is not set up or can't be reached. */
+	readers: Reader_Deserialize[],
+	/**  Why cards can't be taken right now, in words (then cash and checks still can). */
+	card_problem?: string | null,
+};
+
+/**  What the panel shows. */
+export type PaymentPanel_Serialize = {
+	balance: Balance,
+	payments: Payment_Serialize[],
+	/**  The shop's readers; empty when Stripe is not set up or can't be reached. */
+	readers: Reader_Serialize[],
+	/**  Why cards can't be taken right now, in words (then cash and checks still can). */
+	card_problem: string | null,
+};
+
+/**
+ *  Where a payment stands. Only `Succeeded` counts against the balance; a card payment is
+ *  `Succeeded` only once Stripe's PaymentIntent says so.
+ */
+export type PaymentStatus = 
+/**  Written, nothing sent yet (or the PaymentIntent made, the reader not yet asked). */
+"created" | 
+/**  The reader shows the amount: waiting for the card. */
+"sent_to_reader" | 
+/**  The card was presented; the bank is deciding. */
+"processing" | "succeeded" | 
+/**  Declined or interrupted; a card payment can be tried again on the same PaymentIntent. */
+"failed" | "canceled";
+
+/**  A payment against a repair order. */
+export type Payment_Deserialize = {
+	id: number,
+	repair_order: number,
+	method: Method,
+	amount: Cents,
+	status: PaymentStatus,
+	refunded: Cents,
+	/**  Cash handed over, and the change due back. */
+	tendered?: Cents | null,
+	change?: Cents | null,
+	check_number?: string | null,
+	/**  Stripe's PaymentIntent id. */
+	intent_id?: string | null,
+	reader_id?: string | null,
+	/**  "Visa •••• 4242". */
+	card?: string | null,
+	/**  "apple_pay", "google_pay", … when a phone or watch paid. */
+	wallet?: string | null,
+	/**  Why the last attempt did not go through, in words. */
+	failure?: string | null,
+	created_at: string,
+	updated_at: string,
+};
+
+/**  A payment against a repair order. */
+export type Payment_Serialize = {
+	id: number,
+	repair_order: number,
+	method: Method,
+	amount: Cents,
+	status: PaymentStatus,
+	refunded: Cents,
+	/**  Cash handed over, and the change due back. */
+	tendered: Cents | null,
+	change: Cents | null,
+	check_number: string | null,
+	/**  Stripe's PaymentIntent id. */
+	intent_id: string | null,
+	reader_id: string | null,
+	/**  "Visa •••• 4242". */
+	card: string | null,
+	/**  "apple_pay", "google_pay", … when a phone or watch paid. */
+	wallet: string | null,
+	/**  Why the last attempt did not go through, in words. */
+	failure: string | null,
+	created_at: string,
+	updated_at: string,
+};
+
 /**  A part with its offers, the recommended one first. */
 export type PricedPart = PricedPart_Serialize | PricedPart_Deserialize;
 
@@ -1027,6 +1178,48 @@ export type ProviderFailure = {
 
 /**  A percentage in parts per million: `Rate(82_500)` is 8.25 %. */
 export type Rate = number;
+
+/**  A Terminal reader. */
+export type Reader = Reader_Serialize | Reader_Deserialize;
+
+/**  What the reader is doing. */
+export type ReaderAction = ReaderAction_Serialize | ReaderAction_Deserialize;
+
+/**  What the reader is doing. */
+export type ReaderAction_Deserialize = {
+	/**  in_progress, succeeded, failed. */
+	status: string,
+	failure_message?: string | null,
+};
+
+/**  What the reader is doing. */
+export type ReaderAction_Serialize = {
+	/**  in_progress, succeeded, failed. */
+	status: string,
+	failure_message: string | null,
+};
+
+/**  A Terminal reader. */
+export type Reader_Deserialize = {
+	id: string,
+	label?: string | null,
+	device_type?: string | null,
+	/**  "online" or "offline". */
+	status?: string | null,
+	serial_number?: string | null,
+	action?: ReaderAction_Deserialize | null,
+};
+
+/**  A Terminal reader. */
+export type Reader_Serialize = {
+	id: string,
+	label: string | null,
+	device_type: string | null,
+	/**  "online" or "offline". */
+	status: string | null,
+	serial_number: string | null,
+	action: ReaderAction_Serialize | null,
+};
 
 /**  PID 01: the check-engine light, how many codes are stored, and each readiness monitor. */
 export type Readiness = {

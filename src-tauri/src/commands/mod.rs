@@ -7,6 +7,7 @@ mod camera;
 mod estimates;
 mod integrations;
 pub(crate) mod obd;
+mod payments;
 mod repair_orders;
 mod scans;
 mod settings;
@@ -58,6 +59,11 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         obd::obd_watch,
         obd::obd_stop_watch,
         obd::obd_disconnect,
+        payments::payment_panel,
+        payments::pay_cash,
+        payments::pay_check,
+        payments::pay_card,
+        payments::retry_card,
     ])
 }
 

@@ -4,6 +4,7 @@ import { h, kbd, mount } from "../dom";
 import { miles, money, phone, when } from "../format";
 import type { Shell } from "../main";
 import { estimateEditor } from "./estimate";
+import { paymentPanel } from "./payment";
 import { STATUS_LABEL, statusBadge } from "./status";
 
 /** Words on the buttons that move an order, and which move is the main one. */
@@ -82,6 +83,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
 
   function render(ro: RepairOrder): void {
     const editor = estimateEditor(ro, shell, render);
+    const payment = ["invoiced", "paid", "closed"].includes(ro.status) ? paymentPanel(number, () => void load()) : null;
     const c = ro.customer;
     const v = ro.vehicle;
     const forward = ro.next_statuses.filter((s) => !BACKWARD.includes(s));
@@ -134,6 +136,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
         ),
         ro.concern ? h("p", { class: "concern" }, h("strong", {}, "Concern: "), ro.concern) : null,
         diagnostics(ro),
+        payment?.element,
         editor.element,
         message,
         h(
@@ -166,6 +169,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
       return true;
     });
     onKeys((e) => {
+      if (payment?.onKey(e)) return true;
       if (editor.onKey(e)) return true;
       if (e.altKey && e.key.toLowerCase() === "d") {
         e.preventDefault();
