@@ -378,6 +378,12 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         let due = text_of(&client, "#pay-due").await;
         assert!(due.to_lowercase().contains("paid in full"), "{due}");
         screenshot("payment-paid").await?;
+        client.find(Locator::Css("#receipt-save")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//p[@id='pay-status' and contains(., 'Receipt-1001.pdf')]"))
+            .await?;
 
         client.find(Locator::Css("#nav-counter")).await?.click().await?;
         let row = text_of(&client, "#ro-list tr[data-number='1001']").await;
@@ -476,6 +482,8 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     assert_eq!(ro.diagnostics[0].codes.len(), 5);
     let pdf = std::fs::read(data.path().join("documents/Estimate-1001.pdf")).expect("Save PDF wrote the estimate");
     assert!(pdf.starts_with(b"%PDF-"));
+    let receipt = std::fs::read(data.path().join("documents/Receipt-1001.pdf")).expect("the receipt was saved");
+    assert!(receipt.starts_with(b"%PDF-"));
     let settings = store.settings().await.unwrap();
     assert_eq!(
         (settings.name.as_str(), settings.state.as_str(), settings.labor_rate.0),

@@ -542,7 +542,9 @@ export type DocumentAction =
 "print";
 
 /**  Which document, on which paper. */
-export type DocumentChoice = "estimate" | "invoice";
+export type DocumentChoice = "estimate" | "invoice" | 
+/**  What was paid against the invoice. */
+"receipt";
 
 /**  A remembered dongle. */
 export type Dongle = Dongle_Serialize | Dongle_Deserialize;
@@ -1110,6 +1112,8 @@ export type Payment_Deserialize = {
 	wallet?: string | null,
 	/**  Why the last attempt did not go through, in words. */
 	failure?: string | null,
+	/**  How it was paid, in words ([`Payment::describe`]), for screens and receipts. */
+	how: string,
 	created_at: string,
 	updated_at: string,
 };
@@ -1135,6 +1139,8 @@ export type Payment_Serialize = {
 	wallet: string | null,
 	/**  Why the last attempt did not go through, in words. */
 	failure: string | null,
+	/**  How it was paid, in words ([`Payment::describe`]), for screens and receipts. */
+	how: string,
 	created_at: string,
 	updated_at: string,
 };

@@ -5,9 +5,8 @@
 use std::io::Read;
 
 use clap::Subcommand;
-use dixon_payments::{Balance, CardProgress, Method, Payment, PaymentStatus, StripeAccount};
+use dixon_payments::{Balance, CardProgress, Payment, PaymentStatus, StripeAccount};
 use dixon_services::Services;
-use dixon_shop::Cents;
 
 use crate::estimate_cmd::money;
 use crate::output::{CliError, Output};
@@ -67,6 +66,15 @@ pub enum PayCommand {
     },
     /// Re-read every card payment whose outcome was not known when the app stopped.
     Resume,
+    /// The receipt of what was paid, as a PDF.
+    Receipt {
+        ro: i64,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: std::path::PathBuf,
+        /// letter or a4.
+        #[arg(long, default_value = "letter")]
+        paper: String,
+    },
     /// Save the shop's Stripe secret key (first line of standard input; a restricted key is
     /// best) and, on a second line, the webhook signing secret, in the OS keychain.
     Connect {
@@ -150,6 +158,25 @@ pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Resu
                 out.print_json(&reader);
             } else {
                 println!("Reader {} registered as \"{label}\".", reader.id);
+            }
+            return Ok(());
+        }
+        PayCommand::Receipt { ro, out: file, paper } => {
+            let paper = dixon_print::Paper::parse(&paper)
+                .ok_or_else(|| CliError::new("invalid", format!("'{paper}' is not a paper size; use letter or a4.")))?;
+            let today = chrono::Local::now().date_naive();
+            let pdf = dixon_services::receipts::render(services, ro, paper, today).await.map_err(|e| {
+                let kind = match &e {
+                    dixon_services::receipts::ReceiptError::NothingPaid(_) => "nothing_paid",
+                    _ => "receipt",
+                };
+                CliError::new(kind, e.to_string())
+            })?;
+            dixon_print::save(&file, &pdf).map_err(|e| CliError::new("io", format!("Can't write {}: {e}.", file.display())))?;
+            if out.json {
+                out.print_json(&serde_json::json!({ "path": file, "bytes": pdf.len() }));
+            } else {
+                println!("Receipt for repair order {ro} saved to {} ({} KB).", file.display(), pdf.len().div_ceil(1024));
             }
             return Ok(());
         }
@@ -237,23 +264,6 @@ fn print_balance(ro: i64, b: &Balance) {
 }
 
 fn print_payment(p: &Payment) {
-    let how = match p.method {
-        Method::Cash => format!(
-            "cash{}",
-            p.change
-                .filter(|c| c.0 > 0)
-                .map(|c| format!(" (tendered {}, change {c})", p.tendered.unwrap_or(Cents::ZERO)))
-                .unwrap_or_default()
-        ),
-        Method::Check => format!("check #{}", p.check_number.as_deref().unwrap_or("?")),
-        Method::Card => {
-            let card = p.card.clone().unwrap_or_else(|| "card".into());
-            match &p.wallet {
-                Some(wallet) => format!("{card} via {}", wallet.replace('_', " ")),
-                None => card,
-            }
-        }
-    };
     let status = match p.status {
         PaymentStatus::Succeeded => "approved".to_string(),
         PaymentStatus::Failed | PaymentStatus::Canceled => {
@@ -262,5 +272,5 @@ fn print_payment(p: &Payment) {
         other => other.as_str().replace('_', " "),
     };
     let refunded = if p.refunded.0 > 0 { format!("  refunded {}", p.refunded) } else { String::new() };
-    println!("payment {:<5} {:>12}  {how}  {status}{refunded}", p.id, p.amount.to_string());
+    println!("payment {:<5} {:>12}  {}  {status}{refunded}", p.id, p.amount.to_string(), p.how);
 }

@@ -596,4 +596,9 @@ fn an_invoice_is_paid_in_cash_and_by_check_and_bad_payments_are_refused() {
     let shown = ok_json(dir.path(), &["pay", "show", &number]);
     assert_eq!(shown["balance"]["due"], 0);
     assert_eq!(shown["payments"].as_array().unwrap().len(), 2);
+    assert_eq!(shown["payments"][0]["how"], "Cash (handed over $120.00, change $20.00)");
+    let receipt = dir.path().join("receipt.pdf");
+    let saved = ok_json(dir.path(), &["pay", "receipt", &number, "--out", receipt.to_str().unwrap()]);
+    assert!(saved["bytes"].as_u64().unwrap() > 1000);
+    assert!(std::fs::read(&receipt).unwrap().starts_with(b"%PDF-"));
 }

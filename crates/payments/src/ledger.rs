@@ -93,8 +93,45 @@ pub struct Payment {
     pub wallet: Option<String>,
     /// Why the last attempt did not go through, in words.
     pub failure: Option<String>,
+    /// How it was paid, in words ([`Payment::describe`]), for screens and receipts.
+    pub how: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Payment {
+    /// How it was paid, in the words of the receipt: "Cash (handed over $120.00, change
+    /// $20.00)", "Check #1047", "Visa •••• 4242 (Apple Pay)".
+    pub fn describe(&self) -> String {
+        match self.method {
+            Method::Cash => match (self.tendered, self.change) {
+                (Some(tendered), Some(change)) if change.0 > 0 => {
+                    format!("Cash (handed over {tendered}, change {change})")
+                }
+                _ => "Cash".into(),
+            },
+            Method::Check => format!("Check #{}", self.check_number.as_deref().unwrap_or("?")),
+            Method::Card => {
+                let card = self.card.clone().unwrap_or_else(|| "Card".into());
+                match &self.wallet {
+                    Some(wallet) => format!("{card} ({})", wallet_name(wallet)),
+                    None => card,
+                }
+            }
+        }
+    }
+}
+
+/// "Apple Pay" for Stripe's "apple_pay".
+fn wallet_name(wallet: &str) -> String {
+    wallet
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What an invoice comes to and what is left to pay.
@@ -468,7 +505,7 @@ fn payment_from(row: &SqliteRow) -> Result<Payment> {
     let status = PaymentStatus::parse(&status).ok_or_else(|| corrupt(format!("status '{status}'")))?;
     let amount = Cents(row.try_get("amount")?);
     let tendered: Option<i64> = row.try_get("tendered")?;
-    Ok(Payment {
+    let mut payment = Payment {
         id: row.try_get("id")?,
         repair_order: row.try_get("number")?,
         method,
@@ -483,7 +520,10 @@ fn payment_from(row: &SqliteRow) -> Result<Payment> {
         card: row.try_get("card")?,
         wallet: row.try_get("wallet")?,
         failure: row.try_get("failure")?,
+        how: String::new(),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
-    })
+    };
+    payment.how = payment.describe();
+    Ok(payment)
 }

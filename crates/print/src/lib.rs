@@ -1,4 +1,5 @@
-//! Printed paperwork: the estimate and the invoice as PDF, ready for the customer to sign.
+//! Printed paperwork: the estimate and the invoice as PDF, ready for the customer to sign, and
+//! the receipt of what was paid ([`render_receipt`]).
 //!
 //! [`render`] turns a [`RepairOrder`] and the shop's [`ShopSettings`] into a PDF on US Letter or
 //! A4 ([`Paper`]): the shop's header with its logo, state registration and EPA numbers; the
@@ -48,6 +49,17 @@ impl DocumentKind {
             DocumentKind::Invoice => "INVOICE",
         }
     }
+}
+
+/// One payment as a receipt prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// "Cash (handed over $120.00, change $20.00)", "Check #1047", "Visa •••• 4242 (Apple Pay)".
+    pub how: String,
+    pub amount: dixon_shop::Cents,
+    /// Refunded of it, if any.
+    pub refunded: dixon_shop::Cents,
 }
 
 /// Paper size.
@@ -110,8 +122,43 @@ pub fn render(
     paper: Paper,
     date: NaiveDate,
 ) -> Result<Vec<u8>, Error> {
+    compose(order, shop, kind.title(), paper, date, |writer| {
+        writer.table_header();
+        for line in &order.lines {
+            writer.line_row(line);
+        }
+        for fee in &order.shop_fees {
+            // the shop's own fees print like any fee line, itemized
+            writer.line_row(&LineItem::new(0, LineKind::Fee, fee.description.clone(), 1_000, fee.amount, fee.taxable));
+        }
+        writer.closing(order, kind);
+    })
+}
+
+/// Renders the receipt for what was paid against `order`'s invoice: each payment with how it
+/// was made, the invoice total, the amount paid and the balance left.
+pub fn render_receipt(
+    order: &RepairOrder,
+    shop: &ShopSettings,
+    payments: &[Received],
+    paper: Paper,
+    date: NaiveDate,
+) -> Result<Vec<u8>, Error> {
+    compose(order, shop, "RECEIPT", paper, date, |writer| writer.receipt(order, payments))
+}
+
+/// The page frame every document shares (header, parties, footers with "Page x of y"), with
+/// `body` laid out between.
+fn compose(
+    order: &RepairOrder,
+    shop: &ShopSettings,
+    heading: &str,
+    paper: Paper,
+    date: NaiveDate,
+    body: impl FnOnce(&mut Writer),
+) -> Result<Vec<u8>, Error> {
     let (regular, bold) = fonts();
-    let title = format!("{} {} – {}", kind.title(), order.number, shop.name);
+    let title = format!("{heading} {} – {}", order.number, shop.name);
     let mut doc = PdfDocument::new(&title);
     let regular = Face { id: doc.add_font(regular), font: regular.clone() };
     let bold = Face { id: doc.add_font(bold), font: bold.clone() };
@@ -125,26 +172,18 @@ pub fn render(
     };
     let (width, height) = paper.size_mm();
     let continued =
-        format!("{} {} · {} · {} (continued)", kind.title(), order.number, order.customer.name, order.vehicle.label());
+        format!("{heading} {} · {} · {} (continued)", order.number, order.customer.name, order.vehicle.label());
     let mut writer =
         Writer { regular, bold, width, height, pages: Vec::new(), page: Canvas::new(height), y: 0.0, continued };
     writer.y = MARGIN;
-    writer.header(order, shop, kind, date, logo.as_ref());
+    writer.header(order, shop, heading, date, logo.as_ref());
     writer.parties(order);
-    writer.table_header();
-    for line in &order.lines {
-        writer.line_row(line);
-    }
-    for fee in &order.shop_fees {
-        // the shop's own fees print like any fee line, itemized
-        writer.line_row(&LineItem::new(0, LineKind::Fee, fee.description.clone(), 1_000, fee.amount, fee.taxable));
-    }
-    writer.closing(order, kind);
+    body(&mut writer);
 
     let pages_total = writer.pages.len() + 1;
     let mut pages = std::mem::take(&mut writer.pages);
     pages.push(std::mem::replace(&mut writer.page, Canvas::new(height)));
-    let footer_left = format!("{} · {} {}", shop.name, title_case(kind.title()), order.number);
+    let footer_left = format!("{} · {} {}", shop.name, title_case(heading), order.number);
     let pages = pages
         .into_iter()
         .enumerate()
@@ -273,7 +312,7 @@ impl Writer {
         &mut self,
         order: &RepairOrder,
         shop: &ShopSettings,
-        kind: DocumentKind,
+        heading: &str,
         date: NaiveDate,
         logo: Option<&(printpdf::XObjectId, (usize, usize))>,
     ) {
@@ -300,7 +339,7 @@ impl Writer {
             }
         }
         let right = self.right();
-        self.page.text(&self.bold, 18.0, BLACK, right, top + 7.0, Align::Right, kind.title());
+        self.page.text(&self.bold, 18.0, BLACK, right, top + 7.0, Align::Right, heading);
         let mut ry = top + 13.0;
         for text in [
             format!("No. {}", order.number),
@@ -511,6 +550,61 @@ impl Writer {
         self.page.text(&self.regular, SMALL, GREY, MARGIN, self.y + 3.5, Align::Left, "Customer signature");
         self.page.text(&self.regular, SMALL, GREY, page_right - 50.0, self.y + 3.5, Align::Left, "Date");
         self.y += 6.0;
+    }
+}
+
+impl Writer {
+    /// The receipt's body: every payment (refunds noted), then total, paid and balance.
+    fn receipt(&mut self, order: &RepairOrder, payments: &[Received]) {
+        let right = self.right() - 3.0;
+        self.page.fill(MARGIN, self.y, self.right() - MARGIN, 6.0, BAND);
+        self.page.text(&self.bold, SMALL + 0.5, BLACK, MARGIN + 1.0, self.y + 4.2, Align::Left, "Date");
+        self.page.text(&self.bold, SMALL + 0.5, BLACK, MARGIN + 38.0, self.y + 4.2, Align::Left, "Payment");
+        self.page.text(&self.bold, SMALL + 0.5, BLACK, right, self.y + 4.2, Align::Right, "Amount");
+        self.y += 7.5;
+        let mut paid = 0i64;
+        for p in payments {
+            self.ensure(ROW + SUB_ROW + 1.5, false);
+            let y = self.y + ROW - 1.0;
+            let when = p.at.with_timezone(&chrono::Local).format("%b %-d, %Y %-I:%M %p").to_string();
+            self.page.text(&self.regular, BODY, BLACK, MARGIN + 1.0, y, Align::Left, &when);
+            self.page.text(&self.regular, BODY, BLACK, MARGIN + 38.0, y, Align::Left, &p.how);
+            self.page.text(&self.regular, BODY, BLACK, right, y, Align::Right, &p.amount.to_string());
+            self.y += ROW + 1.5;
+            if p.refunded.0 > 0 {
+                let text = format!("Refunded {}", p.refunded);
+                self.page.text(&self.regular, SMALL, GREY, MARGIN + 38.0, self.y + 1.5, Align::Left, &text);
+                self.page.text(
+                    &self.regular,
+                    SMALL,
+                    GREY,
+                    right,
+                    self.y + 1.5,
+                    Align::Right,
+                    &format!("−{}", p.refunded),
+                );
+                self.y += SUB_ROW;
+            }
+            paid += p.amount.0 - p.refunded.0;
+            self.page.rule(MARGIN, self.right(), self.y - 0.5, 0.3, RULE);
+        }
+        let total = order.totals.total;
+        let due = dixon_shop::Cents(total.0 - paid);
+        self.ensure(24.0, false);
+        let label_x = right - 58.0;
+        let mut y = self.y + 6.0;
+        for (label, amount) in [("Invoice total", total), ("Paid", dixon_shop::Cents(paid))] {
+            self.page.text(&self.regular, BODY, BLACK, label_x, y, Align::Left, label);
+            self.page.text(&self.regular, BODY, BLACK, right, y, Align::Right, &amount.to_string());
+            y += 4.3;
+        }
+        self.page.rule(label_x, right, y - 2.0, 0.8, BLACK);
+        y += 4.0;
+        let label = if due.0 <= 0 { "Paid in full" } else { "Balance due" };
+        self.page.text(&self.bold, 11.0, BLACK, label_x, y, Align::Left, label);
+        self.page.text(&self.bold, 11.0, BLACK, right, y, Align::Right, &due.max(dixon_shop::Cents::ZERO).to_string());
+        self.y = y + 8.0;
+        self.page.text(&self.regular, SMALL, GREY, MARGIN, self.y, Align::Left, "Thank you for your business.");
     }
 }
 

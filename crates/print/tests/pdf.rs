@@ -127,3 +127,43 @@ async fn an_invoice_says_total_due_and_prints_without_a_logo() {
     assert!(!text.contains("State reg."), "empty registration is left out, not printed blank");
     assert!(!text.contains("Estimated total"));
 }
+
+#[tokio::test]
+async fn a_receipt_lists_each_payment_and_what_is_left() {
+    use dixon_print::{render_receipt, Received};
+    use dixon_shop::Cents;
+    let (_dir, order, shop) = support::order(3).await;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-25T17:30:00Z").unwrap().to_utc();
+    let total = order.totals.total;
+    let payments = [
+        Received {
+            at,
+            how: "Cash (handed over $120.00, change $20.00)".into(),
+            amount: Cents(10_000),
+            refunded: Cents(0),
+        },
+        Received {
+            at,
+            how: "Visa •••• 4242 (Apple Pay)".into(),
+            amount: Cents(total.0 - 10_000),
+            refunded: Cents(500),
+        },
+    ];
+    let pdf = render_receipt(&order, &shop, &payments, Paper::Letter, date()).unwrap();
+    let text = pages_of(&pdf).join("\n");
+    for expected in [
+        "RECEIPT",
+        "Cash (handed over $120.00, change $20.00)",
+        "Visa •••• 4242 (Apple Pay)",
+        "Refunded $5.00",
+        &format!("Invoice total {}", total).replace("Invoice total ", ""),
+        "Balance due",
+        "$5.00",
+        "Page 1 of 1",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    let paid_off = [Received { at, how: "Check #1047".into(), amount: total, refunded: Cents(0) }];
+    let text = pages_of(&render_receipt(&order, &shop, &paid_off, Paper::A4, date()).unwrap()).join("\n");
+    assert!(text.contains("Paid in full") && text.contains("Check #1047"), "{text}");
+}

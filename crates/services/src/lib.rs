@@ -8,6 +8,7 @@
 //! not configured, so the Integrations screen shows the whole picture.
 
 pub mod diagnostics;
+pub mod receipts;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -92,6 +92,8 @@ pub async fn search_parts(
 pub enum DocumentChoice {
     Estimate,
     Invoice,
+    /// What was paid against the invoice.
+    Receipt,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Type)]
@@ -129,23 +131,29 @@ pub async fn print_document(
     paper: PaperChoice,
     action: DocumentAction,
 ) -> CommandResult<SavedDocument> {
-    let store = state.store()?;
-    let order = store.repair_order(number).await?;
-    let settings = store.settings().await?;
-    let kind = match document {
-        DocumentChoice::Estimate => DocumentKind::Estimate,
-        DocumentChoice::Invoice => DocumentKind::Invoice,
-    };
     let paper = match paper {
         PaperChoice::Letter => Paper::Letter,
         PaperChoice::A4 => Paper::A4,
     };
     let today = chrono::Local::now().date_naive();
-    let pdf = dixon_print::render(&order, &settings, kind, paper, today)
-        .map_err(|e| CommandError::new("print", e.to_string()))?;
-    let name = match kind {
-        DocumentKind::Estimate => format!("Estimate-{number}.pdf"),
-        DocumentKind::Invoice => format!("Invoice-{number}.pdf"),
+    let print_error = |e: &dyn std::fmt::Display| CommandError::new("print", e.to_string());
+    let (pdf, name) = match document {
+        DocumentChoice::Receipt => {
+            let pdf = dixon_services::receipts::render(state.services()?, number, paper, today)
+                .await
+                .map_err(|e| print_error(&e))?;
+            (pdf, format!("Receipt-{number}.pdf"))
+        }
+        DocumentChoice::Estimate | DocumentChoice::Invoice => {
+            let store = state.store()?;
+            let order = store.repair_order(number).await?;
+            let settings = store.settings().await?;
+            let (kind, name) = match document {
+                DocumentChoice::Invoice => (DocumentKind::Invoice, format!("Invoice-{number}.pdf")),
+                _ => (DocumentKind::Estimate, format!("Estimate-{number}.pdf")),
+            };
+            (dixon_print::render(&order, &settings, kind, paper, today).map_err(|e| print_error(&e))?, name)
+        }
     };
     let path = state.home.documents_dir().join(name);
     dixon_print::save(&path, &pdf).map_err(|e| {

@@ -6,7 +6,7 @@ import { Channel } from "@tauri-apps/api/core";
 import { api, describe, type CardProgress, type Payment, type PaymentPanel } from "../api";
 import { h, kbd, mount } from "../dom";
 import { money, moneyInput, parseMoney } from "../format";
-import { cardStepText, paymentLine } from "./paymentFormat";
+import { cardStepText } from "./paymentFormat";
 
 export interface PaymentPanelView {
   element: HTMLElement;
@@ -56,7 +56,7 @@ export function paymentPanel(number: number, paid: () => void): PaymentPanelView
     try {
       const payment = await action();
       if (payment.status === "succeeded") {
-        say(`Approved: ${paymentLine(payment)}.`, "ok");
+        say(`Approved: ${payment.how}.`, "ok");
         paid();
       } else {
         say(`${payment.status === "canceled" ? "Canceled" : "Declined"}: ${payment.failure ?? "no reason given"}`, "error");
@@ -160,15 +160,29 @@ export function paymentPanel(number: number, paid: () => void): PaymentPanelView
             h("button", { class: "secondary", id: "pay-cash", onclick: showCash }, "Cash", kbd("Alt+H")),
             h("button", { class: "secondary", id: "pay-check", onclick: showCheck }, "Check", kbd("Alt+K"))),
       panel.card_problem && !done ? h("p", { class: "warn", id: "card-problem" }, panel.card_problem) : null,
+      panel.payments.some((p) => p.status === "succeeded")
+        ? h("div", { class: "toolbar receipt" },
+            h("button", { class: "secondary", id: "receipt-print", onclick: () => receipt("print") }, "Print receipt"),
+            h("button", { class: "secondary", id: "receipt-save", onclick: () => receipt("save") }, "Save receipt PDF"))
+        : null,
       form,
       status,
       panel.payments.length
         ? h("table", { class: "payments", id: "payments" }, h("tbody", {}, panel.payments.map((p) =>
-            h("tr", { class: `pay-${p.status}` }, h("td", {}, paymentLine(p)), h("td", { class: "num" }, money(p.amount)),
+            h("tr", { class: `pay-${p.status}` }, h("td", {}, p.how), h("td", { class: "num" }, money(p.amount)),
               h("td", {}, p.status === "succeeded" ? "approved" : p.status === "failed" ? `declined: ${p.failure ?? ""}` : p.status.replace(/_/g, " "))))))
         : null,
     ];
     mount(element, ...parts.filter((p): p is HTMLElement => p !== null));
+  }
+
+  async function receipt(action: "print" | "save"): Promise<void> {
+    try {
+      const saved = await api.printDocument(number, "receipt", "letter", action);
+      say(action === "print" ? `Receipt sent to the printer (${saved.path}).` : `Receipt saved: ${saved.path}`, "ok");
+    } catch (e) {
+      say(describe(e), "error");
+    }
   }
 
   function field(label: string, input: HTMLElement): HTMLElement {

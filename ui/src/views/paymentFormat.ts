@@ -1,6 +1,5 @@
 // Pure helpers of the payment panel (unit-tested in paymentFormat.test.ts).
-import type { CardProgress, Payment } from "../api";
-import { money } from "../format";
+import type { CardProgress } from "../api";
 
 /** A card payment's step in words: never a spinner alone. */
 export function cardStepText(step: CardProgress, readerName: (id: string) => string): string {
@@ -23,16 +22,4 @@ export function cardStepText(step: CardProgress, readerName: (id: string) => str
 /** "Apple Pay" for "apple_pay". */
 export function wallet(type: string): string {
   return type.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ");
-}
-
-/** "Cash (handed over $120.00, change $20.00)", "Check #1047", "Visa •••• 4242 (Apple Pay)". */
-export function paymentLine(p: Payment): string {
-  switch (p.method) {
-    case "cash":
-      return p.change && p.change > 0 && p.tendered ? `Cash (handed over ${money(p.tendered)}, change ${money(p.change)})` : "Cash";
-    case "check":
-      return `Check #${p.check_number ?? "?"}`;
-    case "card":
-      return `${p.card ?? "Card"}${p.wallet ? ` (${wallet(p.wallet)})` : ""}`;
-  }
 }
