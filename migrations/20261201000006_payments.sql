@@ -5,16 +5,17 @@ CREATE TABLE payments (
     id              INTEGER PRIMARY KEY,
     uid             TEXT    NOT NULL UNIQUE,
     repair_order_id INTEGER NOT NULL REFERENCES repair_orders (id),
-    method          TEXT    NOT NULL CHECK (method IN ('card', 'cash', 'check')),
+    method          TEXT    NOT NULL CHECK (method IN ('card', 'paypal', 'cash', 'check')),
     amount          INTEGER NOT NULL CHECK (amount > 0),            -- cents applied to the invoice
     status          TEXT    NOT NULL CHECK (status IN
                         ('created', 'sent_to_reader', 'processing', 'succeeded', 'failed', 'canceled')),
     refunded        INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
     tendered        INTEGER CHECK (tendered IS NULL OR tendered >= amount),   -- cash handed over
     check_number    TEXT    CHECK (check_number IS NULL OR length(check_number) BETWEEN 1 AND 30),
-    create_key      TEXT,   -- idempotency key of the PaymentIntent's creation (card)
-    intent_id       TEXT UNIQUE,   -- Stripe PaymentIntent
+    create_key      TEXT,   -- idempotency key of the provider's payment (card: PaymentIntent, PayPal: order)
+    provider_id     TEXT UNIQUE,   -- Stripe PaymentIntent (pi_…) or PayPal order id
     reader_id       TEXT,
+    capture_id      TEXT,   -- PayPal's capture (what a refund refers to)
     card            TEXT,   -- "Visa •••• 4242"
     wallet          TEXT,   -- apple_pay, google_pay… when a phone or watch was tapped
     failure         TEXT,   -- why the last attempt did not go through, in words
@@ -22,9 +23,9 @@ CREATE TABLE payments (
     updated_at      TEXT    NOT NULL
 );
 CREATE INDEX payments_order ON payments (repair_order_id);
--- One card payment in flight per order: a second one would risk charging twice.
-CREATE UNIQUE INDEX payments_one_card_in_flight ON payments (repair_order_id)
-    WHERE method = 'card' AND status IN ('created', 'sent_to_reader', 'processing');
+-- One card or PayPal payment in flight per order: a second one would risk charging twice.
+CREATE UNIQUE INDEX payments_one_in_flight ON payments (repair_order_id)
+    WHERE method IN ('card', 'paypal') AND status IN ('created', 'sent_to_reader', 'processing');
 
 -- Every step of every payment, with the idempotency key it was (or will be) sent with.
 CREATE TABLE payment_steps (

@@ -39,7 +39,12 @@ pub enum Error {
     #[error("Stripe is not set up on this counter: run `dixon pay connect` with the shop's Stripe secret key (a restricted key is best).")]
     NotConfigured,
 
-    #[error("Stripe answered something we can't use ({0}). Nothing was marked paid; check the payment in the Stripe dashboard.")]
+    #[error(
+        "PayPal is not set up on this counter: run `dixon pay connect-paypal` with the shop's PayPal app credentials."
+    )]
+    PayPalNotConfigured,
+
+    #[error("The payment service answered something we can't use ({0}). Nothing was marked paid; check the payment in its dashboard.")]
     Unexpected(String),
 
     #[error("The webhook was refused: {0}")]
@@ -69,7 +74,7 @@ impl Error {
             Error::CardInProgress { .. } => "card_in_progress",
             Error::PaymentNotFound(_) => "not_found",
             Error::WrongState { .. } => "wrong_state",
-            Error::NotConfigured => "not_configured",
+            Error::NotConfigured | Error::PayPalNotConfigured => "not_configured",
             Error::Unexpected(_) => "unexpected_answer",
             Error::Webhook(_) => "webhook",
             Error::Service(e) => e.kind(),

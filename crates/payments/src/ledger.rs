@@ -18,6 +18,9 @@ use crate::error::{Error, Result};
 pub enum Method {
     /// A card (or a phone or watch) on the Stripe Terminal reader.
     Card,
+    /// PayPal, approved on the customer's phone from a QR code.
+    #[serde(rename = "paypal")]
+    PayPal,
     Cash,
     Check,
 }
@@ -84,8 +87,8 @@ pub struct Payment {
     pub tendered: Option<Cents>,
     pub change: Option<Cents>,
     pub check_number: Option<String>,
-    /// Stripe's PaymentIntent id.
-    pub intent_id: Option<String>,
+    /// Stripe's PaymentIntent id, or PayPal's order id.
+    pub provider_id: Option<String>,
     pub reader_id: Option<String>,
     /// "Visa •••• 4242".
     pub card: Option<String>,
@@ -111,6 +114,7 @@ impl Payment {
                 _ => "Cash".into(),
             },
             Method::Check => format!("Check #{}", self.check_number.as_deref().unwrap_or("?")),
+            Method::PayPal => "PayPal".into(),
             Method::Card => {
                 let card = self.card.clone().unwrap_or_else(|| "Card".into());
                 match &self.wallet {
@@ -163,7 +167,7 @@ pub struct Ledger {
 }
 
 const COLUMNS: &str = "p.id, ro.number, p.method, p.amount, p.status, p.refunded, p.tendered, p.check_number, \
-     p.intent_id, p.reader_id, p.card, p.wallet, p.failure, p.created_at, p.updated_at";
+     p.provider_id, p.reader_id, p.card, p.wallet, p.failure, p.created_at, p.updated_at";
 
 impl Ledger {
     pub fn new(store: Store, clock: std::sync::Arc<dyn dixon_clock::Clock>) -> Ledger {
@@ -227,12 +231,16 @@ impl Ledger {
             let what = if method == Method::Cash { "The cash payment" } else { "The amount" };
             return Err(Error::Amount { what, due: balance.due });
         }
-        if method == Method::Card && balance.pending.0 > 0 {
+        if matches!(method, Method::Card | Method::PayPal) && balance.pending.0 > 0 {
             return Err(Error::CardInProgress { number });
         }
         let uid = uuid::Uuid::new_v4().to_string();
-        let create_key = (method == Method::Card).then(|| format!("dixon-pi-{uid}"));
-        let status = if method == Method::Card { PaymentStatus::Created } else { PaymentStatus::Succeeded };
+        let create_key = match method {
+            Method::Card => Some(format!("dixon-pi-{uid}")),
+            Method::PayPal => Some(format!("dixon-order-{uid}")),
+            Method::Cash | Method::Check => None,
+        };
+        let status = if create_key.is_some() { PaymentStatus::Created } else { PaymentStatus::Succeeded };
         let at = self.now();
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO payments (uid, repair_order_id, method, amount, status, tendered, check_number, create_key,
@@ -288,16 +296,17 @@ impl Ledger {
             return self.payment(id).await;
         }
         sqlx::query(
-            "UPDATE payments SET status = COALESCE(?, status), intent_id = COALESCE(?, intent_id),
+            "UPDATE payments SET status = COALESCE(?, status), provider_id = COALESCE(?, provider_id),
                     reader_id = COALESCE(?, reader_id), card = COALESCE(?, card), wallet = COALESCE(?, wallet),
-                    failure = ?, updated_at = ?
+                    capture_id = COALESCE(?, capture_id), failure = ?, updated_at = ?
              WHERE id = ?",
         )
         .bind(change.status.map(PaymentStatus::as_str))
-        .bind(change.intent_id)
+        .bind(change.provider_id)
         .bind(change.reader_id)
         .bind(change.card)
         .bind(change.wallet)
+        .bind(change.capture_id)
         .bind(change.failure)
         .bind(&at)
         .bind(id)
@@ -349,6 +358,14 @@ impl Ledger {
         payment_from(&row)
     }
 
+    /// PayPal's capture of payment `id`, if it was captured.
+    pub(crate) async fn capture_id(&self, id: i64) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT capture_id FROM payments WHERE id = ?")
+            .bind(id)
+            .fetch_one(self.store.pool())
+            .await?)
+    }
+
     pub(crate) async fn handle(&self, id: i64) -> Result<Handle> {
         let row = sqlx::query("SELECT uid, create_key FROM payments WHERE id = ?")
             .bind(id)
@@ -358,10 +375,10 @@ impl Ledger {
         Ok(Handle { id, uid: row.try_get("uid")?, create_key: row.try_get("create_key")? })
     }
 
-    /// The payment Stripe's PaymentIntent `intent_id` belongs to, if it is ours.
-    pub(crate) async fn by_intent(&self, intent_id: &str) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM payments WHERE intent_id = ?")
-            .bind(intent_id)
+    /// The payment Stripe's PaymentIntent `provider_id` belongs to, if it is ours.
+    pub(crate) async fn by_intent(&self, provider_id: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM payments WHERE provider_id = ?")
+            .bind(provider_id)
             .fetch_optional(self.store.pool())
             .await?)
     }
@@ -406,10 +423,11 @@ impl Ledger {
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Change<'a> {
     pub status: Option<PaymentStatus>,
-    pub intent_id: Option<&'a str>,
+    pub provider_id: Option<&'a str>,
     pub reader_id: Option<&'a str>,
     pub card: Option<&'a str>,
     pub wallet: Option<&'a str>,
+    pub capture_id: Option<&'a str>,
     pub failure: Option<&'a str>,
 }
 
@@ -463,7 +481,7 @@ async fn step_in(
 async fn outbox(tx: &mut Transaction<'static, Sqlite>, uid: &str, topic: &str, at: &str) -> Result<()> {
     let payment: serde_json::Value = sqlx::query_scalar(
         "SELECT json_object('uid', uid, 'method', method, 'amount', amount, 'status', status, 'refunded', refunded,
-                            'intent_id', intent_id, 'updated_at', updated_at)
+                            'provider_id', provider_id, 'updated_at', updated_at)
          FROM payments WHERE uid = ?",
     )
     .bind(uid)
@@ -484,6 +502,7 @@ async fn outbox(tx: &mut Transaction<'static, Sqlite>, uid: &str, topic: &str, a
 fn method_str(method: Method) -> &'static str {
     match method {
         Method::Card => "card",
+        Method::PayPal => "paypal",
         Method::Cash => "cash",
         Method::Check => "check",
     }
@@ -497,6 +516,7 @@ fn payment_from(row: &SqliteRow) -> Result<Payment> {
     let method: String = row.try_get("method")?;
     let method = match method.as_str() {
         "card" => Method::Card,
+        "paypal" => Method::PayPal,
         "cash" => Method::Cash,
         "check" => Method::Check,
         other => return Err(corrupt(format!("method '{other}'"))),
@@ -515,7 +535,7 @@ fn payment_from(row: &SqliteRow) -> Result<Payment> {
         tendered: tendered.map(Cents),
         change: tendered.map(|t| Cents(t - amount.0)),
         check_number: row.try_get("check_number")?,
-        intent_id: row.try_get("intent_id")?,
+        provider_id: row.try_get("provider_id")?,
         reader_id: row.try_get("reader_id")?,
         card: row.try_get("card")?,
         wallet: row.try_get("wallet")?,

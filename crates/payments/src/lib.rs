@@ -21,6 +21,7 @@
 
 mod error;
 mod ledger;
+pub mod paypal;
 pub mod stripe;
 pub mod webhook;
 
@@ -32,19 +33,22 @@ use serde::Serialize;
 
 pub use error::{Error, Result};
 pub use ledger::{Balance, Ledger, Method, Payment, PaymentStatus};
+pub use paypal::{PayPal, PayPalAccount};
 pub use stripe::{Reader, Stripe, StripeAccount};
 
 use ledger::{Change, Handle};
 
 /// How long the reader may wait for a card before the counter clears it.
 pub const READER_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a customer has to approve a PayPal payment on their phone.
+pub const PAYPAL_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
 /// reason" — never a spinner alone).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "step", rename_all = "snake_case")]
-pub enum CardProgress {
+pub enum PaymentProgress {
     /// Asking Stripe for the payment.
     Preparing,
     /// The reader shows the amount.
@@ -69,10 +73,12 @@ pub enum CardProgress {
 pub struct Payments {
     ledger: Ledger,
     stripe: Option<Stripe>,
+    paypal: Option<PayPal>,
     shop_name: Arc<str>,
-    /// How often a waiting card payment re-reads Stripe.
+    /// How often a waiting card or PayPal payment re-reads the provider.
     pub poll_every: Duration,
     pub reader_timeout: Duration,
+    pub paypal_timeout: Duration,
 }
 
 impl Payments {
@@ -81,10 +87,27 @@ impl Payments {
         Payments {
             ledger,
             stripe,
+            paypal: None,
             shop_name: shop_name.into(),
             poll_every: Duration::from_secs(1),
             reader_timeout: READER_TIMEOUT,
+            paypal_timeout: PAYPAL_TIMEOUT,
         }
+    }
+
+    /// With PayPal, once the shop connected its PayPal app.
+    pub fn with_paypal(mut self, paypal: Option<PayPal>) -> Payments {
+        self.paypal = paypal;
+        self
+    }
+
+    fn paypal(&self) -> Result<&PayPal> {
+        self.paypal.as_ref().ok_or(Error::PayPalNotConfigured)
+    }
+
+    /// Whether cards (Stripe) and PayPal are set up on this counter.
+    pub fn providers(&self) -> (bool, bool) {
+        (self.stripe.is_some(), self.paypal.is_some())
     }
 
     pub fn ledger(&self) -> &Ledger {
@@ -147,11 +170,11 @@ impl Payments {
         number: i64,
         amount: Cents,
         reader: &str,
-        mut progress: impl FnMut(CardProgress),
+        mut progress: impl FnMut(PaymentProgress),
     ) -> Result<Payment> {
         let stripe = self.stripe()?;
         let handle = self.ledger.open(number, Method::Card, amount, None, None).await?;
-        progress(CardProgress::Preparing);
+        progress(PaymentProgress::Preparing);
         let key = handle.create_key.clone().ok_or_else(|| Error::Unexpected("no idempotency key stored".into()))?;
         let intent = match stripe.create_intent(amount, number, &self.shop_name, &key).await {
             Ok(intent) => intent,
@@ -172,16 +195,21 @@ impl Payments {
             }
         };
         self.ledger
-            .update(handle.id, Change { intent_id: Some(&intent.id), reader_id: Some(reader), ..Change::default() })
+            .update(handle.id, Change { provider_id: Some(&intent.id), reader_id: Some(reader), ..Change::default() })
             .await?;
         self.drive(&handle, reader, &mut progress).await
     }
 
     /// Tries a failed (declined, timed-out or interrupted) card payment again on the same
     /// PaymentIntent, on `reader`.
-    pub async fn retry_card(&self, id: i64, reader: &str, mut progress: impl FnMut(CardProgress)) -> Result<Payment> {
+    pub async fn retry_card(
+        &self,
+        id: i64,
+        reader: &str,
+        mut progress: impl FnMut(PaymentProgress),
+    ) -> Result<Payment> {
         let payment = self.ledger.payment(id).await?;
-        if payment.method != Method::Card || payment.status != PaymentStatus::Failed || payment.intent_id.is_none() {
+        if payment.method != Method::Card || payment.status != PaymentStatus::Failed || payment.provider_id.is_none() {
             return Err(Error::WrongState { id, what: "tried again", status: payment.status.as_str() });
         }
         let balance = self.ledger.balance(payment.repair_order).await?;
@@ -204,19 +232,25 @@ impl Payments {
 
     /// Sends the payment's PaymentIntent to `reader` (unless Stripe already has an outcome) and
     /// follows it.
-    async fn drive(&self, handle: &Handle, reader: &str, progress: &mut impl FnMut(CardProgress)) -> Result<Payment> {
+    async fn drive(
+        &self,
+        handle: &Handle,
+        reader: &str,
+        progress: &mut impl FnMut(PaymentProgress),
+    ) -> Result<Payment> {
         let stripe = self.stripe()?;
         let payment = self.ledger.payment(handle.id).await?;
-        let intent_id = payment.intent_id.clone().ok_or_else(|| Error::Unexpected("no PaymentIntent stored".into()))?;
+        let provider_id =
+            payment.provider_id.clone().ok_or_else(|| Error::Unexpected("no PaymentIntent stored".into()))?;
         // always read the PaymentIntent before (re)sending it: a retry must not pay twice
-        let intent = stripe.intent(&intent_id).await?;
+        let intent = stripe.intent(&provider_id).await?;
         if let Some(done) = self.outcome(handle.id, &intent, None, progress).await? {
             return Ok(done);
         }
         let attempt = uuid::Uuid::new_v4();
         let key = format!("dixon-process-{}-{attempt}", handle.uid);
         self.ledger.step(handle.id, "process", Some(&key), Some(reader)).await?;
-        match stripe.process(reader, &intent_id, &key).await {
+        match stripe.process(reader, &provider_id, &key).await {
             Ok(_) => {}
             // the reader may have the payment: follow it, Stripe's word decides
             Err(e) if e.is_transient() => tracing::warn!("payment {}: reader request unconfirmed ({e})", handle.id),
@@ -230,7 +264,7 @@ impl Payments {
                         Change { status: Some(PaymentStatus::Failed), failure: Some(&reason), ..Change::default() },
                     )
                     .await?;
-                progress(CardProgress::Declined { reason });
+                progress(PaymentProgress::Declined { reason });
                 return Ok(payment);
             }
         }
@@ -240,24 +274,24 @@ impl Payments {
                 Change { status: Some(PaymentStatus::SentToReader), reader_id: Some(reader), ..Change::default() },
             )
             .await?;
-        progress(CardProgress::WaitingForCard { reader: reader.to_string() });
-        self.follow(handle, &intent_id, reader, progress).await
+        progress(PaymentProgress::WaitingForCard { reader: reader.to_string() });
+        self.follow(handle, &provider_id, reader, progress).await
     }
 
     /// Re-reads the PaymentIntent (and the reader) until there is an outcome or time is up.
     async fn follow(
         &self,
         handle: &Handle,
-        intent_id: &str,
+        provider_id: &str,
         reader: &str,
-        progress: &mut impl FnMut(CardProgress),
+        progress: &mut impl FnMut(PaymentProgress),
     ) -> Result<Payment> {
         let stripe = self.stripe()?;
         let deadline = tokio::time::Instant::now() + self.reader_timeout;
         let mut told_processing = false;
         while tokio::time::Instant::now() < deadline {
             tokio::time::sleep(self.poll_every).await;
-            let intent = match stripe.intent(intent_id).await {
+            let intent = match stripe.intent(provider_id).await {
                 Ok(intent) => intent,
                 Err(e) if e.is_transient() || matches!(e, dixon_resilience::Error::BreakerOpen { .. }) => {
                     tracing::warn!("payment {}: Stripe not reachable while waiting ({e}); still waiting", handle.id);
@@ -277,7 +311,7 @@ impl Payments {
                 self.ledger
                     .update(handle.id, Change { status: Some(PaymentStatus::Processing), ..Change::default() })
                     .await?;
-                progress(CardProgress::Processing);
+                progress(PaymentProgress::Processing);
             }
         }
         // nobody presented a card: clear the reader, keep the PaymentIntent for a retry
@@ -287,7 +321,7 @@ impl Payments {
             tracing::warn!("payment {}: the reader could not be cleared ({e})", handle.id);
         }
         // the card may have been tapped at the last moment: Stripe's word decides
-        let intent = stripe.intent(intent_id).await?;
+        let intent = stripe.intent(provider_id).await?;
         if let Some(done) = self.outcome(handle.id, &intent, None, progress).await? {
             return Ok(done);
         }
@@ -295,7 +329,7 @@ impl Payments {
             "No card was presented within {} s; the reader was cleared. Charge again to retry.",
             self.reader_timeout.as_secs()
         );
-        progress(CardProgress::TimedOut);
+        progress(PaymentProgress::TimedOut);
         self.ledger
             .update(
                 handle.id,
@@ -310,7 +344,7 @@ impl Payments {
         id: i64,
         intent: &stripe::PaymentIntent,
         action: Option<&stripe::ReaderAction>,
-        progress: &mut impl FnMut(CardProgress),
+        progress: &mut impl FnMut(PaymentProgress),
     ) -> Result<Option<Payment>> {
         match intent.status.as_str() {
             "succeeded" => {
@@ -327,7 +361,7 @@ impl Payments {
                         },
                     )
                     .await?;
-                progress(CardProgress::Approved { card, wallet });
+                progress(PaymentProgress::Approved { card, wallet });
                 Ok(Some(self.finish(payment.repair_order, id).await?))
             }
             "canceled" => {
@@ -339,7 +373,7 @@ impl Payments {
                         Change { status: Some(PaymentStatus::Canceled), failure: Some(failure), ..Change::default() },
                     )
                     .await?;
-                progress(CardProgress::Declined { reason: failure.into() });
+                progress(PaymentProgress::Declined { reason: failure.into() });
                 Ok(Some(payment))
             }
             "requires_capture" => Err(Error::Unexpected(format!(
@@ -360,10 +394,152 @@ impl Payments {
                         Change { status: Some(PaymentStatus::Failed), failure: Some(&reason), ..Change::default() },
                     )
                     .await?;
-                progress(CardProgress::Declined { reason });
+                progress(PaymentProgress::Declined { reason });
                 Ok(Some(payment))
             }
             _ => Ok(None),
+        }
+    }
+
+    /// Starts a PayPal payment of `amount`: the order is made (once per stored key) and its
+    /// approval link returned, for the screen to show as a QR code; then [`Payments::paypal_follow`].
+    pub async fn paypal_start(&self, number: i64, amount: Cents) -> Result<(Payment, String)> {
+        let paypal = self.paypal()?;
+        let handle = self.ledger.open(number, Method::PayPal, amount, None, None).await?;
+        let key = handle.create_key.clone().ok_or_else(|| Error::Unexpected("no idempotency key stored".into()))?;
+        let order = match paypal.create_order(amount, number, &self.shop_name, &key).await {
+            Ok(order) => order,
+            Err(e) if e.is_transient() => return Err(e.into()), // resumed with the same key
+            Err(e) => {
+                let failure = e.to_string();
+                self.ledger
+                    .update(
+                        handle.id,
+                        Change { status: Some(PaymentStatus::Canceled), failure: Some(&failure), ..Change::default() },
+                    )
+                    .await?;
+                return Err(e.into());
+            }
+        };
+        let url = order
+            .approve_url()
+            .ok_or_else(|| Error::Unexpected(format!("PayPal order {} has no approval link", order.id)))?
+            .to_string();
+        let payment = self
+            .ledger
+            .update(
+                handle.id,
+                Change { provider_id: Some(&order.id), status: Some(PaymentStatus::SentToReader), ..Change::default() },
+            )
+            .await?;
+        Ok((payment, url))
+    }
+
+    /// Follows PayPal payment `id` until the customer approved it (then it is captured), it was
+    /// voided, or the customer did not approve it in time.
+    pub async fn paypal_follow(&self, id: i64, mut progress: impl FnMut(PaymentProgress)) -> Result<Payment> {
+        let paypal = self.paypal()?;
+        let payment = self.ledger.payment(id).await?;
+        let order_id = match (&payment.method, &payment.provider_id, payment.status.in_flight()) {
+            (Method::PayPal, Some(order), true) => order.clone(),
+            _ => return Err(Error::WrongState { id, what: "followed on PayPal", status: payment.status.as_str() }),
+        };
+        let deadline = tokio::time::Instant::now() + self.paypal_timeout;
+        loop {
+            let order = match paypal.order(&order_id).await {
+                Ok(order) => order,
+                Err(e) if e.is_transient() || matches!(e, dixon_resilience::Error::BreakerOpen { .. }) => {
+                    tracing::warn!("payment {id}: PayPal not reachable while waiting ({e}); still waiting");
+                    tokio::time::sleep(self.poll_every).await;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(done) = self.paypal_outcome(id, &order, &mut progress).await? {
+                return Ok(done);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let failure = format!(
+                    "The customer did not approve the PayPal payment within {} minutes. Start it again, or take another way to pay.",
+                    self.paypal_timeout.as_secs() / 60
+                );
+                progress(PaymentProgress::TimedOut);
+                return self
+                    .ledger
+                    .update(
+                        id,
+                        Change { status: Some(PaymentStatus::Canceled), failure: Some(&failure), ..Change::default() },
+                    )
+                    .await;
+            }
+            tokio::time::sleep(self.poll_every).await;
+        }
+    }
+
+    /// The payment's final state when the PayPal `order` has one; an approved order is captured.
+    async fn paypal_outcome(
+        &self,
+        id: i64,
+        order: &paypal::Order,
+        progress: &mut impl FnMut(PaymentProgress),
+    ) -> Result<Option<Payment>> {
+        let order = match order.status.as_str() {
+            "APPROVED" => {
+                progress(PaymentProgress::Processing);
+                let handle = self.ledger.handle(id).await?;
+                let key = format!("dixon-capture-{}", handle.uid); // one capture per payment, ever
+                self.ledger.step(id, "capture", Some(&key), None).await?;
+                self.paypal()?.capture(&order.id, &key).await?
+            }
+            "COMPLETED" => order.clone(),
+            "VOIDED" => {
+                let failure = "The PayPal payment was canceled.";
+                progress(PaymentProgress::Declined { reason: failure.into() });
+                let payment = self
+                    .ledger
+                    .update(
+                        id,
+                        Change { status: Some(PaymentStatus::Canceled), failure: Some(failure), ..Change::default() },
+                    )
+                    .await?;
+                return Ok(Some(payment));
+            }
+            _ => return Ok(None),
+        };
+        match order.capture() {
+            Some((capture, status)) if status == "COMPLETED" => {
+                let payment = self
+                    .ledger
+                    .update(
+                        id,
+                        Change {
+                            status: Some(PaymentStatus::Succeeded),
+                            capture_id: Some(&capture),
+                            card: Some("PayPal"),
+                            ..Change::default()
+                        },
+                    )
+                    .await?;
+                progress(PaymentProgress::Approved { card: Some("PayPal".into()), wallet: None });
+                Ok(Some(self.finish(payment.repair_order, id).await?))
+            }
+            Some((_, status)) if status == "DECLINED" || status == "FAILED" => {
+                let reason = "PayPal declined the payment.".to_string();
+                progress(PaymentProgress::Declined { reason: reason.clone() });
+                Ok(Some(
+                    self.ledger
+                        .update(
+                            id,
+                            Change { status: Some(PaymentStatus::Failed), failure: Some(&reason), ..Change::default() },
+                        )
+                        .await?,
+                ))
+            }
+            // PENDING (an eCheck, a review): not paid until PayPal says so
+            _ => {
+                self.ledger.update(id, Change { status: Some(PaymentStatus::Processing), ..Change::default() }).await?;
+                Ok(None)
+            }
         }
     }
 
@@ -374,36 +550,71 @@ impl Payments {
     pub async fn resume(&self) -> Result<Vec<Payment>> {
         let mut resumed = Vec::new();
         for payment in self.ledger.in_flight().await? {
-            let Some(stripe) = self.stripe.as_ref() else { break };
-            let handle = self.ledger.handle(payment.id).await?;
-            let intent_id = match &payment.intent_id {
-                Some(id) => id.clone(),
-                None => {
-                    let key = handle.create_key.clone().unwrap_or_default();
-                    let intent =
-                        stripe.create_intent(payment.amount, payment.repair_order, &self.shop_name, &key).await?;
-                    self.ledger.update(payment.id, Change { intent_id: Some(&intent.id), ..Change::default() }).await?;
-                    intent.id
-                }
-            };
-            let intent = stripe.intent(&intent_id).await?;
-            let mut ignore = |_| {};
-            let done = match self.outcome(payment.id, &intent, None, &mut ignore).await? {
-                Some(done) => done,
-                None if intent.status == "processing" => payment,
-                None => {
-                    let failure = "Interrupted before the card was read (the app stopped). Charge again to retry.";
-                    self.ledger
-                        .update(
-                            payment.id,
-                            Change { status: Some(PaymentStatus::Failed), failure: Some(failure), ..Change::default() },
-                        )
-                        .await?
-                }
+            let done = match payment.method {
+                Method::Card if self.stripe.is_some() => self.resume_card(payment).await?,
+                Method::PayPal if self.paypal.is_some() => self.resume_paypal(payment).await?,
+                _ => continue, // its provider is not set up on this counter (any more)
             };
             resumed.push(done);
         }
         Ok(resumed)
+    }
+
+    async fn resume_card(&self, payment: Payment) -> Result<Payment> {
+        let stripe = self.stripe()?;
+        let handle = self.ledger.handle(payment.id).await?;
+        let provider_id = match &payment.provider_id {
+            Some(id) => id.clone(),
+            None => {
+                let key = handle.create_key.clone().unwrap_or_default();
+                let intent = stripe.create_intent(payment.amount, payment.repair_order, &self.shop_name, &key).await?;
+                self.ledger.update(payment.id, Change { provider_id: Some(&intent.id), ..Change::default() }).await?;
+                intent.id
+            }
+        };
+        let intent = stripe.intent(&provider_id).await?;
+        let mut ignore = |_| {};
+        Ok(match self.outcome(payment.id, &intent, None, &mut ignore).await? {
+            Some(done) => done,
+            None if intent.status == "processing" => payment,
+            None => {
+                let failure = "Interrupted before the card was read (the app stopped). Charge again to retry.";
+                self.ledger
+                    .update(
+                        payment.id,
+                        Change { status: Some(PaymentStatus::Failed), failure: Some(failure), ..Change::default() },
+                    )
+                    .await?
+            }
+        })
+    }
+
+    async fn resume_paypal(&self, payment: Payment) -> Result<Payment> {
+        let paypal = self.paypal()?;
+        let handle = self.ledger.handle(payment.id).await?;
+        let order = match &payment.provider_id {
+            Some(id) => paypal.order(id).await?,
+            // made with the stored key: PayPal answers with the order it may already have made
+            None => {
+                let key = handle.create_key.clone().unwrap_or_default();
+                let order = paypal.create_order(payment.amount, payment.repair_order, &self.shop_name, &key).await?;
+                self.ledger.update(payment.id, Change { provider_id: Some(&order.id), ..Change::default() }).await?;
+                order
+            }
+        };
+        let mut ignore = |_| {};
+        Ok(match self.paypal_outcome(payment.id, &order, &mut ignore).await? {
+            Some(done) => done,
+            None => {
+                let failure = "The PayPal payment was not approved before the app stopped. Start it again.";
+                self.ledger
+                    .update(
+                        payment.id,
+                        Change { status: Some(PaymentStatus::Canceled), failure: Some(failure), ..Change::default() },
+                    )
+                    .await?
+            }
+        })
     }
 
     /// Gives back `amount` of payment `id` (all that is left when `None`): through Stripe for a
@@ -418,12 +629,24 @@ impl Payments {
         if amount.0 <= 0 || amount > left {
             return Err(Error::RefundAmount { left });
         }
+        if payment.method == Method::PayPal {
+            let paypal = self.paypal()?;
+            let capture = self
+                .ledger
+                .capture_id(id)
+                .await?
+                .ok_or_else(|| Error::Unexpected("no PayPal capture stored".into()))?;
+            let handle = self.ledger.handle(id).await?;
+            let key = format!("dixon-refund-{}-{}", handle.uid, uuid::Uuid::new_v4());
+            self.ledger.step(id, "refund", Some(&key), Some(&amount.to_string())).await?;
+            paypal.refund(&capture, amount, &key).await?;
+        }
         if payment.method == Method::Card {
             let stripe = self.stripe()?;
             let handle = self.ledger.handle(id).await?;
             let key = format!("dixon-refund-{}-{}", handle.uid, uuid::Uuid::new_v4());
             self.ledger.step(id, "refund", Some(&key), Some(&amount.to_string())).await?;
-            let intent = payment.intent_id.as_deref().ok_or_else(|| Error::Unexpected("no PaymentIntent".into()))?;
+            let intent = payment.provider_id.as_deref().ok_or_else(|| Error::Unexpected("no PaymentIntent".into()))?;
             stripe.refund(intent, Some(amount), &key).await?;
         }
         self.ledger.refunded(id, amount).await

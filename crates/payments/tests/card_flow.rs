@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dixon_clock::SystemClock;
-use dixon_payments::{CardProgress, Error, Ledger, PaymentStatus, Payments, Stripe, StripeAccount};
+use dixon_payments::{Error, Ledger, PaymentProgress, PaymentStatus, Payments, Stripe, StripeAccount};
 use dixon_resilience::{Integrations, Policy, RetryPolicy};
 use dixon_shop::{Cents, Status, Store};
 use dixon_test_peer::{Peer, Reply, Request};
@@ -127,7 +127,7 @@ impl Counter {
     }
 }
 
-fn recorder() -> (Arc<Mutex<Vec<CardProgress>>>, impl FnMut(CardProgress)) {
+fn recorder() -> (Arc<Mutex<Vec<PaymentProgress>>>, impl FnMut(PaymentProgress)) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let keep = seen.clone();
     (seen, move |step| keep.lock().unwrap().push(step))
@@ -147,10 +147,10 @@ async fn a_card_approved_on_the_reader_pays_the_order() {
     assert_eq!(
         *steps.lock().unwrap(),
         [
-            CardProgress::Preparing,
-            CardProgress::WaitingForCard { reader: READER.into() },
-            CardProgress::Processing,
-            CardProgress::Approved { card: Some("Visa •••• 4242".into()), wallet: Some("apple_pay".into()) },
+            PaymentProgress::Preparing,
+            PaymentProgress::WaitingForCard { reader: READER.into() },
+            PaymentProgress::Processing,
+            PaymentProgress::Approved { card: Some("Visa •••• 4242".into()), wallet: Some("apple_pay".into()) },
         ]
     );
     assert_eq!(c.store.repair_order(c.number).await.unwrap().status, Status::Paid);
@@ -185,7 +185,7 @@ async fn a_declined_card_is_tried_again_on_the_same_payment_intent() {
     assert_eq!(declined.failure.as_deref(), Some("Your card has insufficient funds."));
     assert_eq!(
         steps.lock().unwrap().last(),
-        Some(&CardProgress::Declined { reason: "Your card has insufficient funds.".into() })
+        Some(&PaymentProgress::Declined { reason: "Your card has insufficient funds.".into() })
     );
     assert_eq!(c.store.repair_order(c.number).await.unwrap().status, Status::Invoiced, "nothing paid");
     assert_eq!(c.payments.ledger().balance(c.number).await.unwrap().due, Cents(48_213));
@@ -217,7 +217,7 @@ async fn nobody_at_the_reader_clears_it_and_charges_nothing() {
     let payment = c.payments.card(c.number, Cents(10_000), READER, progress).await.unwrap();
     assert_eq!(payment.status, PaymentStatus::Failed);
     assert!(payment.failure.as_deref().unwrap().contains("No card was presented"), "{:?}", payment.failure);
-    assert_eq!(steps.lock().unwrap().last(), Some(&CardProgress::TimedOut));
+    assert_eq!(steps.lock().unwrap().last(), Some(&PaymentProgress::TimedOut));
     assert_eq!(
         c.sent("POST", &format!("/v1/terminal/readers/{READER}/cancel_action")).len(),
         1,
@@ -281,7 +281,7 @@ async fn a_payment_that_never_reached_stripe_is_created_once_on_resume() {
     let error = c.payments.card(c.number, Cents(48_213), READER, |_| {}).await.unwrap_err();
     assert_eq!(error.kind(), "unreachable", "{error}");
     let stuck = c.payments.ledger().in_flight().await.unwrap();
-    assert_eq!((stuck.len(), stuck[0].intent_id.as_deref()), (1, None));
+    assert_eq!((stuck.len(), stuck[0].provider_id.as_deref()), (1, None));
 
     c.script.lock().unwrap().reset_creates = 0;
     let resumed = c.payments.resume().await.unwrap();
