@@ -35,7 +35,7 @@ export type ObdConnection = ObdConnection_Serialize;
 export type ObdScan = ObdScan_Serialize;
 export type Payment = Payment_Serialize;
 export type PaymentPanel = PaymentPanel_Serialize;
-export type { CardProgress_Deserialize as CardProgress } from "./bindings";
+export type { PaymentProgress_Deserialize as PaymentProgress } from "./bindings";
 export type { AdapterAddress_Deserialize as AdapterAddress, ConnectStep_Deserialize as ConnectStep, Readiness, Reading, WatchEvent } from "./bindings";
 
 export class CommandFailure extends Error {
@@ -92,6 +92,8 @@ export const api = {
   payCheck: (...a: Parameters<typeof commands.payCheck>) => unwrap(commands.payCheck(...a)),
   payCard: (...a: Parameters<typeof commands.payCard>) => unwrap(commands.payCard(...a)),
   retryCard: (...a: Parameters<typeof commands.retryCard>) => unwrap(commands.retryCard(...a)),
+  payPaypalStart: (...a: Parameters<typeof commands.payPaypalStart>) => unwrap(commands.payPaypalStart(...a)),
+  payPaypalFollow: (...a: Parameters<typeof commands.payPaypalFollow>) => unwrap(commands.payPaypalFollow(...a)),
 };
 
 /** A sentence for any failure, including ones that never reached the shell. */

@@ -89,9 +89,13 @@ export const commands = {
 	 *  Takes `amount` on `reader`; each step ("waiting for card", "approved", "declined: …") comes on
 	 *  `progress`. Returns the payment as it ended (approved, declined or timed out).
 	 */
-	payCard: (repairOrder: number, amount: Cents, reader: string, progress: Channel<CardProgress_Deserialize>) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("pay_card", { repairOrder, amount, reader, progress })),
+	payCard: (repairOrder: number, amount: Cents, reader: string, progress: Channel<PaymentProgress_Deserialize>) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("pay_card", { repairOrder, amount, reader, progress })),
 	/**  Tries a declined or interrupted card payment again on the same PaymentIntent. */
-	retryCard: (payment: number, reader: string, progress: Channel<CardProgress_Deserialize>) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("retry_card", { payment, reader, progress })),
+	retryCard: (payment: number, reader: string, progress: Channel<PaymentProgress_Deserialize>) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("retry_card", { payment, reader, progress })),
+	/**  Makes the PayPal order for `amount` and gives its approval link as a QR code. */
+	payPaypalStart: (repairOrder: number, amount: Cents) => typedError<PayPalStart_Serialize, CommandError>(__TAURI_INVOKE("pay_paypal_start", { repairOrder, amount })),
+	/**  Waits until the customer approved the PayPal payment (then it is captured), or gave up. */
+	payPaypalFollow: (payment: number, progress: Channel<PaymentProgress_Deserialize>) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("pay_paypal_follow", { payment, progress })),
 };
 
 /* Types */
@@ -383,40 +387,6 @@ export type CannedJob_Serialize = {
 	name: string,
 	lines: NewLine_Serialize[],
 };
-
-/**
- *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
- *  reason" — never a spinner alone).
- */
-export type CardProgress = CardProgress_Serialize | CardProgress_Deserialize;
-
-/**
- *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
- *  reason" — never a spinner alone).
- */
-export type CardProgress_Deserialize = 
-/**  Asking Stripe for the payment. */
-{ step: "preparing" } | 
-/**  The reader shows the amount. */
-{ step: "waiting_for_card"; reader: string } | 
-/**  The card was presented; the bank is deciding. */
-{ step: "processing" } | { step: "approved"; card?: string | null; wallet?: string | null } | { step: "declined"; reason: string } | 
-/**  Nobody presented a card in time; the reader was cleared. */
-{ step: "timed_out" };
-
-/**
- *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
- *  reason" — never a spinner alone).
- */
-export type CardProgress_Serialize = 
-/**  Asking Stripe for the payment. */
-{ step: "preparing" } | 
-/**  The reader shows the amount. */
-{ step: "waiting_for_card"; reader: string } | 
-/**  The card was presented; the bank is deciding. */
-{ step: "processing" } | { step: "approved"; card: string | null; wallet: string | null } | { step: "declined"; reason: string } | 
-/**  Nobody presented a card in time; the reader was cleared. */
-{ step: "timed_out" };
 
 /**  An amount of money in US cents. */
 export type Cents = number;
@@ -728,7 +698,9 @@ export type LivePid = {
 /**  How the customer paid. */
 export type Method = 
 /**  A card (or a phone or watch) on the Stripe Terminal reader. */
-"card" | "cash" | "check";
+"card" | 
+/**  PayPal, approved on the customer's phone from a QR code. */
+"paypal" | "cash" | "check";
 
 /**  One readiness monitor: whether the car has it, and whether it has finished its test. */
 export type Monitor = {
@@ -1051,6 +1023,25 @@ export type PartSearch =
 /**  A scanned UPC-A / EAN-13. */
 { by: "upc"; text: string };
 
+/**  A PayPal payment waiting for the customer: the link and its QR code for the screen. */
+export type PayPalStart = PayPalStart_Serialize | PayPalStart_Deserialize;
+
+/**  A PayPal payment waiting for the customer: the link and its QR code for the screen. */
+export type PayPalStart_Deserialize = {
+	payment: Payment_Deserialize,
+	approve_url: string,
+	/**  The link as a QR code (SVG), for the customer's phone camera. */
+	qr_svg?: string | null,
+};
+
+/**  A PayPal payment waiting for the customer: the link and its QR code for the screen. */
+export type PayPalStart_Serialize = {
+	payment: Payment_Serialize,
+	approve_url: string,
+	/**  The link as a QR code (SVG), for the customer's phone camera. */
+	qr_svg: string | null,
+};
+
 /**  A payment against a repair order. */
 export type Payment = Payment_Serialize | Payment_Deserialize;
 
@@ -1065,6 +1056,8 @@ export type PaymentPanel_Deserialize = {
 	readers: Reader_Deserialize[],
 	/**  Why cards can't be taken right now, in words (then cash and checks still can). */
 	card_problem?: string | null,
+	/**  PayPal is set up on this counter. */
+	paypal_ready: boolean,
 };
 
 /**  What the panel shows. */
@@ -1075,7 +1068,43 @@ export type PaymentPanel_Serialize = {
 	readers: Reader_Serialize[],
 	/**  Why cards can't be taken right now, in words (then cash and checks still can). */
 	card_problem: string | null,
+	/**  PayPal is set up on this counter. */
+	paypal_ready: boolean,
 };
+
+/**
+ *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+ *  reason" — never a spinner alone).
+ */
+export type PaymentProgress = PaymentProgress_Serialize | PaymentProgress_Deserialize;
+
+/**
+ *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+ *  reason" — never a spinner alone).
+ */
+export type PaymentProgress_Deserialize = 
+/**  Asking Stripe for the payment. */
+{ step: "preparing" } | 
+/**  The reader shows the amount. */
+{ step: "waiting_for_card"; reader: string } | 
+/**  The card was presented; the bank is deciding. */
+{ step: "processing" } | { step: "approved"; card?: string | null; wallet?: string | null } | { step: "declined"; reason: string } | 
+/**  Nobody presented a card in time; the reader was cleared. */
+{ step: "timed_out" };
+
+/**
+ *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+ *  reason" — never a spinner alone).
+ */
+export type PaymentProgress_Serialize = 
+/**  Asking Stripe for the payment. */
+{ step: "preparing" } | 
+/**  The reader shows the amount. */
+{ step: "waiting_for_card"; reader: string } | 
+/**  The card was presented; the bank is deciding. */
+{ step: "processing" } | { step: "approved"; card: string | null; wallet: string | null } | { step: "declined"; reason: string } | 
+/**  Nobody presented a card in time; the reader was cleared. */
+{ step: "timed_out" };
 
 /**
  *  Where a payment stands. Only `Succeeded` counts against the balance; a card payment is
@@ -1103,8 +1132,8 @@ export type Payment_Deserialize = {
 	tendered?: Cents | null,
 	change?: Cents | null,
 	check_number?: string | null,
-	/**  Stripe's PaymentIntent id. */
-	intent_id?: string | null,
+	/**  Stripe's PaymentIntent id, or PayPal's order id. */
+	provider_id?: string | null,
 	reader_id?: string | null,
 	/**  "Visa •••• 4242". */
 	card?: string | null,
@@ -1130,8 +1159,8 @@ export type Payment_Serialize = {
 	tendered: Cents | null,
 	change: Cents | null,
 	check_number: string | null,
-	/**  Stripe's PaymentIntent id. */
-	intent_id: string | null,
+	/**  Stripe's PaymentIntent id, or PayPal's order id. */
+	provider_id: string | null,
 	reader_id: string | null,
 	/**  "Visa •••• 4242". */
 	card: string | null,

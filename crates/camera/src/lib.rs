@@ -12,13 +12,16 @@
 //!   the newest frame (frames that arrive while a decode runs are skipped); [`live_scan`] does the
 //!   same on two threads while sending JPEG previews for the screen. [`FolderCamera`] plays a
 //!   folder of pictures as a camera, for demonstrations and the end-to-end test.
+//! - [`qr_svg`] goes the other way: a QR code for the screen (a PayPal approval link).
 
 mod decode;
 mod orientation;
+mod qr;
 mod source;
 
 pub use decode::{load_frame, Decoded, Formats, FrameDecoder, Region, MAX_FILE_BYTES, MAX_SIDE};
 pub use orientation::{dominant_direction, find_orientation, rotate, Orientation};
+pub use qr::qr_svg;
 pub use source::{live_scan, watch, Confirmer, FolderCamera, FrameSource, ImageFiles, LiveEvent, Webcam};
 
 /// Why a frame or a camera could not be read. Each message says what to do.

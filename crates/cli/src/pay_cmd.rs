@@ -5,7 +5,7 @@
 use std::io::Read;
 
 use clap::Subcommand;
-use dixon_payments::{Balance, CardProgress, Payment, PaymentStatus, StripeAccount};
+use dixon_payments::{Balance, Payment, PaymentProgress, PaymentStatus, StripeAccount};
 use dixon_services::Services;
 
 use crate::estimate_cmd::money;
@@ -37,6 +37,13 @@ pub enum PayCommand {
         /// The reader's id (tmr_…; `dixon pay readers` lists them).
         #[arg(long)]
         reader: String,
+        #[arg(long)]
+        amount: Option<String>,
+    },
+    /// PayPal from the customer's phone: prints the approval link (show it as a QR code, or
+    /// send it), then waits until the customer approves and the payment is captured.
+    Paypal {
+        ro: i64,
         #[arg(long)]
         amount: Option<String>,
     },
@@ -82,6 +89,9 @@ pub enum PayCommand {
         #[arg(long)]
         location: Option<String>,
     },
+    /// Save the shop's PayPal REST app (client id on the first line of standard input, secret on
+    /// the second) in the OS keychain.
+    ConnectPaypal,
     /// Apply a Stripe event relayed by the Dixon cloud (the event JSON on standard input).
     Webhook {
         /// The Stripe-Signature header that came with it.
@@ -127,6 +137,17 @@ pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Resu
         PayCommand::Card { ro, reader, amount } => {
             let amount = amount_or_due(amount, ro).await?;
             payments.card(ro, amount, &reader, |step| tell(out, step)).await
+        }
+        PayCommand::Paypal { ro, amount } => {
+            let amount = amount_or_due(amount, ro).await?;
+            let (payment, url) = payments.paypal_start(ro, amount).await.map_err(payments_error)?;
+            if out.json {
+                println!("{}", serde_json::json!({ "payment": payment.id, "approve_url": url }));
+            } else {
+                println!("Ask the customer to open (or scan) this link and approve {amount}:\n{url}");
+                eprintln!("waiting for the customer's approval (Ctrl+C stops waiting; `dixon pay resume` picks it up)…");
+            }
+            payments.paypal_follow(payment.id, |step| tell(out, step)).await
         }
         PayCommand::Retry { payment, reader } => payments.retry_card(payment, &reader, |step| tell(out, step)).await,
         PayCommand::Refund { payment, amount } => {
@@ -212,6 +233,22 @@ pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Resu
             println!("Stripe connected: the key is in the OS keychain. `dixon health` checks it.");
             return Ok(());
         }
+        PayCommand::ConnectPaypal => {
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input).map_err(|e| CliError::new("io", e.to_string()))?;
+            let mut lines = input.lines().map(str::trim).filter(|l| !l.is_empty());
+            let (Some(client_id), Some(client_secret)) = (lines.next(), lines.next()) else {
+                return Err(CliError::new(
+                    "invalid",
+                    "Give the PayPal app's client id on the first line of standard input and its secret on the second.",
+                ));
+            };
+            let account = dixon_payments::PayPalAccount { client_id: client_id.into(), client_secret: client_secret.into() };
+            dixon_secrets::save(dixon_services::PAYPAL_SECRET, &account)
+                .map_err(|e| CliError::new("keychain", e.to_string()))?;
+            println!("PayPal connected: the secret is in the OS keychain. `dixon health` checks it.");
+            return Ok(());
+        }
         PayCommand::Webhook { signature } => {
             let mut payload = Vec::new();
             std::io::stdin().read_to_end(&mut payload).map_err(|e| CliError::new("io", e.to_string()))?;
@@ -244,17 +281,17 @@ pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Resu
 }
 
 /// A card payment's progress, in words, on stderr.
-fn tell(out: &Output, step: CardProgress) {
+fn tell(out: &Output, step: PaymentProgress) {
     if out.json {
         return;
     }
     match step {
-        CardProgress::Preparing => eprintln!("preparing the payment…"),
-        CardProgress::WaitingForCard { reader } => eprintln!("waiting for card on {reader}…"),
-        CardProgress::Processing => eprintln!("processing…"),
-        CardProgress::Approved { .. } => eprintln!("approved"),
-        CardProgress::Declined { reason } => eprintln!("declined: {reason}"),
-        CardProgress::TimedOut => eprintln!("no card presented; the reader was cleared"),
+        PaymentProgress::Preparing => eprintln!("preparing the payment…"),
+        PaymentProgress::WaitingForCard { reader } => eprintln!("waiting for card on {reader}…"),
+        PaymentProgress::Processing => eprintln!("processing…"),
+        PaymentProgress::Approved { .. } => eprintln!("approved"),
+        PaymentProgress::Declined { reason } => eprintln!("declined: {reason}"),
+        PaymentProgress::TimedOut => eprintln!("no answer in time; nothing was charged"),
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Where each service lives comes from the environment, so tests and staging point them at
 //! local peers: `DIXON_VPIC_URL` (default `https://vpic.nhtsa.dot.gov/api`), `DIXON_PARTSTECH_URL`
-//! (default `https://api.partstech.com`), `DIXON_STRIPE_URL` (default `https://api.stripe.com`). Accounts come from the OS keychain (`dixon parts
+//! (default `https://api.partstech.com`), `DIXON_STRIPE_URL` (default `https://api.stripe.com`), `DIXON_PAYPAL_URL` (default `https://api-m.paypal.com`). Accounts come from the OS keychain (`dixon parts
 //! connect` saves PartsTech's). Services without an account on this counter yet are listed as
 //! not configured, so the Integrations screen shows the whole picture.
 
@@ -16,7 +16,7 @@ use std::time::Duration;
 use dixon_clock::{Clock, SystemClock};
 use dixon_home::Home;
 use dixon_parts::{LocalCatalog, PartsPricing, PartsTech, PartsTechCredentials};
-use dixon_payments::{Ledger, Payments, Stripe, StripeAccount};
+use dixon_payments::{Ledger, PayPal, PayPalAccount, Payments, Stripe, StripeAccount};
 use dixon_resilience::{AlertRules, Integrations, LogNotifier, Policy, ServiceConfig, ServiceKind};
 use dixon_shop::Store;
 use dixon_vehicle::Vpic;
@@ -29,6 +29,10 @@ pub const PARTSTECH_URL_ENV: &str = "DIXON_PARTSTECH_URL";
 pub const STRIPE_URL_ENV: &str = "DIXON_STRIPE_URL";
 /// The keychain entry holding the shop's Stripe account ([`StripeAccount`] as JSON).
 pub const STRIPE_SECRET: &str = "stripe";
+/// Environment variable naming PayPal's base URL (`https://api-m.sandbox.paypal.com` for tests).
+pub const PAYPAL_URL_ENV: &str = "DIXON_PAYPAL_URL";
+/// The keychain entry holding the shop's PayPal app ([`PayPalAccount`] as JSON).
+pub const PAYPAL_SECRET: &str = "paypal";
 /// The keychain entry holding the shop's PartsTech account ([`PartsTechCredentials`] as JSON).
 pub const PARTSTECH_SECRET: &str = "partstech";
 /// What one PartsTech request is recorded as costing, in millionths of a dollar. PartsTech
@@ -60,9 +64,11 @@ impl Services {
         let vpic = Vpic::register(&integrations, vpic_url.as_deref().unwrap_or(dixon_vehicle::DEFAULT_BASE_URL));
         let partstech = connect_partstech(&integrations);
         let stripe = connect_stripe(&integrations);
+        let paypal = connect_paypal(&integrations);
         for (id, label, kind) in NOT_YET_CONFIGURED {
             if (id == dixon_parts::PARTSTECH_ID && partstech.is_some())
                 || (id == dixon_payments::stripe::SERVICE_ID && stripe.is_some())
+                || (id == dixon_payments::paypal::SERVICE_ID && paypal.is_some())
             {
                 continue;
             }
@@ -73,7 +79,7 @@ impl Services {
         let catalog = LocalCatalog::new(store.pool().clone(), clock.clone());
         let parts = PartsPricing::new(catalog, partstech, store.pool().clone());
         let shop_name = store.settings().await.map(|s| s.name).unwrap_or_default();
-        let payments = Payments::new(Ledger::new(store.clone(), clock), stripe, &shop_name);
+        let payments = Payments::new(Ledger::new(store.clone(), clock), stripe, &shop_name).with_paypal(paypal);
         Ok(Services { store, integrations, vpic, parts, payments })
     }
 
@@ -116,6 +122,20 @@ fn connect_stripe(integrations: &Integrations) -> Option<Stripe> {
     };
     let url = std::env::var(STRIPE_URL_ENV).ok().filter(|u| !u.is_empty());
     Some(Stripe::register(integrations, url.as_deref().unwrap_or(dixon_payments::stripe::DEFAULT_BASE_URL), account))
+}
+
+/// PayPal, when the shop saved its PayPal app in the keychain (`dixon pay connect-paypal`).
+fn connect_paypal(integrations: &Integrations) -> Option<PayPal> {
+    let account = match dixon_secrets::load::<PayPalAccount>(PAYPAL_SECRET) {
+        Ok(Some(account)) => account,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::info!("PayPal not connected: {e}");
+            return None;
+        }
+    };
+    let url = std::env::var(PAYPAL_URL_ENV).ok().filter(|u| !u.is_empty());
+    Some(PayPal::register(integrations, url.as_deref().unwrap_or(dixon_payments::paypal::DEFAULT_BASE_URL), account))
 }
 
 /// The platform's other services, listed until their clients land and an account is set up.

@@ -64,6 +64,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         payments::pay_check,
         payments::pay_card,
         payments::retry_card,
+        payments::pay_paypal_start,
+        payments::pay_paypal_follow,
     ])
 }
 

@@ -1,7 +1,7 @@
 //! The payment panel of an invoiced repair order: the balance, cash with change due, checks,
 //! and a card on the Stripe Terminal reader with its progress in words.
 
-use dixon_payments::{Balance, CardProgress, Payment, Reader};
+use dixon_payments::{Balance, Payment, PaymentProgress, Reader};
 use dixon_shop::Cents;
 use serde::Serialize;
 use specta::Type;
@@ -29,6 +29,17 @@ pub struct PaymentPanel {
     pub readers: Vec<Reader>,
     /// Why cards can't be taken right now, in words (then cash and checks still can).
     pub card_problem: Option<String>,
+    /// PayPal is set up on this counter.
+    pub paypal_ready: bool,
+}
+
+/// A PayPal payment waiting for the customer: the link and its QR code for the screen.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PayPalStart {
+    pub payment: Payment,
+    pub approve_url: String,
+    /// The link as a QR code (SVG), for the customer's phone camera.
+    pub qr_svg: Option<String>,
 }
 
 /// The balance, the payments so far, and the readers (asked of Stripe now).
@@ -45,7 +56,8 @@ pub async fn payment_panel(state: State<'_, AppState>, repair_order: i64) -> Com
         Ok(readers) => (readers, None),
         Err(e) => (Vec::new(), Some(format!("{e} Take cash or a check, or collect later."))),
     };
-    Ok(PaymentPanel { balance, payments: list, readers, card_problem })
+    let (_, paypal_ready) = payments.providers();
+    Ok(PaymentPanel { balance, payments: list, readers, card_problem, paypal_ready })
 }
 
 #[tauri::command]
@@ -79,7 +91,7 @@ pub async fn pay_card(
     repair_order: i64,
     amount: Cents,
     reader: String,
-    progress: Channel<CardProgress>,
+    progress: Channel<PaymentProgress>,
 ) -> CommandResult<Payment> {
     let payments = &state.services()?.payments;
     Ok(payments.card(repair_order, amount, &reader, |step| send(&progress, step)).await?)
@@ -92,13 +104,37 @@ pub async fn retry_card(
     state: State<'_, AppState>,
     payment: i64,
     reader: String,
-    progress: Channel<CardProgress>,
+    progress: Channel<PaymentProgress>,
 ) -> CommandResult<Payment> {
     let payments = &state.services()?.payments;
     Ok(payments.retry_card(payment, &reader, |step| send(&progress, step)).await?)
 }
 
-fn send(progress: &Channel<CardProgress>, step: CardProgress) {
+/// Makes the PayPal order for `amount` and gives its approval link as a QR code.
+#[tauri::command]
+#[specta::specta]
+pub async fn pay_paypal_start(
+    state: State<'_, AppState>,
+    repair_order: i64,
+    amount: Cents,
+) -> CommandResult<PayPalStart> {
+    let (payment, approve_url) = state.services()?.payments.paypal_start(repair_order, amount).await?;
+    let qr_svg = dixon_camera::qr_svg(&approve_url);
+    Ok(PayPalStart { payment, approve_url, qr_svg })
+}
+
+/// Waits until the customer approved the PayPal payment (then it is captured), or gave up.
+#[tauri::command]
+#[specta::specta]
+pub async fn pay_paypal_follow(
+    state: State<'_, AppState>,
+    payment: i64,
+    progress: Channel<PaymentProgress>,
+) -> CommandResult<Payment> {
+    Ok(state.services()?.payments.paypal_follow(payment, |step| send(&progress, step)).await?)
+}
+
+fn send(progress: &Channel<PaymentProgress>, step: PaymentProgress) {
     if let Err(e) = progress.send(step) {
         tracing::warn!("payment progress not delivered: {e}");
     }

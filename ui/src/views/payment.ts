@@ -1,9 +1,10 @@
 // The payment panel of an invoiced repair order: the balance due in large numbers, a card on the
 // Stripe Terminal reader (its progress in words: "waiting for card", "approved", "declined:
-// reason"), cash with the change due, a check by number — split as the customer likes. The
-// order becomes paid when nothing is left. Keys: Alt+R card, Alt+H cash, Alt+K check.
+// reason"), PayPal approved on the customer's phone from a QR code, cash with the change due, a
+// check by number — split as the customer likes. The order becomes paid when nothing is left.
+// Keys: Alt+R card, Alt+Y PayPal, Alt+H cash, Alt+K check.
 import { Channel } from "@tauri-apps/api/core";
-import { api, describe, type CardProgress, type Payment, type PaymentPanel } from "../api";
+import { api, describe, type PaymentProgress, type Payment, type PaymentPanel } from "../api";
 import { h, kbd, mount } from "../dom";
 import { money, moneyInput, parseMoney } from "../format";
 import { cardStepText } from "./paymentFormat";
@@ -62,6 +63,7 @@ export function paymentPanel(number: number, paid: () => void): PaymentPanelView
         say(`${payment.status === "canceled" ? "Canceled" : "Declined"}: ${payment.failure ?? "no reason given"}`, "error");
         await load();
         if (payment.method === "card") showRetry(payment);
+        else mount(form);
       }
     } catch (e) {
       say(describe(e), "error");
@@ -72,8 +74,8 @@ export function paymentPanel(number: number, paid: () => void): PaymentPanelView
     }
   }
 
-  function cardChannel(): Channel<CardProgress> {
-    const channel = new Channel<CardProgress>();
+  function cardChannel(): Channel<PaymentProgress> {
+    const channel = new Channel<PaymentProgress>();
     channel.onmessage = (step) => say(cardStepText(step, readerName), step.step === "approved" ? "ok" : step.step === "declined" || step.step === "timed_out" ? "error" : "");
     return channel;
   }
@@ -108,6 +110,34 @@ export function paymentPanel(number: number, paid: () => void): PaymentPanelView
     if (payment.reader_id) reader.value = payment.reader_id;
     mount(form, h("div", { class: "row three" }, field("Reader", reader),
       h("div", { class: "field" }, h("button", { class: "primary big", id: "pay-retry", onclick: () => run(() => api.retryCard(payment.id, reader.value, cardChannel())) }, `Try again (${money(payment.amount)})`))));
+  }
+
+  function showPaypal(): void {
+    if (!panel) return;
+    if (!panel.paypal_ready) {
+      mount(form, h("p", { class: "warn" }, "PayPal is not set up on this counter (`dixon pay connect-paypal`). Take a card, cash or a check."));
+      return;
+    }
+    const amount = amountField("pay-paypal-amount");
+    const go = h("button", { class: "primary big", id: "pay-paypal-go", onclick: () => {
+      const cents = readAmount(amount);
+      if (cents !== null) void run(() => paypal(cents));
+    } }, "Show PayPal code");
+    mount(form, h("div", { class: "row three" }, field("Amount", amount), h("div", { class: "field" }, go)));
+    amount.focus();
+  }
+
+  /** Shows the approval QR code, then waits for the customer's phone. */
+  async function paypal(cents: number): Promise<Payment> {
+    const started = await api.payPaypalStart(number, cents);
+    const qr = h("div", { class: "qr", id: "paypal-qr", role: "img", "aria-label": "PayPal QR code" });
+    // the SVG is made by the shell from PayPal's link, never from user input
+    if (started.qr_svg) qr.innerHTML = started.qr_svg;
+    mount(form, h("div", { class: "paypal-wait" }, qr,
+      h("div", {}, h("p", { class: "big-text" }, `Ask the customer to scan this code with their phone camera and approve ${money(cents)} in PayPal.`),
+        h("p", { class: "muted mono", id: "paypal-link" }, started.approve_url))));
+    say("Waiting for the customer to approve on their phone…");
+    return api.payPaypalFollow(started.payment.id, cardChannel());
   }
 
   function showCash(): void {
@@ -157,6 +187,7 @@ export function paymentPanel(number: number, paid: () => void): PaymentPanelView
         ? null
         : h("div", { class: "toolbar pay-methods" },
             h("button", { class: "secondary", id: "pay-card", onclick: showCard, title: panel.card_problem ?? "" }, "Card on reader", kbd("Alt+R")),
+            h("button", { class: "secondary", id: "pay-paypal", onclick: showPaypal }, "PayPal", kbd("Alt+Y")),
             h("button", { class: "secondary", id: "pay-cash", onclick: showCash }, "Cash", kbd("Alt+H")),
             h("button", { class: "secondary", id: "pay-check", onclick: showCheck }, "Check", kbd("Alt+K"))),
       panel.card_problem && !done ? h("p", { class: "warn", id: "card-problem" }, panel.card_problem) : null,
@@ -195,7 +226,7 @@ export function paymentPanel(number: number, paid: () => void): PaymentPanelView
     onKey(e) {
       if (!e.altKey || !panel || busy) return false;
       const key = e.key.toLowerCase();
-      const action = key === "r" ? showCard : key === "h" ? showCash : key === "k" ? showCheck : null;
+      const action = key === "r" ? showCard : key === "y" ? showPaypal : key === "h" ? showCash : key === "k" ? showCheck : null;
       if (!action) return false;
       e.preventDefault();
       action();

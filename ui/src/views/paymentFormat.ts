@@ -1,8 +1,8 @@
 // Pure helpers of the payment panel (unit-tested in paymentFormat.test.ts).
-import type { CardProgress } from "../api";
+import type { PaymentProgress } from "../api";
 
 /** A card payment's step in words: never a spinner alone. */
-export function cardStepText(step: CardProgress, readerName: (id: string) => string): string {
+export function cardStepText(step: PaymentProgress, readerName: (id: string) => string): string {
   switch (step.step) {
     case "preparing":
       return "Preparing the payment…";
