@@ -73,6 +73,13 @@ pub enum PayCommand {
     },
     /// Re-read every card payment whose outcome was not known when the app stopped.
     Resume,
+    /// The day's payments against Stripe's and PayPal's records: totals per method for the
+    /// drawer, and every disagreement flagged. Exits 1 when something disagrees.
+    Reconcile {
+        /// The day, e.g. 2026-12-01 (default: today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
     /// The receipt of what was paid, as a PDF.
     Receipt {
         ro: i64,
@@ -200,6 +207,39 @@ pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Resu
                 println!("Receipt for repair order {ro} saved to {} ({} KB).", file.display(), pdf.len().div_ceil(1024));
             }
             return Ok(());
+        }
+        PayCommand::Reconcile { date } => {
+            let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let noon = date.and_hms_opt(12, 0, 0).and_then(|t| t.and_local_timezone(chrono::Local).earliest());
+            let Some(noon) = noon else {
+                return Err(CliError::new("invalid", format!("{date} is not a day on this PC's calendar.")));
+            };
+            let from = dixon_clock::local_midnight(noon.to_utc());
+            let to = dixon_clock::local_midnight((noon + chrono::Duration::days(1)).to_utc());
+            let report = payments.reconcile(date, from, to).await.map_err(payments_error)?;
+            if out.json {
+                out.print_json(&report);
+            } else {
+                println!("Payments on {date}");
+                if report.totals.is_empty() {
+                    println!("  none");
+                }
+                for t in &report.totals {
+                    let refunded = if t.refunded.0 > 0 { format!("  (refunded {})", t.refunded) } else { String::new() };
+                    println!("  {:<8} {:>3} × {:>12}{refunded}", format!("{:?}", t.method).to_lowercase(), t.count, t.amount.to_string());
+                }
+                for m in &report.mismatches {
+                    let which = m.payment.map(|p| format!("payment {p}: ")).unwrap_or_default();
+                    println!("MISMATCH  {which}{}", m.problem);
+                }
+                for u in &report.unchecked {
+                    println!("not checked: {u}");
+                }
+                if report.mismatches.is_empty() && report.unchecked.is_empty() {
+                    println!("Everything agrees with the providers' records.");
+                }
+            }
+            return if report.mismatches.is_empty() { Ok(()) } else { Err(CliError::quiet()) };
         }
         PayCommand::Resume => {
             let resumed = payments.resume().await.map_err(payments_error)?;

@@ -597,6 +597,10 @@ fn an_invoice_is_paid_in_cash_and_by_check_and_bad_payments_are_refused() {
     assert_eq!(shown["balance"]["due"], 0);
     assert_eq!(shown["payments"].as_array().unwrap().len(), 2);
     assert_eq!(shown["payments"][0]["how"], "Cash (handed over $120.00, change $20.00)");
+    let day = ok_json(dir.path(), &["pay", "reconcile"]);
+    assert_eq!(day["totals"][0]["method"], "cash");
+    assert_eq!(day["totals"][1]["amount"], 11_000);
+    assert!(day["mismatches"].as_array().unwrap().is_empty());
     let receipt = dir.path().join("receipt.pdf");
     let saved = ok_json(dir.path(), &["pay", "receipt", &number, "--out", receipt.to_str().unwrap()]);
     assert!(saved["bytes"].as_u64().unwrap() > 1000);

@@ -395,6 +395,19 @@ impl Ledger {
         rows.iter().map(payment_from).collect()
     }
 
+    /// Every payment created in `[from, to)`, oldest first.
+    pub async fn payments_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Payment>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM payments p JOIN repair_orders ro ON ro.id = p.repair_order_id
+             WHERE p.created_at >= ? AND p.created_at < ? ORDER BY p.id"
+        ))
+        .bind(stored(from))
+        .bind(stored(to))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter().map(payment_from).collect()
+    }
+
     /// Card payments whose outcome is not known (after a crash, or a reader that went quiet).
     pub async fn in_flight(&self) -> Result<Vec<Payment>> {
         let rows = sqlx::query(&format!(

@@ -16,12 +16,16 @@
 //! - [`Payments::resume`] re-reads every payment whose outcome was not known when the app
 //!   stopped; [`Payments::apply_webhook`] applies Stripe's events relayed by the Dixon cloud,
 //!   once their signature is verified ([`webhook::verify`]).
+//! - [`Payments::reconcile`] checks a day's payments against Stripe's and PayPal's records and
+//!   flags every disagreement; [`Payments::paypal_start`] / [`Payments::paypal_follow`] take
+//!   PayPal from the customer's phone.
 //!
 //! Card data never touches the counter: the reader talks to Stripe.
 
 mod error;
 mod ledger;
 pub mod paypal;
+mod reconcile;
 pub mod stripe;
 pub mod webhook;
 
@@ -34,6 +38,7 @@ use serde::Serialize;
 pub use error::{Error, Result};
 pub use ledger::{Balance, Ledger, Method, Payment, PaymentStatus};
 pub use paypal::{PayPal, PayPalAccount};
+pub use reconcile::{MethodTotal, Mismatch, Reconciliation};
 pub use stripe::{Reader, Stripe, StripeAccount};
 
 use ledger::{Change, Handle};

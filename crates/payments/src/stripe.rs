@@ -23,6 +23,8 @@ pub const DEFAULT_BASE_URL: &str = "https://api.stripe.com";
 /// The Stripe API version every request is sent with.
 pub const API_VERSION: &str = "2023-08-16";
 const LABEL: &str = "Stripe (card payments)";
+/// More PaymentIntents than a shop makes in a month of days; a listing stops here.
+const MAX_LISTED: usize = 2_000;
 
 /// The shop's Stripe account, kept in the OS keychain (never in SQLite or logs).
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -127,6 +129,8 @@ pub struct ReaderAction {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct List<T> {
     data: Vec<T>,
+    #[serde(default)]
+    has_more: bool,
 }
 
 /// A refund as Stripe reports it.
@@ -257,6 +261,27 @@ impl Stripe {
             form.push(("amount".into(), amount.0.to_string()));
         }
         self.send(Call::idempotent_write("create_refund", key), "/v1/refunds".into(), Some(form)).await
+    }
+
+    /// Every PaymentIntent created in `[from, to)` (unix seconds), following Stripe's pages.
+    pub async fn intents_created(&self, from: i64, to: i64) -> Result<Vec<PaymentIntent>, ServiceError> {
+        let mut all: Vec<PaymentIntent> = Vec::new();
+        loop {
+            let mut path = format!("/v1/payment_intents?limit=100&created[gte]={from}&created[lt]={to}");
+            if let Some(last) = all.last() {
+                path.push_str(&format!("&starting_after={}", encode(&last.id)));
+            }
+            let page: List<PaymentIntent> = self.send(Call::read("list_payment_intents"), path, None).await?;
+            // a page that does not move past the last one would loop forever: stop there
+            let repeats = page.data.last().map(|i| &i.id) == all.last().map(|i| &i.id);
+            let more = page.has_more && !page.data.is_empty() && !repeats;
+            if !repeats {
+                all.extend(page.data);
+            }
+            if !more || all.len() >= MAX_LISTED {
+                return Ok(all);
+            }
+        }
     }
 
     /// The shop's readers.

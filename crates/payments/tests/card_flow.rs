@@ -34,6 +34,8 @@ struct Script {
     bad_key: bool,
     /// Where in `intent` the next GET is.
     read: usize,
+    /// What listing the day's PaymentIntents returns: (id, status, amount).
+    listed: Vec<(&'static str, &'static str, i64)>,
 }
 
 fn answer(script: &Mutex<Script>, request: &Request, hit: usize) -> Reply {
@@ -75,6 +77,10 @@ fn answer(script: &Mutex<Script>, request: &Request, hit: usize) -> Reply {
             None => reader(json!({ "type": "process_payment_intent", "status": "in_progress" })),
         },
         ("POST", path) if path == format!("/v1/terminal/readers/{READER}/cancel_action") => reader(json!(null)),
+        ("GET", "/v1/payment_intents") => {
+            let data: Vec<_> = s.listed.iter().map(|(id, status, amount)| json!({ "id": id, "object": "payment_intent", "status": status, "amount": amount })).collect();
+            Reply::json(200, json!({ "object": "list", "data": data, "has_more": false }).to_string())
+        }
         ("POST", "/v1/refunds") => {
             Reply::json(200, r#"{"id":"re_1","object":"refund","status":"succeeded","amount":1000}"#)
         }
@@ -331,4 +337,41 @@ async fn a_signed_webhook_confirms_a_payment_only_as_stripe_holds_it() {
     let refund = c.sent("POST", "/v1/refunds");
     assert!(String::from_utf8_lossy(&refund[0].body).contains("payment_intent=pi_1"));
     assert!(refund[0].header("idempotency-key").unwrap().starts_with("dixon-refund-"));
+}
+
+#[tokio::test]
+async fn the_days_reconciliation_flags_what_stripe_and_the_app_disagree_on() {
+    let c = counter(Script {
+        intent: vec!["requires_payment_method", "succeeded"],
+        listed: vec![
+            ("pi_1", "succeeded", 40_000),
+            ("pi_elsewhere", "succeeded", 5_000),
+            ("pi_abandoned", "canceled", 900),
+        ],
+        ..Script::default()
+    })
+    .await;
+    c.payments.cash(c.number, Cents(8_213), Cents(10_000)).await.unwrap();
+    let card = c.payments.card(c.number, Cents(40_000), READER, |_| {}).await.unwrap();
+    assert_eq!(card.status, PaymentStatus::Succeeded);
+    let now = chrono::Utc::now();
+    let from = now - chrono::Duration::hours(1);
+    let report = c.payments.reconcile(now.date_naive(), from, now + chrono::Duration::hours(1)).await.unwrap();
+    let totals: Vec<(dixon_payments::Method, u32, Cents)> =
+        report.totals.iter().map(|t| (t.method, t.count, t.amount)).collect();
+    assert_eq!(
+        totals,
+        [(dixon_payments::Method::Cash, 1, Cents(8_213)), (dixon_payments::Method::Card, 1, Cents(40_000))]
+    );
+    let problems: Vec<&str> = report.mismatches.iter().map(|m| m.problem.as_str()).collect();
+    assert_eq!(report.mismatches.len(), 1, "{problems:?}");
+    assert_eq!(report.mismatches[0].provider_id.as_deref(), Some("pi_elsewhere"));
+    assert!(problems[0].contains("$50.00") && problems[0].contains("no payment for"), "{problems:?}");
+    assert!(report.unchecked.is_empty(), "{:?}", report.unchecked);
+
+    // Stripe down: the report says what it could not check instead of failing
+    c.script.lock().unwrap().bad_key = true;
+    let report = c.payments.reconcile(now.date_naive(), from, now + chrono::Duration::hours(1)).await.unwrap();
+    assert!(report.unchecked[0].contains("Card payments were not checked"), "{:?}", report.unchecked);
+    assert_eq!(report.totals.len(), 2, "the drawer totals are there all the same");
 }

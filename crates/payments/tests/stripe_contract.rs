@@ -34,6 +34,7 @@ async fn every_request_we_send_is_valid_stripe() {
     stripe.refund(&intent.id, Some(Cents(1_000)), "dixon-refund-contract").await.unwrap();
     stripe.refund(&intent.id, None, "dixon-refund-all-contract").await.unwrap();
     stripe.readers().await.unwrap();
+    stripe.intents_created(1_764_547_200, 1_764_633_600).await.unwrap();
     stripe
         .register_reader("simulated-wpe", "Front counter", "tml_FDOtHwxAAdIJOh", "dixon-reader-contract")
         .await
