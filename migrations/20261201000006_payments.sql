@@ -6,12 +6,13 @@ CREATE TABLE payments (
     uid             TEXT    NOT NULL UNIQUE,
     repair_order_id INTEGER NOT NULL REFERENCES repair_orders (id),
     method          TEXT    NOT NULL CHECK (method IN ('card', 'paypal', 'cash', 'check')),
-    amount          INTEGER NOT NULL CHECK (amount > 0),            -- cents applied to the invoice
+    amount          INTEGER NOT NULL CHECK (amount > 0),            -- cents applied to the invoice (a hold: what may be captured)
     status          TEXT    NOT NULL CHECK (status IN
-                        ('created', 'sent_to_reader', 'processing', 'succeeded', 'failed', 'canceled')),
+                        ('created', 'sent_to_reader', 'processing', 'authorized', 'succeeded', 'failed', 'canceled')),
     refunded        INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
     tendered        INTEGER CHECK (tendered IS NULL OR tendered >= amount),   -- cash handed over
     check_number    TEXT    CHECK (check_number IS NULL OR length(check_number) BETWEEN 1 AND 30),
+    hold            INTEGER NOT NULL DEFAULT 0 CHECK (hold IN (0, 1)),   -- a card hold, captured later
     create_key      TEXT,   -- idempotency key of the provider's payment (card: PaymentIntent, PayPal: order)
     provider_id     TEXT UNIQUE,   -- Stripe PaymentIntent (pi_…) or PayPal order id
     reader_id       TEXT,
@@ -23,9 +24,10 @@ CREATE TABLE payments (
     updated_at      TEXT    NOT NULL
 );
 CREATE INDEX payments_order ON payments (repair_order_id);
--- One card or PayPal payment in flight per order: a second one would risk charging twice.
+-- One card or PayPal payment in flight (or a card hold waiting for its capture) per order: a
+-- second one would risk charging twice.
 CREATE UNIQUE INDEX payments_one_in_flight ON payments (repair_order_id)
-    WHERE method IN ('card', 'paypal') AND status IN ('created', 'sent_to_reader', 'processing');
+    WHERE method IN ('card', 'paypal') AND status IN ('created', 'sent_to_reader', 'processing', 'authorized');
 
 -- Every step of every payment, with the idempotency key it was (or will be) sent with.
 CREATE TABLE payment_steps (

@@ -94,6 +94,8 @@ export const api = {
   retryCard: (...a: Parameters<typeof commands.retryCard>) => unwrap(commands.retryCard(...a)),
   payPaypalStart: (...a: Parameters<typeof commands.payPaypalStart>) => unwrap(commands.payPaypalStart(...a)),
   payPaypalFollow: (...a: Parameters<typeof commands.payPaypalFollow>) => unwrap(commands.payPaypalFollow(...a)),
+  captureHold: (...a: Parameters<typeof commands.captureHold>) => unwrap(commands.captureHold(...a)),
+  releaseHold: (...a: Parameters<typeof commands.releaseHold>) => unwrap(commands.releaseHold(...a)),
 };
 
 /** A sentence for any failure, including ones that never reached the shell. */

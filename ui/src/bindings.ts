@@ -96,6 +96,10 @@ export const commands = {
 	payPaypalStart: (repairOrder: number, amount: Cents) => typedError<PayPalStart_Serialize, CommandError>(__TAURI_INVOKE("pay_paypal_start", { repairOrder, amount })),
 	/**  Waits until the customer approved the PayPal payment (then it is captured), or gave up. */
 	payPaypalFollow: (payment: number, progress: Channel<PaymentProgress_Deserialize>) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("pay_paypal_follow", { payment, progress })),
+	/**  Captures a card hold for `amount` (all of it when `None`). */
+	captureHold: (payment: number, amount: Cents | null) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("capture_hold", { payment, amount })),
+	/**  Releases a card hold without taking anything. */
+	releaseHold: (payment: number) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("release_hold", { payment })),
 };
 
 /* Types */
@@ -316,7 +320,7 @@ export type Balance = {
 	total: Cents,
 	/**  Succeeded payments, less what was refunded of them. */
 	paid: Cents,
-	/**  Card payments whose outcome is not known yet. */
+	/**  Card and PayPal payments whose outcome is not known yet, and card holds not yet captured. */
 	pending: Cents,
 	/**  What may still be taken: total − paid − pending. */
 	due: Cents,
@@ -1073,13 +1077,13 @@ export type PaymentPanel_Serialize = {
 };
 
 /**
- *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+ *  What a card or PayPal payment is doing, for the screen ("waiting for card", "approved", "declined:
  *  reason" — never a spinner alone).
  */
 export type PaymentProgress = PaymentProgress_Serialize | PaymentProgress_Deserialize;
 
 /**
- *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+ *  What a card or PayPal payment is doing, for the screen ("waiting for card", "approved", "declined:
  *  reason" — never a spinner alone).
  */
 export type PaymentProgress_Deserialize = 
@@ -1088,12 +1092,14 @@ export type PaymentProgress_Deserialize =
 /**  The reader shows the amount. */
 { step: "waiting_for_card"; reader: string } | 
 /**  The card was presented; the bank is deciding. */
-{ step: "processing" } | { step: "approved"; card?: string | null; wallet?: string | null } | { step: "declined"; reason: string } | 
+{ step: "processing" } | { step: "approved"; card?: string | null; wallet?: string | null } | 
+/**  A hold was placed on the card; it is captured later. */
+{ step: "authorized"; card?: string | null; wallet?: string | null } | { step: "declined"; reason: string } | 
 /**  Nobody presented a card in time; the reader was cleared. */
 { step: "timed_out" };
 
 /**
- *  What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+ *  What a card or PayPal payment is doing, for the screen ("waiting for card", "approved", "declined:
  *  reason" — never a spinner alone).
  */
 export type PaymentProgress_Serialize = 
@@ -1102,7 +1108,9 @@ export type PaymentProgress_Serialize =
 /**  The reader shows the amount. */
 { step: "waiting_for_card"; reader: string } | 
 /**  The card was presented; the bank is deciding. */
-{ step: "processing" } | { step: "approved"; card: string | null; wallet: string | null } | { step: "declined"; reason: string } | 
+{ step: "processing" } | { step: "approved"; card: string | null; wallet: string | null } | 
+/**  A hold was placed on the card; it is captured later. */
+{ step: "authorized"; card: string | null; wallet: string | null } | { step: "declined"; reason: string } | 
 /**  Nobody presented a card in time; the reader was cleared. */
 { step: "timed_out" };
 
@@ -1116,7 +1124,9 @@ export type PaymentStatus =
 /**  The reader shows the amount: waiting for the card. */
 "sent_to_reader" | 
 /**  The card was presented; the bank is deciding. */
-"processing" | "succeeded" | 
+"processing" | 
+/**  A hold on the card (manual capture): nothing is paid until it is captured. */
+"authorized" | "succeeded" | 
 /**  Declined or interrupted; a card payment can be tried again on the same PaymentIntent. */
 "failed" | "canceled";
 

@@ -4,6 +4,7 @@
 //! per degradation and overall.
 
 #[path = "../tests/support/mod.rs"]
+#[allow(dead_code)] // the bench uses the VIN labels only
 mod support;
 
 use std::time::{Duration, Instant};

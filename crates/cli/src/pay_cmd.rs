@@ -39,7 +39,18 @@ pub enum PayCommand {
         reader: String,
         #[arg(long)]
         amount: Option<String>,
+        /// Only hold the amount on the card (captured later with `dixon pay capture`).
+        #[arg(long)]
+        hold: bool,
     },
+    /// Capture a card hold: --amount (the final total, at most the hold) or all of it.
+    Capture {
+        payment: i64,
+        #[arg(long)]
+        amount: Option<String>,
+    },
+    /// Release a card hold without taking anything.
+    Release { payment: i64 },
     /// PayPal from the customer's phone: prints the approval link (show it as a QR code, or
     /// send it), then waits until the customer approves and the payment is captured.
     Paypal {
@@ -141,10 +152,19 @@ pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Resu
             let amount = amount_or_due(amount, ro).await?;
             payments.check(ro, amount, &check_number).await
         }
-        PayCommand::Card { ro, reader, amount } => {
+        PayCommand::Card { ro, reader, amount, hold } => {
             let amount = amount_or_due(amount, ro).await?;
-            payments.card(ro, amount, &reader, |step| tell(out, step)).await
+            if hold {
+                payments.hold_card(ro, amount, &reader, |step| tell(out, step)).await
+            } else {
+                payments.card(ro, amount, &reader, |step| tell(out, step)).await
+            }
         }
+        PayCommand::Capture { payment, amount } => {
+            let amount = amount.map(|a| money(&a)).transpose()?;
+            payments.capture(payment, amount).await
+        }
+        PayCommand::Release { payment } => payments.release(payment).await,
         PayCommand::Paypal { ro, amount } => {
             let amount = amount_or_due(amount, ro).await?;
             let (payment, url) = payments.paypal_start(ro, amount).await.map_err(payments_error)?;
@@ -314,7 +334,9 @@ pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Resu
             );
         }
     }
-    if matches!(payment.status, PaymentStatus::Failed | PaymentStatus::Canceled) {
+    if matches!(payment.status, PaymentStatus::Failed)
+        || (payment.status == PaymentStatus::Canceled && payment.failure.as_deref() != Some("The hold was released."))
+    {
         return Err(CliError::quiet()); // said above; the exit status says it too
     }
     Ok(())
@@ -330,6 +352,7 @@ fn tell(out: &Output, step: PaymentProgress) {
         PaymentProgress::WaitingForCard { reader } => eprintln!("waiting for card on {reader}…"),
         PaymentProgress::Processing => eprintln!("processing…"),
         PaymentProgress::Approved { .. } => eprintln!("approved"),
+        PaymentProgress::Authorized { .. } => eprintln!("held on the card: capture it when the work is done"),
         PaymentProgress::Declined { reason } => eprintln!("declined: {reason}"),
         PaymentProgress::TimedOut => eprintln!("no answer in time; nothing was charged"),
     }

@@ -37,6 +37,8 @@ pub enum PaymentStatus {
     SentToReader,
     /// The card was presented; the bank is deciding.
     Processing,
+    /// A hold on the card (manual capture): nothing is paid until it is captured.
+    Authorized,
     Succeeded,
     /// Declined or interrupted; a card payment can be tried again on the same PaymentIntent.
     Failed,
@@ -49,6 +51,7 @@ impl PaymentStatus {
             PaymentStatus::Created => "created",
             PaymentStatus::SentToReader => "sent_to_reader",
             PaymentStatus::Processing => "processing",
+            PaymentStatus::Authorized => "authorized",
             PaymentStatus::Succeeded => "succeeded",
             PaymentStatus::Failed => "failed",
             PaymentStatus::Canceled => "canceled",
@@ -60,6 +63,7 @@ impl PaymentStatus {
             "created" => PaymentStatus::Created,
             "sent_to_reader" => PaymentStatus::SentToReader,
             "processing" => PaymentStatus::Processing,
+            "authorized" => PaymentStatus::Authorized,
             "succeeded" => PaymentStatus::Succeeded,
             "failed" => PaymentStatus::Failed,
             "canceled" => PaymentStatus::Canceled,
@@ -145,7 +149,7 @@ pub struct Balance {
     pub total: Cents,
     /// Succeeded payments, less what was refunded of them.
     pub paid: Cents,
-    /// Card payments whose outcome is not known yet.
+    /// Card and PayPal payments whose outcome is not known yet, and card holds not yet captured.
     pub pending: Cents,
     /// What may still be taken: total − paid − pending.
     pub due: Cents,
@@ -157,6 +161,8 @@ pub(crate) struct Handle {
     pub id: i64,
     pub uid: String,
     pub create_key: Option<String>,
+    /// A card hold (manual capture) rather than a charge.
+    pub hold: bool,
 }
 
 /// The store's pool, and the clock for timestamps.
@@ -213,6 +219,7 @@ impl Ledger {
         amount: Cents,
         tendered: Option<Cents>,
         check_number: Option<&str>,
+        hold: bool,
     ) -> Result<Handle> {
         let total = self.total_of(number).await?;
         let mut tx = self.begin().await?;
@@ -243,9 +250,9 @@ impl Ledger {
         let status = if create_key.is_some() { PaymentStatus::Created } else { PaymentStatus::Succeeded };
         let at = self.now();
         let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO payments (uid, repair_order_id, method, amount, status, tendered, check_number, create_key,
-                                   created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO payments (uid, repair_order_id, method, amount, status, tendered, check_number, hold,
+                                   create_key, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&uid)
         .bind(order.id)
@@ -254,6 +261,7 @@ impl Ledger {
         .bind(status.as_str())
         .bind(tendered.map(|t| t.0))
         .bind(check_number)
+        .bind(hold)
         .bind(&create_key)
         .bind(&at)
         .bind(&at)
@@ -269,7 +277,7 @@ impl Ledger {
             .await?;
         outbox(&mut tx, &uid, "payment.created", &at).await?;
         tx.commit().await?;
-        Ok(Handle { id, uid, create_key })
+        Ok(Handle { id, uid, create_key, hold })
     }
 
     /// Stores the key of an outside step before the step is sent.
@@ -296,12 +304,14 @@ impl Ledger {
             return self.payment(id).await;
         }
         sqlx::query(
-            "UPDATE payments SET status = COALESCE(?, status), provider_id = COALESCE(?, provider_id),
+            "UPDATE payments SET status = COALESCE(?, status), amount = COALESCE(?, amount),
+                    provider_id = COALESCE(?, provider_id),
                     reader_id = COALESCE(?, reader_id), card = COALESCE(?, card), wallet = COALESCE(?, wallet),
                     capture_id = COALESCE(?, capture_id), failure = ?, updated_at = ?
              WHERE id = ?",
         )
         .bind(change.status.map(PaymentStatus::as_str))
+        .bind(change.amount.map(|a| a.0))
         .bind(change.provider_id)
         .bind(change.reader_id)
         .bind(change.card)
@@ -367,12 +377,12 @@ impl Ledger {
     }
 
     pub(crate) async fn handle(&self, id: i64) -> Result<Handle> {
-        let row = sqlx::query("SELECT uid, create_key FROM payments WHERE id = ?")
+        let row = sqlx::query("SELECT uid, create_key, hold FROM payments WHERE id = ?")
             .bind(id)
             .fetch_optional(self.store.pool())
             .await?
             .ok_or(Error::PaymentNotFound(id))?;
-        Ok(Handle { id, uid: row.try_get("uid")?, create_key: row.try_get("create_key")? })
+        Ok(Handle { id, uid: row.try_get("uid")?, create_key: row.try_get("create_key")?, hold: row.try_get("hold")? })
     }
 
     /// The payment Stripe's PaymentIntent `provider_id` belongs to, if it is ours.
@@ -436,6 +446,8 @@ impl Ledger {
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Change<'a> {
     pub status: Option<PaymentStatus>,
+    /// A partial capture lowers what the payment comes to.
+    pub amount: Option<Cents>,
     pub provider_id: Option<&'a str>,
     pub reader_id: Option<&'a str>,
     pub card: Option<&'a str>,
@@ -460,7 +472,7 @@ async fn balance_in(tx: &mut Transaction<'static, Sqlite>, number: i64, total: C
     let order = Order { id: row.try_get("id")?, status };
     let sums = sqlx::query(
         "SELECT COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount - refunded END), 0) AS paid,
-                COALESCE(SUM(CASE WHEN status IN ('created', 'sent_to_reader', 'processing') THEN amount END), 0) AS pending
+                COALESCE(SUM(CASE WHEN status IN ('created', 'sent_to_reader', 'processing', 'authorized') THEN amount END), 0) AS pending
          FROM payments WHERE repair_order_id = ?",
     )
     .bind(order.id)

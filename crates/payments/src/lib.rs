@@ -48,7 +48,7 @@ pub const READER_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long a customer has to approve a PayPal payment on their phone.
 pub const PAYPAL_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// What a card payment is doing, for the screen ("waiting for card", "approved", "declined:
+/// What a card or PayPal payment is doing, for the screen ("waiting for card", "approved", "declined:
 /// reason" — never a spinner alone).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -63,6 +63,11 @@ pub enum PaymentProgress {
     /// The card was presented; the bank is deciding.
     Processing,
     Approved {
+        card: Option<String>,
+        wallet: Option<String>,
+    },
+    /// A hold was placed on the card; it is captured later.
+    Authorized {
         card: Option<String>,
         wallet: Option<String>,
     },
@@ -144,7 +149,7 @@ impl Payments {
         if tendered < amount {
             return Err(Error::NotEnoughCash { tendered, amount });
         }
-        let handle = self.ledger.open(number, Method::Cash, amount, Some(tendered), None).await?;
+        let handle = self.ledger.open(number, Method::Cash, amount, Some(tendered), None, false).await?;
         self.finish(number, handle.id).await
     }
 
@@ -154,7 +159,7 @@ impl Payments {
         if check_number.is_empty() || check_number.chars().count() > 30 {
             return Err(Error::CheckNumber);
         }
-        let handle = self.ledger.open(number, Method::Check, amount, None, Some(check_number)).await?;
+        let handle = self.ledger.open(number, Method::Check, amount, None, Some(check_number), false).await?;
         self.finish(number, handle.id).await
     }
 
@@ -175,13 +180,36 @@ impl Payments {
         number: i64,
         amount: Cents,
         reader: &str,
+        progress: impl FnMut(PaymentProgress),
+    ) -> Result<Payment> {
+        self.charge(number, amount, reader, false, progress).await
+    }
+
+    /// A hold of up to `amount` on the card (manual capture), e.g. before a large repair whose
+    /// final total is not known yet: nothing is paid until [`Payments::capture`].
+    pub async fn hold_card(
+        &self,
+        number: i64,
+        amount: Cents,
+        reader: &str,
+        progress: impl FnMut(PaymentProgress),
+    ) -> Result<Payment> {
+        self.charge(number, amount, reader, true, progress).await
+    }
+
+    async fn charge(
+        &self,
+        number: i64,
+        amount: Cents,
+        reader: &str,
+        hold: bool,
         mut progress: impl FnMut(PaymentProgress),
     ) -> Result<Payment> {
         let stripe = self.stripe()?;
-        let handle = self.ledger.open(number, Method::Card, amount, None, None).await?;
+        let handle = self.ledger.open(number, Method::Card, amount, None, None, hold).await?;
         progress(PaymentProgress::Preparing);
         let key = handle.create_key.clone().ok_or_else(|| Error::Unexpected("no idempotency key stored".into()))?;
-        let intent = match stripe.create_intent(amount, number, &self.shop_name, &key).await {
+        let intent = match stripe.create_intent(amount, number, &self.shop_name, &key, hold).await {
             Ok(intent) => intent,
             Err(e) if e.is_transient() => {
                 // Stripe may have made it: the payment stays in flight until `resume` asks again
@@ -381,10 +409,24 @@ impl Payments {
                 progress(PaymentProgress::Declined { reason: failure.into() });
                 Ok(Some(payment))
             }
-            "requires_capture" => Err(Error::Unexpected(format!(
-                "PaymentIntent {} waits for a manual capture, but the counter creates automatic ones",
-                intent.id
-            ))),
+            "requires_capture" => {
+                // a hold: the card is authorized, nothing is paid until it is captured
+                let (card, wallet) = intent.card();
+                let payment = self
+                    .ledger
+                    .update(
+                        id,
+                        Change {
+                            status: Some(PaymentStatus::Authorized),
+                            card: card.as_deref(),
+                            wallet: wallet.as_deref(),
+                            ..Change::default()
+                        },
+                    )
+                    .await?;
+                progress(PaymentProgress::Authorized { card, wallet });
+                Ok(Some(payment))
+            }
             "requires_payment_method" => {
                 let failed = action.filter(|a| a.status == "failed");
                 let Some(reason) = failed.map(|a| a.failure_message.clone()).map(|m| m.or_else(|| intent.failure()))
@@ -410,7 +452,7 @@ impl Payments {
     /// approval link returned, for the screen to show as a QR code; then [`Payments::paypal_follow`].
     pub async fn paypal_start(&self, number: i64, amount: Cents) -> Result<(Payment, String)> {
         let paypal = self.paypal()?;
-        let handle = self.ledger.open(number, Method::PayPal, amount, None, None).await?;
+        let handle = self.ledger.open(number, Method::PayPal, amount, None, None, false).await?;
         let key = handle.create_key.clone().ok_or_else(|| Error::Unexpected("no idempotency key stored".into()))?;
         let order = match paypal.create_order(amount, number, &self.shop_name, &key).await {
             Ok(order) => order,
@@ -548,6 +590,58 @@ impl Payments {
         }
     }
 
+    /// Captures `amount` of a card hold (all of it when `None`): the payment then comes to what
+    /// was captured, and the rest of the hold is released by Stripe.
+    pub async fn capture(&self, id: i64, amount: Option<Cents>) -> Result<Payment> {
+        let payment = self.ledger.payment(id).await?;
+        if payment.status != PaymentStatus::Authorized {
+            return Err(Error::WrongState { id, what: "captured", status: payment.status.as_str() });
+        }
+        let amount = amount.unwrap_or(payment.amount);
+        if amount.0 <= 0 || amount > payment.amount {
+            return Err(Error::Amount { what: "The capture", due: payment.amount });
+        }
+        let stripe = self.stripe()?;
+        let handle = self.ledger.handle(id).await?;
+        let key = format!("dixon-capture-{}", handle.uid); // one capture per hold, ever
+        self.ledger.step(id, "capture", Some(&key), Some(&amount.to_string())).await?;
+        let intent_id =
+            payment.provider_id.as_deref().ok_or_else(|| Error::Unexpected("no PaymentIntent stored".into()))?;
+        let intent = stripe.capture(intent_id, Some(amount), &key).await?;
+        if intent.status != "succeeded" {
+            return Err(Error::Unexpected(format!("after the capture Stripe says {}", intent.status)));
+        }
+        let captured = self
+            .ledger
+            .update(id, Change { status: Some(PaymentStatus::Succeeded), amount: Some(amount), ..Change::default() })
+            .await?;
+        self.finish(captured.repair_order, id).await
+    }
+
+    /// Releases a card hold without taking anything.
+    pub async fn release(&self, id: i64) -> Result<Payment> {
+        let payment = self.ledger.payment(id).await?;
+        if payment.status != PaymentStatus::Authorized {
+            return Err(Error::WrongState { id, what: "released", status: payment.status.as_str() });
+        }
+        let handle = self.ledger.handle(id).await?;
+        let key = format!("dixon-release-{}", handle.uid);
+        self.ledger.step(id, "release", Some(&key), None).await?;
+        let intent_id =
+            payment.provider_id.as_deref().ok_or_else(|| Error::Unexpected("no PaymentIntent stored".into()))?;
+        self.stripe()?.cancel_intent(intent_id, &key).await?;
+        self.ledger
+            .update(
+                id,
+                Change {
+                    status: Some(PaymentStatus::Canceled),
+                    failure: Some("The hold was released."),
+                    ..Change::default()
+                },
+            )
+            .await
+    }
+
     /// Re-reads every payment whose outcome was not known when the app stopped: a PaymentIntent
     /// Stripe says succeeded is marked so; one still waiting for a card is marked failed
     /// (interrupted), ready to be tried again on the same PaymentIntent; a payment that never
@@ -572,7 +666,9 @@ impl Payments {
             Some(id) => id.clone(),
             None => {
                 let key = handle.create_key.clone().unwrap_or_default();
-                let intent = stripe.create_intent(payment.amount, payment.repair_order, &self.shop_name, &key).await?;
+                let intent = stripe
+                    .create_intent(payment.amount, payment.repair_order, &self.shop_name, &key, handle.hold)
+                    .await?;
                 self.ledger.update(payment.id, Change { provider_id: Some(&intent.id), ..Change::default() }).await?;
                 intent.id
             }

@@ -54,6 +54,12 @@ pub struct PaymentIntent {
     pub status: String,
     #[serde(default)]
     pub amount: i64,
+    /// "automatic" or "manual" (a hold, captured later).
+    #[serde(default)]
+    pub capture_method: Option<String>,
+    /// What a manual-capture PaymentIntent may still capture.
+    #[serde(default)]
+    pub amount_capturable: i64,
     #[serde(default)]
     pub last_payment_error: Option<PaymentError>,
     /// An id, or the charge itself when expanded.
@@ -205,19 +211,21 @@ impl Stripe {
     }
 
     /// A card-present PaymentIntent for `amount` on repair order `number`, created once per
-    /// `key` (Stripe answers a repeated key with the same PaymentIntent).
+    /// `key` (Stripe answers a repeated key with the same PaymentIntent); `hold` makes it a
+    /// manual-capture one (captured later with [`Stripe::capture`]).
     pub async fn create_intent(
         &self,
         amount: Cents,
         number: i64,
         shop: &str,
         key: &str,
+        hold: bool,
     ) -> Result<PaymentIntent, ServiceError> {
         let form = vec![
             ("amount".into(), amount.0.to_string()),
             ("currency".into(), "usd".into()),
             ("payment_method_types[]".into(), "card_present".into()),
-            ("capture_method".into(), "automatic".into()),
+            ("capture_method".into(), if hold { "manual" } else { "automatic" }.into()),
             ("description".into(), format!("Repair order {number}")),
             ("metadata[repair_order]".into(), number.to_string()),
             ("metadata[shop]".into(), shop.chars().take(100).collect()),
@@ -248,7 +256,14 @@ impl Stripe {
         self.send(Call::idempotent_write("cancel_reader_action", key), path, Some(Vec::new())).await
     }
 
-    /// Cancels a PaymentIntent that will not be paid.
+    /// Captures `amount` (all that is capturable when `None`) of a held PaymentIntent.
+    pub async fn capture(&self, id: &str, amount: Option<Cents>, key: &str) -> Result<PaymentIntent, ServiceError> {
+        let path = format!("/v1/payment_intents/{}/capture", encode(id));
+        let form = amount.map(|a| vec![("amount_to_capture".to_string(), a.0.to_string())]).unwrap_or_default();
+        self.send(Call::idempotent_write("capture_payment_intent", key), path, Some(form)).await
+    }
+
+    /// Cancels a PaymentIntent that will not be paid (or releases a hold).
     pub async fn cancel_intent(&self, id: &str, key: &str) -> Result<PaymentIntent, ServiceError> {
         let path = format!("/v1/payment_intents/{}/cancel", encode(id));
         self.send(Call::idempotent_write("cancel_payment_intent", key), path, Some(Vec::new())).await

@@ -77,6 +77,23 @@ fn answer(script: &Mutex<Script>, request: &Request, hit: usize) -> Reply {
             None => reader(json!({ "type": "process_payment_intent", "status": "in_progress" })),
         },
         ("POST", path) if path == format!("/v1/terminal/readers/{READER}/cancel_action") => reader(json!(null)),
+        ("POST", "/v1/payment_intents/pi_1/capture") => {
+            let body = String::from_utf8_lossy(&request.body).into_owned();
+            let amount: i64 = body
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("amount_to_capture="))
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(0);
+            Reply::json(
+                200,
+                json!({ "id": "pi_1", "object": "payment_intent", "status": "succeeded", "amount": amount })
+                    .to_string(),
+            )
+        }
+        ("POST", "/v1/payment_intents/pi_1/cancel") => Reply::json(
+            200,
+            json!({ "id": "pi_1", "object": "payment_intent", "status": "canceled", "amount": 48_213 }).to_string(),
+        ),
         ("GET", "/v1/payment_intents") => {
             let data: Vec<_> = s.listed.iter().map(|(id, status, amount)| json!({ "id": id, "object": "payment_intent", "status": status, "amount": amount })).collect();
             Reply::json(200, json!({ "object": "list", "data": data, "has_more": false }).to_string())
@@ -374,4 +391,44 @@ async fn the_days_reconciliation_flags_what_stripe_and_the_app_disagree_on() {
     let report = c.payments.reconcile(now.date_naive(), from, now + chrono::Duration::hours(1)).await.unwrap();
     assert!(report.unchecked[0].contains("Card payments were not checked"), "{:?}", report.unchecked);
     assert_eq!(report.totals.len(), 2, "the drawer totals are there all the same");
+}
+
+#[tokio::test]
+async fn a_hold_is_captured_for_the_final_amount_or_released() {
+    let c = counter(Script { intent: vec!["requires_payment_method", "requires_capture"], ..Script::default() }).await;
+    let (steps, progress) = recorder();
+    let held = c.payments.hold_card(c.number, Cents(48_213), READER, progress).await.unwrap();
+    assert_eq!(held.status, PaymentStatus::Authorized);
+    assert!(matches!(steps.lock().unwrap().last(), Some(PaymentProgress::Authorized { .. })));
+    let created = c.sent("POST", "/v1/payment_intents");
+    assert!(String::from_utf8_lossy(&created[0].body).contains("capture_method=manual"));
+    let balance = c.payments.ledger().balance(c.number).await.unwrap();
+    assert_eq!(
+        (balance.paid, balance.pending, balance.due),
+        (Cents(0), Cents(48_213), Cents(0)),
+        "a hold is not a payment"
+    );
+    assert!(c.payments.cash(c.number, Cents(100), Cents(100)).await.is_err(), "the hold covers the balance");
+
+    let too_much = c.payments.capture(held.id, Some(Cents(50_000))).await.unwrap_err();
+    assert!(too_much.to_string().contains("$482.13"), "{too_much}");
+    let captured = c.payments.capture(held.id, Some(Cents(40_000))).await.unwrap();
+    assert_eq!((captured.status, captured.amount), (PaymentStatus::Succeeded, Cents(40_000)));
+    let capture = c.sent("POST", "/v1/payment_intents/pi_1/capture");
+    assert!(String::from_utf8_lossy(&capture[0].body).contains("amount_to_capture=40000"));
+    assert!(capture[0].header("idempotency-key").unwrap().starts_with("dixon-capture-"));
+    assert!(matches!(c.payments.capture(held.id, None).await, Err(Error::WrongState { .. })), "captured once");
+    assert_eq!(c.payments.ledger().balance(c.number).await.unwrap().due, Cents(8_213));
+    c.payments.cash(c.number, Cents(8_213), Cents(8_213)).await.unwrap();
+    assert_eq!(c.store.repair_order(c.number).await.unwrap().status, Status::Paid);
+}
+
+#[tokio::test]
+async fn a_released_hold_takes_nothing() {
+    let c = counter(Script { intent: vec!["requires_payment_method", "requires_capture"], ..Script::default() }).await;
+    let held = c.payments.hold_card(c.number, Cents(48_213), READER, |_| {}).await.unwrap();
+    let released = c.payments.release(held.id).await.unwrap();
+    assert_eq!(released.status, PaymentStatus::Canceled);
+    assert_eq!(c.sent("POST", "/v1/payment_intents/pi_1/cancel").len(), 1);
+    assert_eq!(c.payments.ledger().balance(c.number).await.unwrap().due, Cents(48_213));
 }

@@ -23,13 +23,16 @@ async fn every_request_we_send_is_valid_stripe() {
     };
     let stripe = Stripe::register(&hub, &prism.url, account);
 
-    let intent = stripe.create_intent(Cents(48_213), 1001, "Dixon Auto Repair", "dixon-pi-contract").await.unwrap();
+    let intent =
+        stripe.create_intent(Cents(48_213), 1001, "Dixon Auto Repair", "dixon-pi-contract", false).await.unwrap();
+    stripe.create_intent(Cents(90_000), 1001, "Dixon Auto Repair", "dixon-pi-hold-contract", true).await.unwrap();
     assert!(!intent.id.is_empty());
     stripe.intent(&intent.id).await.unwrap();
     let reader = stripe.process("tmr_FDOt2wlRZEdpd7", &intent.id, "dixon-process-contract").await.unwrap();
     assert!(!reader.id.is_empty());
     stripe.reader("tmr_FDOt2wlRZEdpd7").await.unwrap();
     stripe.cancel_action("tmr_FDOt2wlRZEdpd7", "dixon-cancel-contract").await.unwrap();
+    stripe.capture(&intent.id, Some(Cents(60_000)), "dixon-capture-contract").await.unwrap();
     stripe.cancel_intent(&intent.id, "dixon-cancel-pi-contract").await.unwrap();
     stripe.refund(&intent.id, Some(Cents(1_000)), "dixon-refund-contract").await.unwrap();
     stripe.refund(&intent.id, None, "dixon-refund-all-contract").await.unwrap();

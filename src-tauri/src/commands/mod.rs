@@ -66,6 +66,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         payments::retry_card,
         payments::pay_paypal_start,
         payments::pay_paypal_follow,
+        payments::capture_hold,
+        payments::release_hold,
     ])
 }
 

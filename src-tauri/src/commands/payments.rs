@@ -110,6 +110,20 @@ pub async fn retry_card(
     Ok(payments.retry_card(payment, &reader, |step| send(&progress, step)).await?)
 }
 
+/// Captures a card hold for `amount` (all of it when `None`).
+#[tauri::command]
+#[specta::specta]
+pub async fn capture_hold(state: State<'_, AppState>, payment: i64, amount: Option<Cents>) -> CommandResult<Payment> {
+    Ok(state.services()?.payments.capture(payment, amount).await?)
+}
+
+/// Releases a card hold without taking anything.
+#[tauri::command]
+#[specta::specta]
+pub async fn release_hold(state: State<'_, AppState>, payment: i64) -> CommandResult<Payment> {
+    Ok(state.services()?.payments.release(payment).await?)
+}
+
 /// Makes the PayPal order for `amount` and gives its approval link as a QR code.
 #[tauri::command]
 #[specta::specta]

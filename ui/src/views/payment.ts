@@ -201,7 +201,11 @@ export function paymentPanel(number: number, paid: () => void): PaymentPanelView
       panel.payments.length
         ? h("table", { class: "payments", id: "payments" }, h("tbody", {}, panel.payments.map((p) =>
             h("tr", { class: `pay-${p.status}` }, h("td", {}, p.how), h("td", { class: "num" }, money(p.amount)),
-              h("td", {}, p.status === "succeeded" ? "approved" : p.status === "failed" ? `declined: ${p.failure ?? ""}` : p.status.replace(/_/g, " "))))))
+              h("td", {}, p.status === "succeeded" ? "approved" : p.status === "failed" ? `declined: ${p.failure ?? ""}` : p.status === "authorized" ? "held on the card" : p.status.replace(/_/g, " "),
+                p.status === "authorized"
+                  ? [" ", h("button", { class: "secondary", onclick: () => run(() => api.captureHold(p.id, Math.min(p.amount, b.total - b.paid))) }, `Capture ${money(Math.min(p.amount, b.total - b.paid))}`),
+                     " ", h("button", { class: "secondary", onclick: () => run(() => api.releaseHold(p.id)) }, "Release hold")]
+                  : null)))))
         : null,
     ];
     mount(element, ...parts.filter((p): p is HTMLElement => p !== null));

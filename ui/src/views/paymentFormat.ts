@@ -12,6 +12,8 @@ export function cardStepText(step: PaymentProgress, readerName: (id: string) => 
       return "Processing: the bank is deciding…";
     case "approved":
       return `Approved${step.card ? `: ${step.card}` : ""}${step.wallet ? ` (${wallet(step.wallet)})` : ""}.`;
+    case "authorized":
+      return `Held on the card${step.card ? ` (${step.card})` : ""}: capture it when the work is done.`;
     case "declined":
       return `Declined: ${step.reason}`;
     case "timed_out":
