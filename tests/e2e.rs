@@ -444,15 +444,24 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         // and fills the VIN of a new repair order.
         client.find(Locator::Css("#nav-new")).await?.click().await?;
         client.find(Locator::Css("#camera-vin")).await?.click().await?;
-        client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath("//img[@id='camera-preview' and starts-with(@src, 'data:image/jpeg')]"))
-            .await?;
-        screenshot("camera-scanner").await?;
+        // the folder camera can confirm its two frames before a preview is seen: look for the
+        // preview only while the scanner is open
+        let preview = Locator::XPath("//img[@id='camera-preview' and starts-with(@src, 'data:image/jpeg')]");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && client.find(Locator::Css(".camera-panel")).await.is_ok() {
+            if client.find(preview).await.is_ok() {
+                screenshot("camera-scanner").await?;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let vin = client.find(Locator::Css("#f-vehicle-vin")).await?.prop("value").await?.unwrap_or_default();
+            // the form re-renders as the scan lands: a field read mid-render is read again
+            let vin = match client.find(Locator::Css("#f-vehicle-vin")).await {
+                Ok(field) => field.prop("value").await.ok().flatten().unwrap_or_default(),
+                Err(_) => String::new(),
+            };
             if vin == CAMERA_VIN {
                 break;
             }
@@ -463,6 +472,24 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;
+    if result.is_err() {
+        // what the screen showed when a step failed, for whoever reads the CI log
+        if let Ok(png) = client.screenshot().await {
+            let path = artifacts.join("failure.png");
+            std::fs::write(&path, png).unwrap();
+            eprintln!("screenshot of the failure: {}", path.display());
+        }
+        // and what the app itself said
+        for log in std::fs::read_dir(data.path().join("logs")).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(40).collect();
+            eprintln!(
+                "--- {} (last lines)\n{}",
+                log.path().display(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+    }
     let _ = client.close().await;
     result.expect("WebDriver commands succeed");
 

@@ -131,6 +131,8 @@ pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Resu
             None => due(ro).await,
         }
     };
+    // a released hold ends canceled, as asked: that is not a failure
+    let mut canceled_on_purpose = false;
     let payment = match command {
         PayCommand::Show { ro } => {
             let balance = payments.ledger().balance(ro).await.map_err(payments_error)?;
@@ -164,7 +166,10 @@ pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Resu
             let amount = amount.map(|a| money(&a)).transpose()?;
             payments.capture(payment, amount).await
         }
-        PayCommand::Release { payment } => payments.release(payment).await,
+        PayCommand::Release { payment } => {
+            canceled_on_purpose = true;
+            payments.release(payment).await
+        }
         PayCommand::Paypal { ro, amount } => {
             let amount = amount_or_due(amount, ro).await?;
             let (payment, url) = payments.paypal_start(ro, amount).await.map_err(payments_error)?;
@@ -334,9 +339,7 @@ pub async fn pay(command: PayCommand, services: &Services, out: &Output) -> Resu
             );
         }
     }
-    if matches!(payment.status, PaymentStatus::Failed)
-        || (payment.status == PaymentStatus::Canceled && payment.failure.as_deref() != Some("The hold was released."))
-    {
+    if payment.status == PaymentStatus::Failed || (payment.status == PaymentStatus::Canceled && !canceled_on_purpose) {
         return Err(CliError::quiet()); // said above; the exit status says it too
     }
     Ok(())

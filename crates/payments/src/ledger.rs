@@ -333,6 +333,11 @@ impl Ledger {
         self.payment(id).await
     }
 
+    /// Ends payment `id` as `status` (failed, canceled) with why, in words.
+    pub(crate) async fn end(&self, id: i64, status: PaymentStatus, failure: &str) -> Result<Payment> {
+        self.update(id, Change { status: Some(status), failure: Some(failure), ..Change::default() }).await
+    }
+
     /// Adds `amount` to what was refunded of payment `id` (after Stripe or the drawer paid it back).
     pub(crate) async fn refunded(&self, id: i64, amount: Cents) -> Result<Payment> {
         let at = self.now();

@@ -218,12 +218,7 @@ impl Payments {
             }
             Err(e) => {
                 let failure = e.to_string();
-                self.ledger
-                    .update(
-                        handle.id,
-                        Change { status: Some(PaymentStatus::Canceled), failure: Some(&failure), ..Change::default() },
-                    )
-                    .await?;
+                self.ledger.end(handle.id, PaymentStatus::Canceled, &failure).await?;
                 return Err(e.into());
             }
         };
@@ -290,13 +285,7 @@ impl Payments {
             Err(e) => {
                 // refused (reader offline, busy, unknown): nothing was sent to the reader
                 let reason = e.to_string();
-                let payment = self
-                    .ledger
-                    .update(
-                        handle.id,
-                        Change { status: Some(PaymentStatus::Failed), failure: Some(&reason), ..Change::default() },
-                    )
-                    .await?;
+                let payment = self.ledger.end(handle.id, PaymentStatus::Failed, &reason).await?;
                 progress(PaymentProgress::Declined { reason });
                 return Ok(payment);
             }
@@ -363,12 +352,20 @@ impl Payments {
             self.reader_timeout.as_secs()
         );
         progress(PaymentProgress::TimedOut);
-        self.ledger
-            .update(
-                handle.id,
-                Change { status: Some(PaymentStatus::Failed), failure: Some(&failure), ..Change::default() },
-            )
-            .await
+        self.ledger.end(handle.id, PaymentStatus::Failed, &failure).await
+    }
+
+    /// Moves payment `id` to `status` with the card the PaymentIntent was paid with.
+    async fn card_state(
+        &self,
+        id: i64,
+        status: PaymentStatus,
+        intent: &stripe::PaymentIntent,
+    ) -> Result<(Payment, Option<String>, Option<String>)> {
+        let (card, wallet) = intent.card();
+        let change =
+            Change { status: Some(status), card: card.as_deref(), wallet: wallet.as_deref(), ..Change::default() };
+        Ok((self.ledger.update(id, change).await?, card, wallet))
     }
 
     /// The payment's final state when `intent` (or the reader's `action`) has one.
@@ -381,49 +378,19 @@ impl Payments {
     ) -> Result<Option<Payment>> {
         match intent.status.as_str() {
             "succeeded" => {
-                let (card, wallet) = intent.card();
-                let payment = self
-                    .ledger
-                    .update(
-                        id,
-                        Change {
-                            status: Some(PaymentStatus::Succeeded),
-                            card: card.as_deref(),
-                            wallet: wallet.as_deref(),
-                            ..Change::default()
-                        },
-                    )
-                    .await?;
+                let (payment, card, wallet) = self.card_state(id, PaymentStatus::Succeeded, intent).await?;
                 progress(PaymentProgress::Approved { card, wallet });
                 Ok(Some(self.finish(payment.repair_order, id).await?))
             }
             "canceled" => {
                 let failure = "The payment was canceled in Stripe.";
-                let payment = self
-                    .ledger
-                    .update(
-                        id,
-                        Change { status: Some(PaymentStatus::Canceled), failure: Some(failure), ..Change::default() },
-                    )
-                    .await?;
+                let payment = self.ledger.end(id, PaymentStatus::Canceled, failure).await?;
                 progress(PaymentProgress::Declined { reason: failure.into() });
                 Ok(Some(payment))
             }
             "requires_capture" => {
                 // a hold: the card is authorized, nothing is paid until it is captured
-                let (card, wallet) = intent.card();
-                let payment = self
-                    .ledger
-                    .update(
-                        id,
-                        Change {
-                            status: Some(PaymentStatus::Authorized),
-                            card: card.as_deref(),
-                            wallet: wallet.as_deref(),
-                            ..Change::default()
-                        },
-                    )
-                    .await?;
+                let (payment, card, wallet) = self.card_state(id, PaymentStatus::Authorized, intent).await?;
                 progress(PaymentProgress::Authorized { card, wallet });
                 Ok(Some(payment))
             }
@@ -434,13 +401,7 @@ impl Payments {
                     return Ok(None);
                 };
                 let reason = reason.unwrap_or_else(|| "The card was declined.".into());
-                let payment = self
-                    .ledger
-                    .update(
-                        id,
-                        Change { status: Some(PaymentStatus::Failed), failure: Some(&reason), ..Change::default() },
-                    )
-                    .await?;
+                let payment = self.ledger.end(id, PaymentStatus::Failed, &reason).await?;
                 progress(PaymentProgress::Declined { reason });
                 Ok(Some(payment))
             }
@@ -459,12 +420,7 @@ impl Payments {
             Err(e) if e.is_transient() => return Err(e.into()), // resumed with the same key
             Err(e) => {
                 let failure = e.to_string();
-                self.ledger
-                    .update(
-                        handle.id,
-                        Change { status: Some(PaymentStatus::Canceled), failure: Some(&failure), ..Change::default() },
-                    )
-                    .await?;
+                self.ledger.end(handle.id, PaymentStatus::Canceled, &failure).await?;
                 return Err(e.into());
             }
         };
@@ -511,13 +467,7 @@ impl Payments {
                     self.paypal_timeout.as_secs() / 60
                 );
                 progress(PaymentProgress::TimedOut);
-                return self
-                    .ledger
-                    .update(
-                        id,
-                        Change { status: Some(PaymentStatus::Canceled), failure: Some(&failure), ..Change::default() },
-                    )
-                    .await;
+                return self.ledger.end(id, PaymentStatus::Canceled, &failure).await;
             }
             tokio::time::sleep(self.poll_every).await;
         }
@@ -542,13 +492,7 @@ impl Payments {
             "VOIDED" => {
                 let failure = "The PayPal payment was canceled.";
                 progress(PaymentProgress::Declined { reason: failure.into() });
-                let payment = self
-                    .ledger
-                    .update(
-                        id,
-                        Change { status: Some(PaymentStatus::Canceled), failure: Some(failure), ..Change::default() },
-                    )
-                    .await?;
+                let payment = self.ledger.end(id, PaymentStatus::Canceled, failure).await?;
                 return Ok(Some(payment));
             }
             _ => return Ok(None),
@@ -573,14 +517,7 @@ impl Payments {
             Some((_, status)) if status == "DECLINED" || status == "FAILED" => {
                 let reason = "PayPal declined the payment.".to_string();
                 progress(PaymentProgress::Declined { reason: reason.clone() });
-                Ok(Some(
-                    self.ledger
-                        .update(
-                            id,
-                            Change { status: Some(PaymentStatus::Failed), failure: Some(&reason), ..Change::default() },
-                        )
-                        .await?,
-                ))
+                Ok(Some(self.ledger.end(id, PaymentStatus::Failed, &reason).await?))
             }
             // PENDING (an eCheck, a review): not paid until PayPal says so
             _ => {
@@ -630,16 +567,7 @@ impl Payments {
         let intent_id =
             payment.provider_id.as_deref().ok_or_else(|| Error::Unexpected("no PaymentIntent stored".into()))?;
         self.stripe()?.cancel_intent(intent_id, &key).await?;
-        self.ledger
-            .update(
-                id,
-                Change {
-                    status: Some(PaymentStatus::Canceled),
-                    failure: Some("The hold was released."),
-                    ..Change::default()
-                },
-            )
-            .await
+        self.ledger.end(id, PaymentStatus::Canceled, "The hold was released.").await
     }
 
     /// Re-reads every payment whose outcome was not known when the app stopped: a PaymentIntent
@@ -680,12 +608,7 @@ impl Payments {
             None if intent.status == "processing" => payment,
             None => {
                 let failure = "Interrupted before the card was read (the app stopped). Charge again to retry.";
-                self.ledger
-                    .update(
-                        payment.id,
-                        Change { status: Some(PaymentStatus::Failed), failure: Some(failure), ..Change::default() },
-                    )
-                    .await?
+                self.ledger.end(payment.id, PaymentStatus::Failed, failure).await?
             }
         })
     }
@@ -708,12 +631,7 @@ impl Payments {
             Some(done) => done,
             None => {
                 let failure = "The PayPal payment was not approved before the app stopped. Start it again.";
-                self.ledger
-                    .update(
-                        payment.id,
-                        Change { status: Some(PaymentStatus::Canceled), failure: Some(failure), ..Change::default() },
-                    )
-                    .await?
+                self.ledger.end(payment.id, PaymentStatus::Canceled, failure).await?
             }
         })
     }
@@ -775,14 +693,7 @@ impl Payments {
             None if event.kind == "payment_intent.payment_failed" => {
                 let reason =
                     current.failure().or_else(|| intent.failure()).unwrap_or_else(|| "The card was declined.".into());
-                Ok(Some(
-                    self.ledger
-                        .update(
-                            id,
-                            Change { status: Some(PaymentStatus::Failed), failure: Some(&reason), ..Change::default() },
-                        )
-                        .await?,
-                ))
+                Ok(Some(self.ledger.end(id, PaymentStatus::Failed, &reason).await?))
             }
             None => Ok(Some(self.ledger.payment(id).await?)),
         }

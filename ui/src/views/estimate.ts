@@ -19,6 +19,7 @@ import { h, kbd } from "../dom";
 import { money, moneyInput, parseMoney, parseQuantity, phone, searchKind } from "../format";
 import type { Shell } from "../main";
 import { field, input } from "./forms";
+import { STATUS_LABEL } from "./status";
 
 const KIND_LABEL: Record<LineKind, string> = { labor: "Labor", part: "Part", fee: "Fee", sublet: "Sublet", discount: "Discount" };
 const CONDITIONS: PartCondition[] = ["new", "oem", "aftermarket", "rebuilt", "reconditioned", "used"];
@@ -38,6 +39,7 @@ export interface EstimateEditor {
 /** The editor for `ro`; every change comes back as the updated order through `changed`. */
 export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: RepairOrder) => void): EstimateEditor {
   const editable = ["estimate", "approved", "in_progress", "completed"].includes(ro.status);
+  const lockedText = `The estimate can no longer change: the order is ${STATUS_LABEL[ro.status].toLowerCase()}.`;
   const message = h("p", { class: "error", role: "alert", hidden: true });
   const show = (text: string | null) => {
     message.textContent = text ?? "";
@@ -380,7 +382,7 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
     ro.lines.length || ro.shop_fees.length ? table : h("p", { class: "muted" }, "No lines yet. Add labor and parts below, or a canned job."),
     message,
     authorizationBox,
-    editable ? h("div", { class: "estimate-tools" }, searchForm, results, lineForm, cannedRow) : h("p", { class: "muted" }, "The estimate can no longer change: the order is invoiced."),
+    editable ? h("div", { class: "estimate-tools" }, searchForm, results, lineForm, cannedRow) : h("p", { class: "muted" }, lockedText),
     printRow,
   );
   kindChanged();
@@ -388,7 +390,7 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
   return {
     element,
     scanPart(code: string): void {
-      if (!editable) return show("The estimate can no longer change: the order is invoiced.");
+      if (!editable) return show(lockedText);
       if (searchKind(code) !== "upc") scannedNumbers.add(code);
       partSearch.value = code;
       searchForm.requestSubmit();

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::repair_orders::{enqueue, parse_status, unexpected};
+use super::repair_orders::{active_order, enqueue, unexpected};
 use super::Store;
 use crate::diagnostic::{Diagnostic, NewDiagnostic, TroubleCode};
 use crate::error::{Error, FieldError, Result};
@@ -27,19 +27,7 @@ impl Store {
         let at = stored(now);
         let uid = uuid::Uuid::new_v4().to_string();
         let mut tx = self.write().await?;
-        let row = sqlx::query("SELECT id, status FROM repair_orders WHERE number = ?")
-            .bind(number)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(Error::RepairOrderNotFound(number))?;
-        let status = parse_status(row.try_get("status")?)?;
-        if !status.is_active() {
-            return Err(Error::Invalid(vec![FieldError::new(
-                "repair_order",
-                format!("Repair order {number} is {status}; open a new order to keep this reading."),
-            )]));
-        }
-        let order_id: i64 = row.try_get("id")?;
+        let order_id = active_order(&mut tx, number, "repair_order", "open a new order to keep this reading").await?.id;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO diagnostic_snapshots
                  (uid, repair_order_id, taken_at, adapter, protocol, vin, mil_on, odometer_km, codes, detail)

@@ -172,19 +172,8 @@ impl Store {
         )?;
         let at = stored(now);
         let mut tx = self.write().await?;
-        let row = sqlx::query("SELECT status, vehicle_id FROM repair_orders WHERE number = ?")
-            .bind(number)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(Error::RepairOrderNotFound(number))?;
-        let status = parse_status(row.try_get("status")?)?;
-        if !status.is_active() {
-            return Err(Error::Invalid(vec![FieldError::new(
-                "vehicle.vin",
-                format!("Repair order {number} is {status}; its vehicle can't change any more."),
-            )]));
-        }
-        let vehicle_id: i64 = row.try_get("vehicle_id")?;
+        let order = active_order(&mut tx, number, "vehicle.vin", "its vehicle can't change any more").await?;
+        let vehicle_id = order.vehicle_id;
         let uid: String = sqlx::query_scalar("UPDATE vehicles SET vin = ?, updated_at = ? WHERE id = ? RETURNING uid")
             .bind(&vin)
             .bind(&at)
@@ -421,6 +410,35 @@ pub(super) async fn enqueue(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The row ids of an order that may still change.
+pub(super) struct ActiveOrder {
+    pub id: i64,
+    pub vehicle_id: i64,
+}
+
+/// Reads order `number` inside a write transaction, refusing it (as a problem with `field`) when
+/// it is closed or canceled: "Repair order 1001 is Closed; {refusal}."
+pub(super) async fn active_order(
+    tx: &mut Transaction<'static, Sqlite>,
+    number: i64,
+    field: &str,
+    refusal: &str,
+) -> Result<ActiveOrder> {
+    let row = sqlx::query("SELECT id, status, vehicle_id FROM repair_orders WHERE number = ?")
+        .bind(number)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(Error::RepairOrderNotFound(number))?;
+    let status = parse_status(row.try_get("status")?)?;
+    if !status.is_active() {
+        return Err(Error::Invalid(vec![FieldError::new(
+            field,
+            format!("Repair order {number} is {status}; {refusal}."),
+        )]));
+    }
+    Ok(ActiveOrder { id: row.try_get("id")?, vehicle_id: row.try_get("vehicle_id")? })
 }
 
 pub(super) fn parse_status(text: &str) -> Result<Status> {
