@@ -60,8 +60,7 @@ impl Services {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = Store::open_with_clock(&home.database_path(), clock.clone()).await?;
         let integrations = Integrations::new(store.pool().clone(), clock.clone());
-        let vpic_url = std::env::var(VPIC_URL_ENV).ok().filter(|u| !u.is_empty());
-        let vpic = Vpic::register(&integrations, vpic_url.as_deref().unwrap_or(dixon_vehicle::DEFAULT_BASE_URL));
+        let vpic = Vpic::register(&integrations, &base_url(VPIC_URL_ENV, dixon_vehicle::DEFAULT_BASE_URL));
         let partstech = connect_partstech(&integrations);
         let stripe = connect_stripe(&integrations);
         let paypal = connect_paypal(&integrations);
@@ -92,19 +91,11 @@ impl Services {
 /// PartsTech, when the shop saved its account in the keychain. Without one (or without a
 /// keychain) pricing runs on the local catalog alone, and the reason is logged.
 fn connect_partstech(integrations: &Integrations) -> Option<PartsTech> {
-    let credentials = match dixon_secrets::load::<PartsTechCredentials>(PARTSTECH_SECRET) {
-        Ok(Some(credentials)) => credentials,
-        Ok(None) => return None,
-        Err(e) => {
-            tracing::info!("PartsTech not connected: {e}");
-            return None;
-        }
-    };
-    let url = std::env::var(PARTSTECH_URL_ENV).ok().filter(|u| !u.is_empty());
+    let credentials = saved_account::<PartsTechCredentials>(PARTSTECH_SECRET, "PartsTech")?;
     let cost = std::env::var("DIXON_PARTSTECH_COST_MICROUSD").ok().and_then(|c| c.parse().ok());
     Some(PartsTech::register(
         integrations,
-        url.as_deref().unwrap_or(dixon_parts::PARTSTECH_URL),
+        &base_url(PARTSTECH_URL_ENV, dixon_parts::PARTSTECH_URL),
         credentials,
         cost.unwrap_or(PARTSTECH_COST_MICROUSD),
     ))
@@ -112,30 +103,31 @@ fn connect_partstech(integrations: &Integrations) -> Option<PartsTech> {
 
 /// Stripe, when the shop saved its account in the keychain (`dixon pay connect`).
 fn connect_stripe(integrations: &Integrations) -> Option<Stripe> {
-    let account = match dixon_secrets::load::<StripeAccount>(STRIPE_SECRET) {
-        Ok(Some(account)) => account,
-        Ok(None) => return None,
-        Err(e) => {
-            tracing::info!("Stripe not connected: {e}");
-            return None;
-        }
-    };
-    let url = std::env::var(STRIPE_URL_ENV).ok().filter(|u| !u.is_empty());
-    Some(Stripe::register(integrations, url.as_deref().unwrap_or(dixon_payments::stripe::DEFAULT_BASE_URL), account))
+    let account = saved_account::<StripeAccount>(STRIPE_SECRET, "Stripe")?;
+    Some(Stripe::register(integrations, &base_url(STRIPE_URL_ENV, dixon_payments::stripe::DEFAULT_BASE_URL), account))
 }
 
 /// PayPal, when the shop saved its PayPal app in the keychain (`dixon pay connect-paypal`).
 fn connect_paypal(integrations: &Integrations) -> Option<PayPal> {
-    let account = match dixon_secrets::load::<PayPalAccount>(PAYPAL_SECRET) {
-        Ok(Some(account)) => account,
-        Ok(None) => return None,
+    let account = saved_account::<PayPalAccount>(PAYPAL_SECRET, "PayPal")?;
+    Some(PayPal::register(integrations, &base_url(PAYPAL_URL_ENV, dixon_payments::paypal::DEFAULT_BASE_URL), account))
+}
+
+/// A service's account from the OS keychain; without one (or without a keychain) the service is
+/// listed as not configured, and the reason is logged.
+fn saved_account<T: serde::de::DeserializeOwned>(secret: &str, label: &str) -> Option<T> {
+    match dixon_secrets::load::<T>(secret) {
+        Ok(account) => account,
         Err(e) => {
-            tracing::info!("PayPal not connected: {e}");
-            return None;
+            tracing::info!("{label} not connected: {e}");
+            None
         }
-    };
-    let url = std::env::var(PAYPAL_URL_ENV).ok().filter(|u| !u.is_empty());
-    Some(PayPal::register(integrations, url.as_deref().unwrap_or(dixon_payments::paypal::DEFAULT_BASE_URL), account))
+    }
+}
+
+/// The service's address: `env` when set (tests, staging), else the vendor's.
+fn base_url(env: &str, default: &str) -> String {
+    std::env::var(env).ok().filter(|u| !u.is_empty()).unwrap_or_else(|| default.to_string())
 }
 
 /// The platform's other services, listed until their clients land and an account is set up.
