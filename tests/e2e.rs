@@ -339,6 +339,10 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         screenshot("diagnostics").await?;
         client.find(Locator::Css("#obd-live")).await?.click().await?;
         client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".gauge[data-pid='c']")).await?;
+        // one more value (intake manifold pressure) joins the watch as a tile
+        client.find(Locator::Css("#live-chooser summary")).await?.click().await?;
+        client.find(Locator::Css("#live-chooser input[data-pid='b']")).await?.click().await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".tile[data-pid='b']")).await?;
         tokio::time::sleep(Duration::from_secs(3)).await; // a few seconds of chart
         screenshot("diagnostics-live").await?;
         client.find(Locator::Css("#obd-live")).await?.click().await?;

@@ -73,10 +73,10 @@ export const commands = {
 	/**  Clears the codes; `confirmation` must be the word CLEAR, typed by the user. */
 	obdClearCodes: (confirmation: string) => typedError<null, CommandError>(__TAURI_INVOKE("obd_clear_codes", { confirmation })),
 	/**
-	 *  Streams live values of `pids` at `hz` each on `events` until [`obd_stop_watch`]; reconnects
-	 *  when the adapter drops. Returns the totals.
+	 *  Streams the `watched` live values, each at its own rate, on `events` until
+	 *  [`obd_stop_watch`]; reconnects when the adapter drops. Returns the totals.
 	 */
-	obdWatch: (pids: number[], hz: number | null, events: Channel<WatchEvent>) => typedError<WatchStats, CommandError>(__TAURI_INVOKE("obd_watch", { pids, hz, events })),
+	obdWatch: (watched: LiveRate[], events: Channel<WatchEvent>) => typedError<WatchStats, CommandError>(__TAURI_INVOKE("obd_watch", { watched, events })),
 	/**  Stops the live data. */
 	obdStopWatch: () => __TAURI_INVOKE<void>("obd_stop_watch"),
 	/**  Lets the adapter go. */
@@ -697,6 +697,12 @@ export type LivePid = {
 	pid: number,
 	name: string,
 	unit: string,
+};
+
+/**  A live value to watch and how often (1–10 reads a second on the dashboard). */
+export type LiveRate = {
+	pid: number,
+	hz: number | null,
 };
 
 /**  How the customer paid. */

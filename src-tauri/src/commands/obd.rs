@@ -77,6 +77,13 @@ pub struct ObdConnection {
     pub multi_pid: bool,
 }
 
+/// A live value to watch and how often (1–10 reads a second on the dashboard).
+#[derive(Debug, Clone, Copy, serde::Deserialize, Type)]
+pub struct LiveRate {
+    pub pid: u8,
+    pub hz: f64,
+}
+
 /// A scan of the car, and the repair order reading it was kept as.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct ObdScan {
@@ -175,14 +182,13 @@ pub async fn obd_clear_codes(state: State<'_, AppState>, confirmation: String) -
     Ok(())
 }
 
-/// Streams live values of `pids` at `hz` each on `events` until [`obd_stop_watch`]; reconnects
-/// when the adapter drops. Returns the totals.
+/// Streams the `watched` live values, each at its own rate, on `events` until
+/// [`obd_stop_watch`]; reconnects when the adapter drops. Returns the totals.
 #[tauri::command]
 #[specta::specta]
 pub async fn obd_watch(
     state: State<'_, AppState>,
-    pids: Vec<u8>,
-    hz: f64,
+    watched: Vec<LiveRate>,
     events: Channel<WatchEvent>,
 ) -> CommandResult<WatchStats> {
     state.obd.stop_watching();
@@ -191,7 +197,7 @@ pub async fn obd_watch(
     *state.obd.watching.lock().unwrap_or_else(|p| p.into_inner()) = Some(stop.clone());
     let mut slot = state.obd.session.lock().await;
     let session = slot.as_mut().ok_or_else(not_connected)?;
-    let watched: Vec<Watched> = pids.iter().map(|pid| Watched::at(*pid, hz)).collect();
+    let watched: Vec<Watched> = watched.iter().map(|w| Watched::at(w.pid, w.hz)).collect();
     let stats = dixon_obd::watch(session, &watched, &stop, None, |event| {
         if let Err(e) = events.send(event) {
             tracing::warn!("live data not delivered: {e}");

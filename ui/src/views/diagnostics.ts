@@ -9,8 +9,11 @@ import { h, kbd, mount } from "../dom";
 import type { Shell } from "../main";
 import { chartPath, gaugeFraction, GAUGES, readinessSummary, shown, stepText } from "./obdFormat";
 
-/** The values the dashboard shows unless the user picks others: the six a technician looks at first. */
-const DEFAULT_LIVE = [0x0c, 0x0d, 0x05, 0x04, 0x11, 0x0f];
+/** The values the dashboard shows unless the user picks others: the six a technician looks at
+ * first, engine speed and road speed the fastest. */
+const DEFAULT_LIVE: [number, number][] = [[0x0c, 10], [0x0d, 10], [0x05, 2], [0x04, 5], [0x11, 5], [0x0f, 1]];
+/** The rates the dashboard offers, reads a second. */
+const RATES = [1, 2, 5, 10];
 /** How much history the rolling chart keeps. */
 const CHART_SECONDS = 30;
 
@@ -35,6 +38,14 @@ export function diagnosticsView(main: HTMLElement, shell: Shell, number: number 
   const liveButton = h("button", { class: "secondary", id: "obd-live", disabled: true, onclick: () => toggleLive() }, "Live data", kbd("F6"));
   const results = h("div", { id: "obd-results" });
   const live = h("div", { id: "obd-live-panel", hidden: true });
+  const chooser = h("details", { class: "live-chooser", id: "live-chooser", hidden: true });
+  const liveView = h("div", { class: "live-view" });
+  live.append(chooser, liveView);
+  /** The watched values and their rates (reads a second). */
+  const liveRates = new Map<number, number>();
+  let running: Promise<void> | null = null;
+  /** A change of values stops the watch to start it again: no "stopped" message then. */
+  let restarting = false;
 
   function fail(e: unknown): void {
     message.textContent = describe(e);
@@ -222,7 +233,7 @@ export function diagnosticsView(main: HTMLElement, shell: Shell, number: number 
   // ---- live data ----
   function toggleLive(): void {
     if (watching) stopLive();
-    else void startLive();
+    else running = startLive();
   }
 
   function stopLive(): void {
@@ -233,11 +244,41 @@ export function diagnosticsView(main: HTMLElement, shell: Shell, number: number 
     liveButton.append(kbd("F6"));
   }
 
+  /** The PIDs the car offers, each with a box and a rate: changing one restarts the watch. */
+  function renderChooser(): void {
+    if (!connection) return;
+    chooser.hidden = false;
+    const rows = connection.live.map((p) => {
+      const box = h("input", { type: "checkbox", checked: liveRates.has(p.pid), "data-pid": p.pid.toString(16), "aria-label": p.name }) as HTMLInputElement;
+      const rate = h("select", { "aria-label": `${p.name}: reads a second` }, RATES.map((r) => h("option", { value: r, selected: (liveRates.get(p.pid) ?? 5) === r }, `${r} Hz`))) as HTMLSelectElement;
+      const changed = () => {
+        if (box.checked) liveRates.set(p.pid, Number(rate.value));
+        else liveRates.delete(p.pid);
+        if (watching) void restartLive();
+      };
+      box.addEventListener("change", changed);
+      rate.addEventListener("change", changed);
+      return h("label", { class: "live-choice" }, box, h("span", {}, p.name, p.unit ? h("small", { class: "muted" }, ` ${p.unit}`) : null), rate);
+    });
+    mount(chooser, h("summary", {}, `Values (${liveRates.size} of ${connection.live.length})`), h("div", { class: "live-choices" }, rows));
+  }
+
+  async function restartLive(): Promise<void> {
+    restarting = true;
+    stopLive();
+    await running;
+    restarting = false;
+    if (liveRates.size) running = startLive();
+  }
+
   async function startLive(): Promise<void> {
     if (!connection) return;
-    const offered = new Set(connection.live.map((p) => p.pid));
-    const pids = DEFAULT_LIVE.filter((p) => offered.has(p));
-    if (!pids.length) return fail(new Error("This car offers none of the usual live values."));
+    if (!liveRates.size) {
+      const offered = new Set(connection.live.map((p) => p.pid));
+      for (const [pid, hz] of DEFAULT_LIVE) if (offered.has(pid)) liveRates.set(pid, hz);
+    }
+    if (!liveRates.size) return fail(new Error("This car offers no live values the app can show."));
+    renderChooser();
     watching = true;
     history.clear();
     latest.clear();
@@ -269,9 +310,10 @@ export function diagnosticsView(main: HTMLElement, shell: Shell, number: number 
     };
     draw();
     try {
-      const stats = await api.obdWatch(pids, 5, events);
+      const watched = [...liveRates].map(([pid, hz]) => ({ pid, hz }));
+      const stats = await api.obdWatch(watched, events);
       const seconds = stats.seconds ?? 0;
-      progress.textContent = `Live data stopped: ${stats.values} values in ${seconds.toFixed(0)} s (${(stats.values / Math.max(seconds, 0.001)).toFixed(0)} a second).`;
+      if (!restarting) progress.textContent = `Live data stopped: ${stats.values} values in ${seconds.toFixed(0)} s (${(stats.values / Math.max(seconds, 0.001)).toFixed(0)} a second).`;
     } catch (e) {
       fail(e);
     }
@@ -284,10 +326,13 @@ export function diagnosticsView(main: HTMLElement, shell: Shell, number: number 
       const fraction = gaugeFraction(r.value, g.min, g.max);
       return h("figure", { class: "gauge", "data-pid": g.pid.toString(16) }, gaugeSvg(fraction), h("div", { class: "gauge-value" }, shown(r.value)), h("figcaption", {}, `${g.label} · ${r.unit}`));
     });
+    // values without a dial: a number and its unit
+    const tiles = [...latest.values()].filter((r) => !GAUGES.some((g) => g.pid === r.pid)).map((r) =>
+      h("figure", { class: "tile", "data-pid": r.pid.toString(16) }, h("div", { class: "tile-value" }, shown(r.value), h("small", {}, ` ${r.unit}`)), h("figcaption", {}, r.name)));
     const chartPids = GAUGES.filter((g) => history.has(g.pid));
     mount(
-      live,
-      h("div", { class: "gauges" }, gauges),
+      liveView,
+      h("div", { class: "gauges" }, gauges, tiles),
       h("figure", { class: "chart" }, chartSvg(chartPids.map((g) => ({ key: g.pid, points: history.get(g.pid)!, min: g.min, max: g.max })), now),
         h("figcaption", {}, chartPids.map((g, i) => h("span", { class: `series series-${i}` }, "■ ", g.label)), h("span", { class: "muted" }, ` · last ${CHART_SECONDS} s`))),
     );
