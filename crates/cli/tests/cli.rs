@@ -474,27 +474,17 @@ fn image_files_are_decoded_classified_and_bad_ones_reported() {
     assert!(stderr(&bad).contains("vin, parts or all"));
 }
 
+/// A new repair order for a 2003 Honda Accord whose VIN is not known yet; its number.
+fn accord_without_vin(data_dir: &Path) -> String {
+    let args = ["ro", "new", "--name", "Pat Lee", "--phone", "5592345678", "--year", "2003", "--make", "Honda"];
+    let opened = ok_json(data_dir, &[&args[..], &["--model", "Accord"]].concat());
+    opened["number"].as_i64().unwrap().to_string()
+}
+
 #[test]
 fn the_car_is_read_kept_with_the_order_and_its_vin_used() {
     let dir = tempfile::tempdir().unwrap();
-    let opened = ok_json(
-        dir.path(),
-        &[
-            "ro",
-            "new",
-            "--name",
-            "Pat Lee",
-            "--phone",
-            "5592345678",
-            "--year",
-            "2003",
-            "--make",
-            "Honda",
-            "--model",
-            "Accord",
-        ],
-    );
-    let number = opened["number"].as_i64().unwrap().to_string();
+    let number = accord_without_vin(dir.path());
     let read = ok_json(dir.path(), &["obd", "scan", "--sim", "--ro", &number, "--use-vin"]);
     assert_eq!(read["snapshot"]["vin"], "1HGCM82633A004352");
     assert_eq!(read["kept"]["codes"][0]["code"], "P0301");
@@ -549,24 +539,7 @@ fn live_data_streams_as_json_lines_and_stops_on_time() {
 #[test]
 fn an_invoice_is_paid_in_cash_and_by_check_and_bad_payments_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let opened = ok_json(
-        dir.path(),
-        &[
-            "ro",
-            "new",
-            "--name",
-            "Pat Lee",
-            "--phone",
-            "5592345678",
-            "--year",
-            "2003",
-            "--make",
-            "Honda",
-            "--model",
-            "Accord",
-        ],
-    );
-    let number = opened["number"].as_i64().unwrap().to_string();
+    let number = accord_without_vin(dir.path());
     ok_json(dir.path(), &["estimate", "add", &number, "sublet", "Alignment", "--price", "210"]);
     let early = dixon(dir.path(), &["pay", "cash", &number, "--amount", "10"]);
     assert_eq!(early.status.code(), Some(1));
