@@ -2,7 +2,8 @@
 # Installs what Dixon Counter needs on Debian/Ubuntu, and nothing twice.
 #   scripts/setup.sh          what running the app needs (system libraries, Rust, Node, UI packages)
 #   scripts/setup.sh --test   plus what the tests need (Xvfb, WebKitWebDriver, tauri-driver, poppler,
-#                             the Prism mock server for contract tests)
+#                             the Prism mock server for contract tests, gnome-keyring for a real
+#                             Secret Service)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,8 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 packages=(build-essential pkg-config curl ca-certificates libwebkit2gtk-4.1-dev libudev-dev libdbus-1-dev libclang-dev librsvg2-dev)
-$want_test && packages+=(xvfb xauth webkit2gtk-driver poppler-utils socat python3 python3-venv)
+# gnome-keyring + dbus: a real Secret Service for the tests that keep secrets (scripts/test.sh starts it)
+$want_test && packages+=(xvfb xauth webkit2gtk-driver poppler-utils socat python3 python3-venv gnome-keyring dbus dbus-x11 libsecret-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -705,6 +705,18 @@ export type LiveRate = {
 	hz: number | null,
 };
 
+/**  The maker behind a WMI. */
+export type Maker = {
+	/**  The make as vPIC names it ("Harley-Davidson"); several joined with " / ". */
+	make: string,
+	/**  "HARLEY-DAVIDSON MOTOR COMPANY". */
+	manufacturer: string,
+	/**  "Passenger Car", "Truck", "Motorcycle", "Trailer", "Bus", "Incomplete Vehicle", … */
+	vehicle_type: string,
+	/**  Where the maker registered the WMI: "UNITED STATES (USA)". */
+	country: string,
+};
+
 /**  How the customer paid. */
 export type Method = 
 /**  A card (or a phone or watch) on the Stripe Terminal reader. */
@@ -1784,7 +1796,7 @@ export type VehicleInfo = VehicleInfo_Serialize | VehicleInfo_Deserialize;
 
 /**  What a VIN decodes to. Unknown fields are `None` (vPIC answers them with empty strings). */
 export type VehicleInfo_Deserialize = {
-	vin: string,
+	vin?: string,
 	model_year?: number | null,
 	make?: string | null,
 	model?: string | null,
@@ -1799,11 +1811,28 @@ export type VehicleInfo_Deserialize = {
 	manufacturer?: string | null,
 	/**  e.g. "DEARBORN, MICHIGAN, UNITED STATES (USA)". */
 	plant?: string | null,
+	/**  The same facts as fields, for scripts and the cloud (the strings above are for people). */
+	displacement_l?: number | null,
+	cylinders?: number | null,
+	/**  "V-Shaped", "In-Line", … */
+	engine_configuration?: string | null,
+	engine_model?: string | null,
+	horsepower?: number | null,
+	plant_city?: string | null,
+	plant_state?: string | null,
+	plant_country?: string | null,
+	/**  "Class 1C: 4,001 - 5,000 lb (1,814 - 2,268 kg)". */
+	gvwr_class?: string | null,
+	/**
+	 *  Only what the VIN itself says (maker from the WMI table, model year, the maker's
+	 *  country): the offline data doesn't know this vehicle.
+	 */
+	partial?: boolean,
 	/**
 	 *  vPIC's error codes: `[0]` is a clean decode; 1 is a wrong check digit, 6 an incomplete
 	 *  VIN, 11 an incorrect model year, 400 invalid characters…
 	 */
-	error_codes: number[],
+	error_codes?: number[],
 	error_text?: string | null,
 	/**  vPIC's guess at the intended VIN, when it has one. */
 	suggested_vin?: string | null,
@@ -1826,6 +1855,23 @@ export type VehicleInfo_Serialize = {
 	manufacturer: string | null,
 	/**  e.g. "DEARBORN, MICHIGAN, UNITED STATES (USA)". */
 	plant: string | null,
+	/**  The same facts as fields, for scripts and the cloud (the strings above are for people). */
+	displacement_l: number | null,
+	cylinders: number | null,
+	/**  "V-Shaped", "In-Line", … */
+	engine_configuration: string | null,
+	engine_model: string | null,
+	horsepower: number | null,
+	plant_city: string | null,
+	plant_state: string | null,
+	plant_country: string | null,
+	/**  "Class 1C: 4,001 - 5,000 lb (1,814 - 2,268 kg)". */
+	gvwr_class: string | null,
+	/**
+	 *  Only what the VIN itself says (maker from the WMI table, model year, the maker's
+	 *  country): the offline data doesn't know this vehicle.
+	 */
+	partial: boolean,
 	/**
 	 *  vPIC's error codes: `[0]` is a clean decode; 1 is a wrong check digit, 6 an incomplete
 	 *  VIN, 11 an incorrect model year, 400 invalid characters…
@@ -1877,6 +1923,8 @@ export type VinCheck_Deserialize = {
 	expected_check_digit: string,
 	/**  Model years position 10 can mean, newest first (one unless ambiguous). */
 	model_years: number[],
+	/**  Who registered the WMI, from NHTSA vPIC's table shipped with the app. */
+	maker?: Maker | null,
 	/**  Things to tell the service writer (a wrong check digit on a maker that may not use one…). */
 	warnings: string[],
 };
@@ -1895,6 +1943,8 @@ export type VinCheck_Serialize = {
 	expected_check_digit: string,
 	/**  Model years position 10 can mean, newest first (one unless ambiguous). */
 	model_years: number[],
+	/**  Who registered the WMI, from NHTSA vPIC's table shipped with the app. */
+	maker: Maker | null,
 	/**  Things to tell the service writer (a wrong check digit on a maker that may not use one…). */
 	warnings: string[],
 };

@@ -2,6 +2,7 @@
 //! webcam degrades them, decoded with the formats each screen expects. Decode rates per
 //! degradation are printed (`cargo test -p dixon-camera -- --nocapture`).
 
+#[allow(dead_code)] // each test binary uses part of the support module
 mod support;
 
 use std::sync::atomic::AtomicBool;

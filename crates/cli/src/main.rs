@@ -185,7 +185,7 @@ enum SettingsCommand {
     },
 }
 
-fn this_year() -> i32 {
+pub(crate) fn this_year() -> i32 {
     dixon_clock::local_year(chrono::Utc::now())
 }
 
@@ -220,10 +220,13 @@ async fn decode_one(
         let decoder = services.vpic.offline().ok_or_else(|| {
             CliError::new("offline_data", "The offline VIN data is missing on this PC; run scripts/setup.sh.")
         })?;
-        let info = decoder.decode(&checked.vin).ok_or_else(|| {
+        let info = decoder.decode(&checked.vin, this_year()).ok_or_else(|| {
             CliError::new(
                 "unknown_vin",
-                format!("The offline data does not know the maker of {} (WMI {}).", checked.vin, checked.wmi),
+                format!(
+                    "Neither the offline data nor NHTSA's WMI table knows the maker of {} (WMI {}); decode it online, or enter year, make and model by hand.",
+                    checked.vin, checked.wmi
+                ),
             )
         })?;
         let name = dixon_vehicle::OFFLINE_SOURCE.to_string();

@@ -325,10 +325,16 @@ impl Output {
             ("Fuel", v.fuel.as_ref()),
             ("Drive", v.drive.as_ref()),
             ("Plant", v.plant.as_ref()),
+            ("Type", v.vehicle_type.as_ref().filter(|_| v.partial)),
+            ("Maker", v.manufacturer.as_ref().filter(|_| v.partial)),
+            ("Country", v.plant_country.as_ref().filter(|_| v.partial)),
         ] {
             if let Some(value) = value {
                 println!("  {label:<8} {value}");
             }
+        }
+        if v.partial {
+            println!("  (partial: only what the VIN itself says — the offline data doesn't know this model)");
         }
         if v.has_vpic_problems() {
             println!("  vPIC says: {}", v.error_text.as_deref().unwrap_or("the VIN has problems"));
@@ -353,7 +359,10 @@ impl Output {
             return self.print_json(c);
         }
         println!("{}  valid", c.vin);
-        println!("  Maker (WMI)  {} ({})", c.wmi, c.region);
+        match &c.maker {
+            Some(maker) => println!("  Maker (WMI)  {} — {}, {} ({})", c.wmi, maker.make, maker.vehicle_type, maker.country),
+            None => println!("  Maker (WMI)  {} ({})", c.wmi, c.region),
+        }
         let digit = match c.check_digit_ok {
             Some(true) => format!("{} (correct)", c.expected_check_digit),
             Some(false) => format!("does not match (expected {})", c.expected_check_digit),

@@ -44,9 +44,9 @@ pub async fn decode_many(services: &Services, out: &Output, inputs: &[String], o
             })?;
             for &i in indices {
                 let vin = results[i].vin.clone().unwrap_or_default();
-                match decoder.decode(&vin) {
+                match decoder.decode(&vin, crate::this_year()) {
                     Some(info) => results[i].vehicle = Some(info),
-                    None => results[i].problem = Some("the offline data does not know this maker".into()),
+                    None => results[i].problem = Some("neither the offline data nor NHTSA's WMI table knows this maker".into()),
                 }
             }
         } else {

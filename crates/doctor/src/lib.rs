@@ -121,7 +121,7 @@ async fn database(home: &Home) -> Check {
 /// The vPIC tables the offline VIN decoder reads when the internet is down.
 fn offline_vin_data() -> Check {
     match dixon_vehicle::OfflineDecoder::open() {
-        Ok(decoder) => match decoder.decode("1HGCM82633A004352") {
+        Ok(decoder) => match decoder.decode_fields("1HGCM82633A004352") {
             Some(_) => Check::new(
                 "offline VINs",
                 CheckState::Ok,
@@ -144,23 +144,132 @@ fn offline_vin_data() -> Check {
     }
 }
 
-/// Reads a probe entry that never exists: "no entry" proves the keychain answers.
+/// Reads a probe entry that never exists: "no entry" proves the keychain answers. When it
+/// doesn't, the fix names the packages and commands for this OS and this session.
 fn keychain() -> Check {
-    let fix = Some(if cfg!(target_os = "linux") {
-        "Install and unlock a Secret Service keyring (e.g. `sudo apt install gnome-keyring`, then log in to the desktop)."
-    } else {
-        "Unlock the system keychain for this user."
-    });
+    let failed = |detail: String| {
+        let advice = keychain_advice(&Session::current(), &detail);
+        Check { name: "keychain", state: CheckState::Missing, detail, fix: Some(advice) }
+    };
     let entry = match keyring::Entry::new(dixon_home::APP_IDENTIFIER, "doctor-probe") {
         Ok(entry) => entry,
-        Err(e) => return Check::new("keychain", CheckState::Missing, format!("not usable: {e}"), fix),
+        Err(e) => return failed(format!("not usable: {e}")),
     };
     match entry.get_password() {
         Ok(_) | Err(keyring::Error::NoEntry) => {
             Check::new("keychain", CheckState::Ok, "the OS keychain answers; integration secrets can be stored", None)
         }
-        Err(e) => Check::new("keychain", CheckState::Missing, format!("integration secrets can't be stored: {e}"), fix),
+        Err(e) => failed(format!("integration secrets can't be stored: {e}")),
     }
+}
+
+/// What the keychain advice depends on: the OS, its package manager, and the login session.
+#[derive(Debug, Clone, Default)]
+struct Session {
+    os: &'static str,
+    /// The distribution's ID and ID_LIKE from /etc/os-release ("ubuntu debian").
+    distribution: String,
+    /// A D-Bus session bus is there (DBUS_SESSION_BUS_ADDRESS set): the Secret Service lives on it.
+    session_bus: bool,
+    /// A graphical session (DISPLAY or WAYLAND_DISPLAY), where a keyring starts at login.
+    desktop: bool,
+    /// Programs on PATH that can serve the Secret Service, and `dbus-run-session`.
+    keyring_daemon: bool,
+    dbus_run_session: bool,
+}
+
+impl Session {
+    fn current() -> Session {
+        let on_path = |name: &str| {
+            std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(name).is_file()))
+        };
+        let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+        let field = |key: &str| {
+            release
+                .lines()
+                .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+                .map(|v| v.trim_matches('"').to_lowercase())
+                .unwrap_or_default()
+        };
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        Session {
+            os: std::env::consts::OS,
+            distribution: format!("{} {}", field("ID"), field("ID_LIKE")).trim().to_string(),
+            session_bus: set("DBUS_SESSION_BUS_ADDRESS"),
+            desktop: set("DISPLAY") || set("WAYLAND_DISPLAY"),
+            keyring_daemon: on_path("gnome-keyring-daemon") || on_path("keepassxc") || on_path("kwalletd6"),
+            dbus_run_session: on_path("dbus-run-session"),
+        }
+    }
+
+    /// The install command for gnome-keyring (and the D-Bus tools) on this distribution.
+    fn install_command(&self) -> &'static str {
+        let is = |id: &str| self.distribution.split_whitespace().any(|d| d == id);
+        if is("debian") || is("ubuntu") {
+            "sudo apt install gnome-keyring dbus-user-session dbus-x11"
+        } else if is("fedora") || is("rhel") || is("centos") {
+            "sudo dnf install gnome-keyring dbus-daemon"
+        } else if is("arch") {
+            "sudo pacman -S gnome-keyring"
+        } else if is("opensuse") || is("suse") {
+            "sudo zypper install gnome-keyring"
+        } else if is("alpine") {
+            "sudo apk add gnome-keyring dbus"
+        } else {
+            "install gnome-keyring (or KeePassXC with its Secret Service turned on) with your package manager"
+        }
+    }
+}
+
+/// Exactly what to install and start so the keychain answers, for the OS and session at hand.
+fn keychain_advice(session: &Session, error: &str) -> String {
+    match session.os {
+        "macos" => return "Open Keychain Access and unlock the login keychain, then try again.".into(),
+        "windows" => {
+            return "Windows Credential Manager holds the secrets: sign in to Windows with a user account (not a \
+                    service account) and try again."
+                .into()
+        }
+        _ => {}
+    }
+    let install = session.install_command();
+    let headless_start = "dbus-run-session -- sh -c 'echo -n YOUR-KEYRING-PASSWORD | gnome-keyring-daemon --unlock \
+                          --components=secrets; dixon-counter'";
+    let mut steps: Vec<String> = Vec::new();
+    if !session.keyring_daemon {
+        steps.push(format!("No Secret Service keyring is installed. Install one: `{install}`."));
+    }
+    if !session.session_bus {
+        if session.desktop {
+            steps.push("There is no D-Bus session bus in this session: log out of the desktop and in again.".into());
+        } else {
+            if !session.dbus_run_session {
+                steps.push(format!("`dbus-run-session` is missing too: `{install}` brings it."));
+            }
+            steps.push(format!(
+                "There is no desktop session (no D-Bus session bus), so no keyring was started at login. Start one \
+                 with Dixon Counter inside it: `{headless_start}` (use `dixon …` in place of dixon-counter for the \
+                 command line)."
+            ));
+        }
+    } else if error.to_lowercase().contains("locked") {
+        steps.push(
+            "The keyring is locked: unlock it (log in to the desktop, or `echo -n YOUR-KEYRING-PASSWORD | \
+             gnome-keyring-daemon --unlock --components=secrets`)."
+                .into(),
+        );
+    } else if session.keyring_daemon {
+        steps.push(
+            "A session bus is there but no keyring answers on it. Start it: `gnome-keyring-daemon --start \
+             --components=secrets` (on a desktop, log out and in again; headless, unlock it with \
+             `echo -n YOUR-KEYRING-PASSWORD | gnome-keyring-daemon --unlock --components=secrets`)."
+                .into(),
+        );
+    }
+    if steps.is_empty() {
+        steps.push(format!("Install and unlock a Secret Service keyring: `{install}`, then log in to the desktop."));
+    }
+    steps.join(" ")
 }
 
 fn serial_ports() -> Check {
@@ -239,6 +348,34 @@ async fn timed<T>(probe: impl Future<Output = T>) -> Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn linux(distribution: &str) -> Session {
+        Session { os: "linux", distribution: distribution.into(), dbus_run_session: true, ..Session::default() }
+    }
+
+    #[test]
+    fn keychain_advice_names_the_packages_and_commands_for_the_os_and_session() {
+        // a headless Debian box with nothing installed: install, then start a bus and the keyring
+        let bare = Session { dbus_run_session: false, ..linux("debian") };
+        let advice = keychain_advice(&bare, "Platform secure storage failure: DBus error");
+        assert!(advice.contains("sudo apt install gnome-keyring dbus-user-session dbus-x11"), "{advice}");
+        assert!(advice.contains("dbus-run-session -- sh -c"), "{advice}");
+        assert!(advice.contains("gnome-keyring-daemon --unlock --components=secrets"), "{advice}");
+        // Fedora, on a desktop whose keyring is installed but whose session has no bus
+        let fedora = Session { keyring_daemon: true, desktop: true, ..linux("fedora") };
+        let advice = keychain_advice(&fedora, "no bus");
+        assert!(advice.contains("log out of the desktop and in again"), "{advice}");
+        assert!(!advice.contains("dnf"), "nothing to install: {advice}");
+        assert!(keychain_advice(&Session { keyring_daemon: false, ..fedora }, "").contains("sudo dnf install gnome-keyring"));
+        // Ubuntu (ID_LIKE debian) with a bus and a locked keyring
+        let locked = Session { keyring_daemon: true, session_bus: true, ..linux("ubuntu debian") };
+        assert!(keychain_advice(&locked, "Collection is locked").contains("The keyring is locked"));
+        // a bus and an installed keyring that isn't running
+        let stopped = keychain_advice(&Session { keyring_daemon: true, session_bus: true, ..linux("arch") }, "");
+        assert!(stopped.contains("gnome-keyring-daemon --start --components=secrets"), "{stopped}");
+        assert!(keychain_advice(&Session { os: "macos", ..Session::default() }, "").contains("Keychain Access"));
+        assert!(keychain_advice(&Session { os: "windows", ..Session::default() }, "").contains("Credential Manager"));
+    }
 
     #[tokio::test]
     async fn a_fresh_folder_is_usable_and_every_check_reports() {

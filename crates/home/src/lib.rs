@@ -62,6 +62,19 @@ impl Home {
         &self.data_dir
     }
 
+    /// The name this data folder's secrets go under in the OS keychain. Secrets belong to a data
+    /// folder, not to the PC: a demo shop beside the real one, or several test counters on one
+    /// machine, never read each other's keys. The OS default folder keeps the app's identifier
+    /// (where secrets were kept before folders had their own); any other folder adds its path.
+    pub fn keychain_service(&self) -> String {
+        let default = dirs::data_dir().map(|d| d.join(APP_IDENTIFIER));
+        if default.as_deref() == Some(self.data_dir.as_path()) {
+            return APP_IDENTIFIER.to_string();
+        }
+        let path = std::fs::canonicalize(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
+        format!("{APP_IDENTIFIER} ({})", path.display())
+    }
+
     /// The shop's SQLite database.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("dixon.sqlite3")

@@ -29,6 +29,12 @@ pub enum Error {
     Negative { ecu: u32, service: u8, code: u8 },
     #[error("The adapter's answer could not be read ({0}). Try again; a cheap adapter may need a slower setting.")]
     Garbled(String),
+    /// The answer arrived whole but reads more than one way (or no way): nothing is shown rather
+    /// than a guess.
+    #[error(
+        "The car's answer could not be read: {0}. Nothing is shown rather than a guess; read the car again, and if this repeats note the answer for support."
+    )]
+    Uncertain(String),
     #[error(
         "The adapter did not answer {0} in time. Check it has power (ignition on) and that this is the OBD adapter."
     )]
@@ -74,6 +80,7 @@ impl Error {
             Error::Reset => "reset",
             Error::Negative { .. } => "negative",
             Error::Garbled(_) => "garbled",
+            Error::Uncertain(_) => "uncertain",
             Error::Timeout(_) => "timeout",
             Error::Disconnected(_) => "disconnected",
             Error::Open(_) => "open",

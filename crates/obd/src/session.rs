@@ -332,24 +332,38 @@ impl Session {
         Ok(readings)
     }
 
-    /// Trouble codes of one kind, from every controller that answers.
+    /// Trouble codes of one kind, from every controller that answers. An answer whose layout is
+    /// in doubt (with or without the count byte) is settled by the number of stored codes the
+    /// controller reports in mode 01 PID 01, or refused — never guessed.
     pub async fn codes(&mut self, kind: CodeKind) -> Result<Vec<FoundCode>> {
         let answers = match self.request(&format!("{:02X}", kind.service()), kind.service()).await {
             Err(Error::NoData) => return Ok(Vec::new()), // some cars say NO DATA when there are none
             other => other?,
         };
-        let with_count = self.protocol.is_can();
-        Ok(answers
-            .iter()
-            .flat_map(|a| {
-                parse_dtcs(&a.data, with_count).into_iter().map(move |code| FoundCode {
-                    description: codes::describe(&code.0),
-                    code: code.0,
-                    kind,
-                    ecu: ecu_label(a.ecu),
-                })
-            })
-            .collect())
+        let can = self.protocol.is_can();
+        let mut found = Vec::new();
+        for answer in answers {
+            let dtcs = match parse_dtcs(&answer.data, can, None) {
+                Err(Error::Uncertain(_)) if kind == CodeKind::Stored => {
+                    let reported = self.reported_code_counts().await?.get(&answer.ecu).copied();
+                    parse_dtcs(&answer.data, can, reported)?
+                }
+                other => other?,
+            };
+            found.extend(dtcs.into_iter().map(|code| FoundCode {
+                description: codes::describe(&code.0),
+                code: code.0,
+                kind,
+                ecu: ecu_label(answer.ecu),
+            }));
+        }
+        Ok(found)
+    }
+
+    /// How many stored (confirmed) codes each controller says it holds: mode 01 PID 01.
+    async fn reported_code_counts(&mut self) -> Result<HashMap<u32, usize>> {
+        let answers = self.request("0101", 0x01).await?;
+        Ok(answers.iter().filter_map(|a| readiness(&a.data).map(|r| (a.ecu, r.dtc_count as usize))).collect())
     }
 
     /// PID 01: the MIL, the code count and the readiness monitors (the engine's answer).
@@ -368,12 +382,16 @@ impl Session {
             Err(Error::NoData) => return Ok(None),
             other => other?,
         };
-        let Some(code) = answers.iter().find_map(|a| match a.data.as_slice() {
-            [0x42, 0x02, _, hi, lo, ..] if (*hi, *lo) != (0, 0) => Some(crate::Dtc::from_bytes(*hi, *lo)),
-            _ => None,
-        }) else {
-            return Ok(None);
-        };
+        let mut code = None;
+        for answer in &answers {
+            if let Some([hi, lo]) = freeze_value(&answer.data, 0x02, 2)? {
+                if (*hi, *lo) != (0, 0) {
+                    code = Some(crate::Dtc::from_bytes(*hi, *lo));
+                    break;
+                }
+            }
+        }
+        let Some(code) = code else { return Ok(None) };
         let mut wanted: Vec<u8> = match self.request("020000", 0x02).await {
             Ok(answers) => answers
                 .iter()
@@ -391,8 +409,11 @@ impl Session {
         for pid in wanted {
             match self.request(&format!("02{pid:02X}00"), 0x02).await {
                 Ok(answers) => {
-                    if let Some([0x42, p, _frame, value @ ..]) = answers.first().map(|a| a.data.as_slice()) {
-                        readings.extend(decode_readings(&[&[0x41, *p][..], value].concat()));
+                    let width = pids::pid(pid).map_or(0, |p| p.bytes);
+                    match answers.first().map(|a| freeze_value(&a.data, pid, width)).transpose() {
+                        Ok(Some(Some(value))) => readings.extend(decode_readings(&[&[0x41, pid][..], value].concat())),
+                        Ok(_) => {}
+                        Err(error) => return Err(error),
                     }
                 }
                 Err(error) if error.is_link_lost() => return Err(error),
@@ -405,10 +426,12 @@ impl Session {
     /// Mode 09 PID 02: the VIN as the car's controller holds it.
     pub async fn vin(&mut self) -> Result<String> {
         let answers = self.request("0902", 0x09).await?;
-        answers
-            .iter()
-            .find_map(|a| vin_from(&a.data))
-            .ok_or_else(|| Error::Unsupported("a readable VIN (mode 09)".into()))
+        for answer in &answers {
+            if let Some(vin) = vin_from(&answer.data)? {
+                return Ok(vin);
+            }
+        }
+        Err(Error::Unsupported("a readable VIN (mode 09)".into()))
     }
 
     /// Mode 09: each controller's name, calibration IDs and verification numbers.
@@ -431,7 +454,10 @@ impl Session {
                     }
                 };
                 let info = &mut found[index].1;
-                let items = info_items(&answer.data, info_type);
+                let items = match info_items(&answer.data, info_type) {
+                    Ok(items) => items,
+                    Err(_) => continue, // an identity we can't read with certainty is left blank
+                };
                 match info_type {
                     0x0A => info.name = items.first().map(|b| ascii(b)),
                     0x04 => info.calibration_ids = items.iter().map(|b| ascii(b)).filter(|s| !s.is_empty()).collect(),
@@ -468,6 +494,9 @@ impl Session {
             {
                 found.extend(codes);
             }
+        }
+        if let Some(reported) = keep(self.reported_code_counts().await, "code counts", &mut warnings)? {
+            warnings.extend(hidden_codes(&reported, &found));
         }
         let freeze_frame = keep(self.freeze_frame().await, "freeze frame", &mut warnings)?.flatten();
         let readiness = keep(self.readiness().await, "readiness", &mut warnings)?;
@@ -508,27 +537,69 @@ fn keep<T>(result: Result<T>, what: &str, warnings: &mut Vec<String>) -> Result<
     }
 }
 
-/// The VIN in a mode 09 PID 02 answer: CAN has a count byte before 17 characters, the older
-/// protocols number each 4-byte message and pad with zeros; both keep the last 17 characters.
-fn vin_from(data: &[u8]) -> Option<String> {
-    let [0x49, 0x02, rest @ ..] = data else { return None };
-    let characters: Vec<u8> = rest.iter().copied().filter(|b| b.is_ascii_alphanumeric()).collect();
-    (characters.len() >= 17).then(|| String::from_utf8_lossy(&characters[characters.len() - 17..]).into_owned())
+/// A warning for each controller that says (mode 01 PID 01) it holds more stored codes than it
+/// sent: codes would be hidden. Fewer is normal (codes that don't light the MIL aren't counted).
+fn hidden_codes(reported: &HashMap<u32, usize>, found: &[FoundCode]) -> Vec<String> {
+    let mut ecus: Vec<(&u32, &usize)> = reported.iter().collect();
+    ecus.sort();
+    ecus.into_iter()
+        .filter_map(|(ecu, &count)| {
+            let label = ecu_label(*ecu);
+            let sent = found.iter().filter(|c| c.kind == CodeKind::Stored && c.ecu == label).count();
+            (count > sent).then(|| {
+                format!("{label} says it holds {count} stored codes but sent {sent}: read the codes again")
+            })
+        })
+        .collect()
 }
 
-/// The items of a CAN mode 09 answer (`49 tt count items…`): 16-byte calibration IDs, 4-byte
+/// The VIN in a mode 09 PID 02 answer: CAN has a count byte before 17 characters (some
+/// controllers leave it out), the older protocols number each 4-byte message and pad with zeros.
+/// Either way the VIN is the 17 letters and digits left; more than 17 can't be read with
+/// certainty, fewer is no VIN.
+fn vin_from(data: &[u8]) -> Result<Option<String>> {
+    let [0x49, 0x02, rest @ ..] = data else { return Ok(None) };
+    let characters: Vec<u8> = rest.iter().copied().filter(|b| b.is_ascii_alphanumeric()).collect();
+    match characters.len() {
+        17 => Ok(Some(String::from_utf8_lossy(&characters).into_owned())),
+        n if n > 17 => Err(Error::Uncertain(format!("the VIN answer holds {n} characters instead of 17"))),
+        _ => Ok(None),
+    }
+}
+
+/// The value bytes of a mode 02 answer (`42 pid frame value…`), `width` bytes long. The frame
+/// number is left out by some controllers; the length decides, and only zero padding may follow.
+fn freeze_value(data: &[u8], pid: u8, width: usize) -> Result<Option<&[u8]>> {
+    let [0x42, p, rest @ ..] = data else { return Ok(None) };
+    if *p != pid || width == 0 {
+        return Ok(None);
+    }
+    let value = if rest.len() == width {
+        rest
+    } else if rest.len() > width && rest[1 + width..].iter().all(|b| *b == 0) {
+        &rest[1..1 + width]
+    } else {
+        return Err(Error::Uncertain(format!(
+            "the freeze frame's PID {pid:02X} came with {} bytes where {width} were expected",
+            rest.len()
+        )));
+    };
+    Ok(Some(value))
+}
+
+/// The items of a mode 09 answer (`49 tt [count] items…`): 16-byte calibration IDs, 4-byte
 /// CVNs, a 20-byte name.
-fn info_items(data: &[u8], info_type: u8) -> Vec<Vec<u8>> {
+fn info_items(data: &[u8], info_type: u8) -> Result<Vec<Vec<u8>>> {
     let width = match info_type {
         0x04 => 16,
         0x06 => 4,
         _ => 20,
     };
     match data {
-        [0x49, t, _count, items @ ..] if *t == info_type => {
-            items.chunks(width).filter(|c| c.len() == width || info_type == 0x0A).map(<[u8]>::to_vec).collect()
+        [0x49, t, after @ ..] if *t == info_type => {
+            Ok(crate::dtc::mode09_items(after, width)?.into_iter().map(<[u8]>::to_vec).collect())
         }
-        _ => Vec::new(),
+        _ => Ok(Vec::new()),
     }
 }
 
@@ -550,20 +621,36 @@ mod tests {
     #[test]
     fn vins_from_can_and_legacy_answers() {
         let can = [&[0x49, 0x02, 0x01][..], b"1HGCM82633A004352"].concat();
-        assert_eq!(vin_from(&can).as_deref(), Some("1HGCM82633A004352"));
+        assert_eq!(vin_from(&can).unwrap().as_deref(), Some("1HGCM82633A004352"));
+        let without_count = [&[0x49, 0x02][..], b"1HGCM82633A004352"].concat();
+        assert_eq!(vin_from(&without_count).unwrap().as_deref(), Some("1HGCM82633A004352"));
         // J1850: 49 02 01 00 00 00 31 | 02 48 47 43 4D | … (service and PID dropped by the grouping)
         let legacy =
             [&[0x49, 0x02, 0x01, 0, 0, 0, b'1', 0x02][..], b"HGCM", &[0x03], b"82633", &[0x04], b"A004352"].concat();
-        assert_eq!(vin_from(&legacy).as_deref(), Some("1HGCM82633A004352"));
-        assert_eq!(vin_from(&[0x49, 0x02, 0x01, b'1']), None);
+        assert_eq!(vin_from(&legacy).unwrap().as_deref(), Some("1HGCM82633A004352"));
+        assert_eq!(vin_from(&[0x49, 0x02, 0x01, b'1']).unwrap(), None);
+        let doubled = [&[0x49, 0x02, 0x01][..], b"1HGCM82633A004352X"].concat();
+        assert_eq!(vin_from(&doubled).unwrap_err().kind(), "uncertain");
+    }
+
+    #[test]
+    fn freeze_frame_values_with_and_without_the_frame_number() {
+        assert_eq!(freeze_value(&[0x42, 0x02, 0x00, 0x03, 0x01], 0x02, 2).unwrap(), Some(&[0x03, 0x01][..]));
+        assert_eq!(freeze_value(&[0x42, 0x02, 0x03, 0x01], 0x02, 2).unwrap(), Some(&[0x03, 0x01][..]));
+        assert_eq!(freeze_value(&[0x42, 0x0C, 0x00, 0x21, 0x98, 0x00], 0x0C, 2).unwrap(), Some(&[0x21, 0x98][..]));
+        assert_eq!(freeze_value(&[0x42, 0x0C, 0x21], 0x0C, 2).unwrap_err().kind(), "uncertain");
+        assert_eq!(freeze_value(&[0x42, 0x0D, 0x00, 0x38], 0x0C, 1).unwrap(), None, "another PID's answer");
     }
 
     #[test]
     fn controller_identities() {
         let name = [&[0x49, 0x0A, 0x01][..], b"ECM\0-EngineControl\0\0"].concat();
-        assert_eq!(ascii(&info_items(&name, 0x0A)[0]), "ECM-EngineControl");
-        let cvns = info_items(&[0x49, 0x06, 0x02, 1, 2, 3, 4, 5, 6, 7, 8], 0x06);
+        assert_eq!(ascii(&info_items(&name, 0x0A).unwrap()[0]), "ECM-EngineControl");
+        let cvns = info_items(&[0x49, 0x06, 0x02, 1, 2, 3, 4, 5, 6, 7, 8], 0x06).unwrap();
         assert_eq!(cvns.len(), 2);
+        let uncounted = info_items(&[0x49, 0x06, 1, 2, 3, 4, 5, 6, 7, 8], 0x06).unwrap();
+        assert_eq!(uncounted, cvns, "the same CVNs without the count byte");
+        assert!(info_items(&[0x49, 0x06, 0x02, 1, 2, 3, 4, 5, 6], 0x06).is_err());
         assert_eq!(ecu_label(0x7E9), "Transmission (7E9)");
     }
 }

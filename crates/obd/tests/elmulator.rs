@@ -203,3 +203,51 @@ async fn an_adapter_that_answers_nothing_is_named_as_not_an_adapter() {
     assert!(matches!(error, Error::NotAnAdapter(_)), "{error:?}");
     assert!(error.to_string().contains("Pick the OBD adapter"), "{error}");
 }
+
+/// The codes of a snapshot as (code, kind) pairs, in the order read.
+fn code_list(snapshot: &dixon_obd::Snapshot) -> Vec<(&str, CodeKind)> {
+    snapshot.codes.iter().map(|c| (c.code.as_str(), c.kind)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_can_ecu_without_the_count_byte_shows_the_codes_the_car_has_over_usb() {
+    // issue 12: 03 -> 7E8054301430196 was shown as "C0301 stored", hiding P0143, P0196, P0300, P0420
+    let emulator = Emulator::serve("can11_no_count_byte");
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("ttyOBD");
+    let mut socat = pty(&link, emulator.port);
+    let address = AdapterAddress::Serial { port: link.display().to_string(), baud: None };
+    let mut session = Session::connect(address, |_| {}).await.unwrap();
+    let snapshot = session.snapshot().await.unwrap();
+    assert_eq!(
+        code_list(&snapshot),
+        [
+            ("P0143", CodeKind::Stored),
+            ("P0196", CodeKind::Stored),
+            ("P0300", CodeKind::Pending),
+            ("P0420", CodeKind::Permanent)
+        ]
+    );
+    assert_eq!(snapshot.readiness.as_ref().unwrap().dtc_count, 2, "the MIL's count agrees with the codes shown");
+    assert_eq!(snapshot.vin.as_deref(), Some("1HGCM82633A004352"), "the VIN without its count byte");
+    assert!(snapshot.warnings.iter().all(|w| !w.contains("stored codes but sent")), "{:?}", snapshot.warnings);
+    socat.kill().unwrap();
+    let _ = socat.wait();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_ecu_behind_an_adapter_that_ignores_headers() {
+    let emulator = Emulator::serve("can11_no_count_byte_headerless");
+    let mut session = Session::connect(emulator.wifi(), |_| {}).await.unwrap();
+    let snapshot = session.snapshot().await.unwrap();
+    assert_eq!(
+        code_list(&snapshot),
+        [
+            ("P0143", CodeKind::Stored),
+            ("P0196", CodeKind::Stored),
+            ("P0300", CodeKind::Pending),
+            ("P0420", CodeKind::Permanent)
+        ]
+    );
+    assert_eq!(snapshot.vin.as_deref(), Some("1HGCM82633A004352"));
+}

@@ -42,7 +42,7 @@ fn legacy_protocols_drop_the_checksum_and_join_frames() {
     // ISO 9141-2, 03 with two frames of three codes each
     let raw = "48 6B 10 43 01 71 03 01 00 00 8A\r48 6B 10 43 04 20 00 00 00 00 11\r>";
     let codes = parse(raw, Protocol::Iso9141, 0x03).unwrap();
-    let dtcs = parse_dtcs(&codes[0].data, false);
+    let dtcs = parse_dtcs(&codes[0].data, false, None).unwrap();
     assert_eq!(dtcs.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(), ["P0171", "P0301", "P0420"]);
     // KWP fast init
     let kwp = parse("86 F1 11 41 05 7B 13\r>", Protocol::KwpFast, 0x01).unwrap();
@@ -108,7 +108,8 @@ proptest! {
     fn no_byte_sequence_panics_the_parser(bytes in proptest::collection::vec(any::<u8>(), 0..200), p in 0..9usize, service in any::<u8>()) {
         let text = String::from_utf8_lossy(&bytes);
         let _ = parse(&text, PROTOCOLS[p], service);
-        let _ = parse_dtcs(&bytes, service % 2 == 0);
+        let _ = parse_dtcs(&bytes, service % 2 == 0, None);
+        let _ = parse_dtcs(&bytes, service % 2 == 0, Some(p));
     }
 
     #[test]

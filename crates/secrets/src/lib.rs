@@ -4,7 +4,10 @@
 //!
 //! A secret is one named JSON value (`partstech` holds the partner's and user's ids and keys):
 //! [`load`] returns `Ok(None)` when it was never saved, and an [`Error`] that says what to do
-//! when the keychain itself can't be reached.
+//! when the keychain itself can't be reached. Secrets belong to a data folder
+//! ([`use_data_folder`]), so a demo shop never reads the real shop's keys.
+
+use std::sync::RwLock;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -21,8 +24,21 @@ pub enum Error {
     Damaged(String),
 }
 
+/// The keychain service name secrets go under: the data folder's (see
+/// [`dixon_home::Home::keychain_service`]) once [`use_data_folder`] was called, else the app's.
+static SERVICE: RwLock<Option<String>> = RwLock::new(None);
+
+/// Keeps this process's secrets with `home`'s data folder. The app and the CLI call it once,
+/// right after they resolve the folder.
+pub fn use_data_folder(home: &dixon_home::Home) {
+    let service = home.keychain_service();
+    *SERVICE.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(service);
+}
+
 fn entry(name: &str) -> Result<keyring::Entry, Error> {
-    keyring::Entry::new(dixon_home::APP_IDENTIFIER, name).map_err(|e| Error::Unavailable(e.to_string()))
+    let service = SERVICE.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+    let service = service.as_deref().unwrap_or(dixon_home::APP_IDENTIFIER);
+    keyring::Entry::new(service, name).map_err(|e| Error::Unavailable(e.to_string()))
 }
 
 /// The secret called `name`, or `None` if it was never saved.

@@ -57,6 +57,8 @@ pub struct Services {
 impl Services {
     /// Opens the store in `home` (migrating it) and registers every integration.
     pub async fn open(home: &Home) -> Result<Services, dixon_shop::Error> {
+        // every secret read or saved from here on is this data folder's own
+        dixon_secrets::use_data_folder(home);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = Store::open_with_clock(&home.database_path(), clock.clone()).await?;
         let integrations = Integrations::new(store.pool().clone(), clock.clone());

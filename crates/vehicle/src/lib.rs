@@ -21,8 +21,10 @@ pub use vpic::{Make, Model, VinCheckSummary, Vpic, VpicHealth, DEFAULT_BASE_URL,
 use serde::{Deserialize, Serialize};
 
 /// What a VIN decodes to. Unknown fields are `None` (vPIC answers them with empty strings).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+// answers saved before a field existed still read
+#[serde(default)]
 pub struct VehicleInfo {
     pub vin: String,
     pub model_year: Option<i32>,
@@ -39,6 +41,21 @@ pub struct VehicleInfo {
     pub manufacturer: Option<String>,
     /// e.g. "DEARBORN, MICHIGAN, UNITED STATES (USA)".
     pub plant: Option<String>,
+    /// The same facts as fields, for scripts and the cloud (the strings above are for people).
+    pub displacement_l: Option<f64>,
+    pub cylinders: Option<u32>,
+    /// "V-Shaped", "In-Line", …
+    pub engine_configuration: Option<String>,
+    pub engine_model: Option<String>,
+    pub horsepower: Option<f64>,
+    pub plant_city: Option<String>,
+    pub plant_state: Option<String>,
+    pub plant_country: Option<String>,
+    /// "Class 1C: 4,001 - 5,000 lb (1,814 - 2,268 kg)".
+    pub gvwr_class: Option<String>,
+    /// Only what the VIN itself says (maker from the WMI table, model year, the maker's
+    /// country): the offline data doesn't know this vehicle.
+    pub partial: bool,
     /// vPIC's error codes: `[0]` is a clean decode; 1 is a wrong check digit, 6 an incomplete
     /// VIN, 11 an incorrect model year, 400 invalid characters…
     pub error_codes: Vec<u16>,

@@ -25,10 +25,13 @@ impl OfflineDecoder {
         })
     }
 
-    /// Decodes a checked 17-character VIN; `None` when the data does not know its maker.
-    pub fn decode(&self, vin: &str) -> Option<VehicleInfo> {
+    /// Decodes a checked 17-character VIN. When the tables don't know the vehicle, what the VIN
+    /// itself says — the maker from NHTSA's WMI table, the model year, the maker's country — is
+    /// still given, marked [`VehicleInfo::partial`]; `None` only when even the WMI is unknown.
+    pub fn decode(&self, vin: &str, current_year: i32) -> Option<VehicleInfo> {
+        let Some(fields) = self.decode_fields(vin) else { return from_the_vin_alone(vin, current_year) };
         let fields: HashMap<String, serde_json::Value> =
-            self.decode_fields(vin)?.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+            fields.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
         let mut info = crate::vpic::parse_result(&fields).ok()?;
         // No vPIC verdict offline: the VIN's own check already ran.
         info.error_codes.clear();
@@ -46,4 +49,25 @@ impl OfflineDecoder {
         fields.entry("ModelYear".into()).or_insert_with(|| decoded.year.to_string());
         Some(fields)
     }
+}
+
+/// A partial answer from the VIN's own characters: maker (WMI table), model year (when
+/// position 10 names one year), the maker's country.
+fn from_the_vin_alone(vin: &str, current_year: i32) -> Option<VehicleInfo> {
+    let checked = dixon_vin::check(vin, current_year).ok()?;
+    let maker = checked.maker?;
+    Some(VehicleInfo {
+        vin: checked.vin,
+        model_year: match checked.model_years.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        },
+        // "Harley-Davidson / LiveWire": the WMI's first make
+        make: maker.make.split(" / ").next().map(str::to_string).filter(|m| !m.is_empty()),
+        manufacturer: Some(maker.manufacturer.clone()),
+        vehicle_type: Some(maker.vehicle_type.clone()).filter(|t| !t.is_empty()),
+        plant_country: Some(maker.country.clone()).filter(|c| !c.is_empty()),
+        partial: true,
+        ..VehicleInfo::default()
+    })
 }

@@ -28,6 +28,8 @@ pub struct Vpic {
     base_url: String,
     /// Answers single decodes when vPIC can't (and nothing was saved); `None` without its data.
     offline: Option<Arc<OfflineDecoder>>,
+    /// The shop's clock: which model years are still in the future for an offline answer.
+    clock: Arc<dyn dixon_clock::Clock>,
 }
 
 /// The raw `DecodeVinValues` envelope.
@@ -63,7 +65,7 @@ impl Vpic {
                 None
             }
         };
-        Vpic { service, client, base_url, offline }
+        Vpic { service, client, base_url, offline, clock: integrations.monitor().clock().clone() }
     }
 
     /// The offline decoder, when its data is on this PC.
@@ -108,7 +110,8 @@ impl Vpic {
         // With vPIC silent and nothing saved, the data on this PC answers (full VINs only).
         let offline = |_: &Error| {
             let decoder = self.offline.as_ref().filter(|_| !vin.contains('*'))?;
-            Some(Fallback { value: decoder.decode(&vin)?, name: OFFLINE_SOURCE.to_string() })
+            let this_year = dixon_clock::local_year(self.clock.now());
+            Some(Fallback { value: decoder.decode(&vin, this_year)?, name: OFFLINE_SOURCE.to_string() })
         };
         let request = |_: dixon_resilience::Attempt<'_>| {
             let request = self.client.get(&url);
@@ -260,8 +263,12 @@ pub(crate) fn parse_result(result: &HashMap<String, serde_json::Value>) -> Resul
         }
     };
     let vin = text("VIN").ok_or("the result names no VIN")?;
+    let number = |key: &str| text(key).and_then(|v| v.parse::<f64>().ok());
+    let displacement_l = number("DisplacementL");
+    let cylinders = text("EngineCylinders").and_then(|c| c.parse::<u32>().ok());
+    let horsepower = number("EngineHP");
     let engine = {
-        let displacement = text("DisplacementL").and_then(|l| l.parse::<f64>().ok()).map(|l| format!("{l:.1} L"));
+        let displacement = displacement_l.map(|l| format!("{l:.1} L"));
         let cylinders = text("EngineCylinders").map(|c| match text("EngineConfiguration").as_deref() {
             Some("V-Shaped") => format!("V{c}"),
             Some("In-Line") => format!("I{c}"),
@@ -290,6 +297,16 @@ pub(crate) fn parse_result(result: &HashMap<String, serde_json::Value>) -> Resul
         drive: text("DriveType"),
         manufacturer: text("Manufacturer"),
         plant: Some(plant.join(", ")).filter(|p| !p.is_empty()),
+        displacement_l,
+        cylinders,
+        engine_configuration: text("EngineConfiguration"),
+        engine_model: text("EngineModel"),
+        horsepower,
+        plant_city: text("PlantCity"),
+        plant_state: text("PlantState"),
+        plant_country: text("PlantCountry"),
+        gvwr_class: text("GVWR"),
+        partial: false,
         error_codes: parse_error_codes(&text("ErrorCode").unwrap_or_default()),
         error_text: text("ErrorText"),
         suggested_vin: text("SuggestedVIN"),

@@ -176,7 +176,7 @@ fn the_offline_decoder_agrees_with_the_recorded_vpic_answer() {
             .unwrap();
     let vpic = &recorded["content"]["Results"][0];
     let offline =
-        OfflineDecoder::open().expect("the offline data is built with the crate").decode("1FTMW1T88MFA00001").unwrap();
+        OfflineDecoder::open().expect("the offline data is built with the crate").decode("1FTMW1T88MFA00001", 2026).unwrap();
     let same = |field: &str, ours: Option<&str>| {
         let theirs = vpic[field].as_str().unwrap().trim();
         ours.is_some_and(|o| o.eq_ignore_ascii_case(theirs))
@@ -194,7 +194,35 @@ fn the_offline_decoder_agrees_with_the_recorded_vpic_answer() {
         offline.plant.as_deref() == Some("DEARBORN, MICHIGAN, UNITED STATES (USA)"),
     ];
     assert!(agreeing.iter().all(|a| *a), "field agreement: {agreeing:?} for {offline:?}");
+    // the same facts as fields, for scripts and the cloud
+    assert_eq!(offline.displacement_l, Some(3.5));
+    assert_eq!(offline.cylinders, Some(6));
+    assert_eq!(offline.horsepower, Some(375.0));
+    assert_eq!(offline.engine_configuration.as_deref(), Some("V-Shaped"));
+    assert_eq!(offline.engine_model.as_deref(), Some("GTDI"));
+    assert_eq!(
+        (offline.plant_city.as_deref(), offline.plant_state.as_deref(), offline.plant_country.as_deref()),
+        (Some("DEARBORN"), Some("MICHIGAN"), Some("UNITED STATES (USA)"))
+    );
+    assert!(!offline.partial);
     assert_eq!(offline.trim, None, "known gap: vPIC's trim for this VIN (SuperCrew-SSV) is only in a note offline");
+}
+
+/// A VIN the offline tables don't know still says who made it, when and where (issue 12): a
+/// 2008 Harley-Davidson and a 2000 Freightliner FL60.
+#[test]
+fn a_vin_the_offline_tables_lack_gives_what_the_vin_itself_says() {
+    let decoder = OfflineDecoder::open().expect("offline data");
+    let harley = decoder.decode("1HD1GP4558K319097", 2026).expect("the WMI table knows 1HD");
+    assert!(harley.partial);
+    assert_eq!(
+        (harley.make.as_deref(), harley.model_year, harley.vehicle_type.as_deref()),
+        (Some("Harley-Davidson"), Some(2008), Some("Motorcycle"))
+    );
+    assert_eq!(harley.plant_country.as_deref(), Some("UNITED STATES (USA)"));
+    assert_eq!(harley.model, None, "nothing guessed past what the VIN says");
+    let freightliner = decoder.decode("1FV3GFBC0YHA74039", 2026).expect("a decode");
+    assert_eq!((freightliner.make.as_deref(), freightliner.model_year), (Some("Freightliner"), Some(2000)));
 }
 
 /// The measurement behind the offline targets of issue 4: for every recorded clean vPIC decode,

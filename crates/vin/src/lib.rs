@@ -13,6 +13,9 @@
 
 use serde::Serialize;
 
+mod wmi;
+pub use wmi::{maker, Maker};
+
 /// Letters a VIN never uses (too easily read as 1 and 0).
 const FORBIDDEN: [char; 3] = ['I', 'O', 'Q'];
 /// Position weights for the check digit (49 CFR 565.15).
@@ -36,6 +39,8 @@ pub struct VinCheck {
     pub expected_check_digit: char,
     /// Model years position 10 can mean, newest first (one unless ambiguous).
     pub model_years: Vec<i32>,
+    /// Who registered the WMI, from NHTSA vPIC's table shipped with the app.
+    pub maker: Option<Maker>,
     /// Things to tell the service writer (a wrong check digit on a maker that may not use one…).
     pub warnings: Vec<String>,
 }
@@ -124,12 +129,15 @@ pub fn check(text: &str, current_year: i32) -> Result<VinCheck, VinProblem> {
         ));
     }
     let wmi = if bytes[2] == b'9' { format!("{}-{}", &vin[..3], &vin[11..14]) } else { vin[..3].to_string() };
-    let model_years = model_years(bytes[9] as char, bytes[6] as char, north_american, current_year);
+    let maker = wmi::maker(&vin).cloned();
+    // the position-7 rule binds North American light vehicles only; the WMI says when it can't
+    let light_vehicle = north_american && maker.as_ref().is_none_or(Maker::light_vehicle_rules);
+    let model_years = model_years(bytes[9] as char, bytes[6] as char, light_vehicle, current_year);
     if model_years.is_empty() {
         warnings
             .push(format!("Position 10 ('{}') is not a model-year code; enter the year by hand.", bytes[9] as char));
     }
-    Ok(VinCheck { vin, wmi, region, check_digit_ok, expected_check_digit: expected, model_years, warnings })
+    Ok(VinCheck { vin, wmi, region, check_digit_ok, expected_check_digit: expected, model_years, maker, warnings })
 }
 
 fn value(c: char) -> Option<u32> {
@@ -175,20 +183,22 @@ fn region(first: char) -> &'static str {
     }
 }
 
-/// Position 10's 30-year cycle (1980–2009, 2010–2039). For North American cars, MPVs and light
-/// trucks a letter in position 7 means the later cycle, a digit the earlier; elsewhere both
-/// stay candidates, newest first, as long as they are not in the future.
-fn model_years(code: char, position_7: char, north_american: bool, current_year: i32) -> Vec<i32> {
+/// Position 10's 30-year cycle (1980–2009, 2010–2039). A year in the future is never a
+/// candidate (a model year may run one year ahead). The position-7 rule — a letter means the
+/// later cycle, a digit the earlier — binds only North American passenger cars, MPVs and light
+/// trucks (49 CFR 565.15); heavy trucks, buses, trailers and motorcycles don't follow it. So the
+/// rule picks one year only for a `light_vehicle` and only when both cycles are possible;
+/// otherwise every possible year stays, newest first.
+fn model_years(code: char, position_7: char, light_vehicle: bool, current_year: i32) -> Vec<i32> {
     const CODES: &str = "ABCDEFGHJKLMNPRSTVWXY123456789";
     let Some(index) = CODES.find(code) else { return Vec::new() };
     let early = 1980 + index as i32;
     let late = early + 30;
-    let candidates: Vec<i32> = if north_american {
-        vec![if position_7.is_ascii_alphabetic() { late } else { early }]
-    } else {
-        vec![late, early]
-    };
-    candidates.into_iter().filter(|y| *y <= current_year + 1).collect()
+    let possible: Vec<i32> = [late, early].into_iter().filter(|y| *y <= current_year + 1).collect();
+    if light_vehicle && possible.len() == 2 {
+        return vec![if position_7.is_ascii_alphabetic() { late } else { early }];
+    }
+    possible
 }
 
 /// Characters people and scanners confuse, each with its look-alikes.
@@ -288,6 +298,25 @@ mod tests {
         let vw = check("WVWZZZ1JZ3W386752", 2026).unwrap();
         assert_eq!(vw.region, "Europe");
         assert_eq!(vw.model_years, [2003], "2033 is in the future");
+    }
+
+    #[test]
+    fn a_year_in_the_future_never_hides_the_earlier_cycle() {
+        // a 2000 Freightliner FL60: 'Y' is 2000 or 2030, and 'B' in position 7 (a heavy truck
+        // doesn't follow the light-vehicle rule) must not make it 2030 and then nothing
+        let fl60 = check("1FV3GFBC0YHA74039", 2026).unwrap();
+        assert_eq!(fl60.model_years, [2000]);
+        assert!(fl60.warnings.is_empty(), "{:?}", fl60.warnings);
+        // a 2008 Harley-Davidson: '8' is 2008 or 2038
+        assert_eq!(check("1HD1GP4558K319097", 2026).unwrap().model_years, [2008]);
+        // the later cycle once it has come: position 7 decides again
+        assert_eq!(model_years('Y', 'B', true, 2030), [2030]);
+        assert_eq!(model_years('Y', '5', true, 2030), [2000]);
+        assert_eq!(model_years('U', '1', false, 2026), Vec::<i32>::new(), "U is no year code");
+        assert_eq!(model_years('V', '1', false, 2026), [2027, 1997], "next year's models are on sale");
+        // a Harley in 2038 may be a 2008 or a 2038: a motorcycle doesn't follow position 7
+        assert_eq!(model_years('8', 'G', false, 2038), [2038, 2008]);
+        assert_eq!(check("1HD1GP4558K319097", 2038).unwrap().model_years, [2038, 2008]);
     }
 
     #[test]

@@ -97,23 +97,54 @@ def transmission(request):
     return None
 
 
+def engine_without_counts(request):
+    """The controller of issue 12: stored P0143 + P0196, pending P0300, permanent P0420, sent
+    without the count byte ISO 15765-4 puts after the service byte (as some ECUs and adapters
+    do), and the VIN without its count byte too. Everything else as the Accord's engine."""
+    service, args = request[0], request[1:]
+    if service == 0x03:
+        return bytes([0x43, 0x01, 0x43, 0x01, 0x96])
+    if service == 0x07:
+        return bytes([0x47, 0x03, 0x00])
+    if service == 0x0A:
+        return bytes([0x4A, 0x04, 0x20])
+    if service == 0x09 and args == bytes([0x02]):
+        return bytes([0x49, 0x02]) + VIN
+    return engine(request)
+
+
 def frames(header, payload, pad):
-    """ISO-TP frames of one answer, as the adapter prints them with headers on, spaces off."""
+    """ISO-TP frames of one answer, as the adapter prints them with headers on, spaces off;
+    `pad` fills each frame to eight bytes (None: frames as long as their data)."""
     if len(payload) <= 7:
         raw = [bytes([len(payload)]) + payload]
     else:
         raw = [bytes([0x10 | (len(payload) >> 8), len(payload) & 0xFF]) + payload[:6]]
         for n, start in enumerate(range(6, len(payload), 7)):
             raw.append(bytes([0x20 | ((n + 1) & 0x0F)]) + payload[start:start + 7])
-    return [header + (f + bytes([pad]) * (8 - len(f))).hex().upper() for f in raw]
+    if pad is not None:
+        raw = [f + bytes([pad]) * (8 - len(f)) for f in raw]
+    return [header + f.hex().upper() for f in raw]
 
 
-def answer_lines(request):
+def headerless(payload):
+    """One answer as a clone that ignores ATH1 prints it: the data alone, or its numbered
+    multi-line format (`014`, `0:…`, `1:…`) for answers over seven bytes."""
+    if len(payload) <= 7:
+        return [payload.hex().upper()]
+    chunks = [payload[:6]] + [payload[i:i + 7] for i in range(6, len(payload), 7)]
+    return [f"{len(payload):03X}"] + [f"{n & 0xF:X}:{c.hex().upper()}" for n, c in enumerate(chunks)]
+
+
+ACCORD = (("7E8", engine, 0x00), ("7E9", transmission, 0xAA))
+
+
+def answer_lines(request, ecus=ACCORD, headers=True):
     lines = []
-    for header, ecu, pad in (("7E8", engine, 0x00), ("7E9", transmission, 0xAA)):
+    for header, ecu, pad in ecus:
         payload = ecu(request)
         if payload is not None:
-            lines += frames(header, payload, pad)
+            lines += frames(header, payload, pad) if headers else headerless(payload)
     return lines
 
 
@@ -125,7 +156,7 @@ def requests():
     return single + multi + freeze + ["03", "07", "0A", "04", "0902", "0904", "0906", "090A"]
 
 
-def car_commands(latency_ms):
+def car_commands(latency_ms, ecus=ACCORD, headers=True):
     commands = [
         {"request": "ATZ", "response_chunks": ["\r\rELM327 v1.5\r\r>"], "echo": True, "delay_ms": 5},
         {"request": "ATI", "response_chunks": ["ELM327 v1.5\r\r>"]},
@@ -135,7 +166,7 @@ def car_commands(latency_ms):
         {"request": "ATDP", "response_chunks": ["AUTO, ISO 15765-4 (CAN 11/500)\r\r>"]},
     ]
     for request in requests():
-        lines = answer_lines(bytes.fromhex(request))
+        lines = answer_lines(bytes.fromhex(request), ecus, headers)
         body = lines or ["NO DATA"]
         first = (["SEARCHING..."] if request == "0100" else []) + body
         commands.append({"request": request, "response_chunks": ["\r".join(first) + "\r\r>"], "delay_ms": latency_ms})
@@ -189,4 +220,16 @@ write("garbage", scenario(
     "An adapter that resets fine, then answers OBD requests with line noise and no prompt.",
     [c for c in car if c["request"].startswith("AT") or c["request"] == "STI"]
     + [{"request": "0100", "response_chunks": ["\x07\x1b[?~ 7E8 06 41 ZZ\r\r>"]}],
+))
+write("can11_no_count_byte", scenario(
+    "can11_no_count_byte",
+    "An engine (7E8) on 11-bit CAN that leaves out the count byte: stored P0143 + P0196 "
+    "(7E8054301430196), pending P0300 (7E803470300), permanent P0420 (7E8034A0420), the VIN "
+    "without its count byte; frames not padded. Read with a count byte it shows C0301 alone.",
+    car_commands(0, (("7E8", engine_without_counts, None),)),
+))
+write("can11_no_count_byte_headerless", scenario(
+    "can11_no_count_byte_headerless",
+    "The same engine behind a clone that ignores ATH1: 4301430196, 470300, 4A0420.",
+    car_commands(0, (("7E8", engine_without_counts, None),), headers=False),
 ))

@@ -121,7 +121,10 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
       source.kind === "stale_cache" ? `saved vPIC answer from ${new Date(source.stored_at).toLocaleDateString("en-US")} — vPIC unreachable` :
       `${source.name} — vPIC unreachable`;
     const vpicWarning = info.error_codes.some((c) => c !== 0) && info.error_text ? [info.error_text] : [];
-    const notes = [...warnings, ...vpicWarning];
+    const partial = info.partial
+      ? [`Only what the VIN itself says (${[info.vehicle_type, info.plant_country].filter(Boolean).join(", ")}): enter the model by hand.`]
+      : [];
+    const notes = [...warnings, ...vpicWarning, ...partial];
     decoded.className = `decoded card source-${source.kind}`;
     mount(
       decoded,

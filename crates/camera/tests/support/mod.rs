@@ -13,8 +13,20 @@ pub const VINS: [&str; 6] = [
     "JTDKB20U993512345",
 ];
 
-/// The symbol alone: `module` pixels per module, 1D codes `bar_height` tall, a white quiet zone.
+/// The symbol alone: `module` pixels per module, 1D codes `bar_height` tall, a white quiet zone
+/// of ten modules.
 pub fn symbol(text: &str, format: BarcodeFormat, module: u32, bar_height: u32) -> GrayImage {
+    symbol_with_quiet_zone(text, format, module, bar_height, 10)
+}
+
+/// [`symbol`] with a quiet zone of `quiet_modules` modules on every side.
+pub fn symbol_with_quiet_zone(
+    text: &str,
+    format: BarcodeFormat,
+    module: u32,
+    bar_height: u32,
+    quiet_modules: u32,
+) -> GrayImage {
     let matrix = MultiFormatWriter.encode(text, &format, 0, 0).expect("rxing encodes it");
     let (w, h) = (matrix.getWidth(), matrix.getHeight());
     let one_d = h <= 1
@@ -22,7 +34,7 @@ pub fn symbol(text: &str, format: BarcodeFormat, module: u32, bar_height: u32) -
             format,
             BarcodeFormat::CODE_39 | BarcodeFormat::CODE_128 | BarcodeFormat::EAN_13 | BarcodeFormat::UPC_A
         );
-    let quiet = 10 * module;
+    let quiet = quiet_modules * module;
     let height = if one_d { bar_height } else { h * module };
     GrayImage::from_fn(w * module + 2 * quiet, height + 2 * quiet, |x, y| {
         let (x, y) = (x as i64 - quiet as i64, y as i64 - quiet as i64);
@@ -129,4 +141,20 @@ pub fn part_labels() -> Vec<(String, BarcodeFormat, GrayImage)> {
         ("4006381333931".into(), BarcodeFormat::EAN_13, symbol("4006381333931", BarcodeFormat::EAN_13, 3, 120)),
         ("BP-1234/A".into(), BarcodeFormat::CODE_128, symbol("BP-1234/A", BarcodeFormat::CODE_128, 3, 100)),
     ]
+}
+
+/// `image` turned counter-clockwise by `degrees` on a canvas just large enough (a tight frame),
+/// the corners filled with `fill`: what an image editor's "rotate, expand" makes of a photo of a
+/// label (black corners by default).
+pub fn rotate_filled(image: &GrayImage, degrees: f32, fill: u8) -> GrayImage {
+    let turned = dixon_camera::rotate(image, degrees);
+    // an all-black image turned the same way is white exactly where the corners are
+    let corners = dixon_camera::rotate(&GrayImage::new(image.width(), image.height()), degrees);
+    GrayImage::from_fn(turned.width(), turned.height(), |x, y| {
+        if corners.get_pixel(x, y).0[0] > 127 {
+            Luma([fill])
+        } else {
+            *turned.get_pixel(x, y)
+        }
+    })
 }
