@@ -143,7 +143,12 @@ impl FrameDecoder {
                 let doubled = image::imageops::resize(&code, w * 2, h * 2, image::imageops::FilterType::Triangle);
                 rotate(&doubled, -found.degrees)
             };
-            if let Some(read_it) = read(&upright, self.formats, false) {
+            // A label photographed on a dark surface, or turned in an editor that fills the
+            // corners black, leaves dark areas right against a thin quiet zone: cleared, the
+            // code reads.
+            let read_it = read(&upright, self.formats, false)
+                .or_else(|| isolate_bars(&upright).and_then(|bars| read(&bars, self.formats, false)));
+            if let Some(read_it) = read_it {
                 let centre = (x as f32 + w as f32 / 2.0, y as f32 + h as f32 / 2.0);
                 return Some(Decoded { position: to_frame(centre), turned: Some(found.degrees), ..read_it.0 });
             }
@@ -160,6 +165,63 @@ impl FrameDecoder {
             ..found.0
         })
     }
+}
+
+/// The upright code cut out of its surroundings and set in a white quiet zone. The bars are the
+/// rows with many dark/light changes and, across those rows, the longest stretch of columns that
+/// are dark in (nearly) all of them or light in all of them: a bar runs the band's full height,
+/// while a dark surface or a black corner beside a thin quiet zone covers only part of it. `None` when
+/// no such band is found.
+fn isolate_bars(image: &GrayImage) -> Option<GrayImage> {
+    let (w, h) = image.dimensions();
+    let mut histogram = [0u64; 256];
+    image.pixels().for_each(|p| histogram[p.0[0] as usize] += 1);
+    let total: u64 = histogram.iter().sum();
+    let level = |share: f64| {
+        let mut seen = 0;
+        histogram.iter().position(|&n| {
+            seen += n;
+            seen as f64 >= total as f64 * share
+        })
+    };
+    let threshold = ((level(0.05)? + level(0.95)?) / 2) as u8;
+    let dark = |x: u32, y: u32| image.get_pixel(x, y).0[0] < threshold;
+    // the bars' rows: a Code 39 VIN has over 150 dark/light changes, a short UPC about 60
+    let changes = |y: u32| (1..w).filter(|&x| dark(x, y) != dark(x - 1, y)).count();
+    let band: Vec<u32> = (0..h).filter(|&y| changes(y) >= 40).collect();
+    if band.len() < 4 {
+        return None;
+    }
+    let consistent: Vec<bool> = (0..w)
+        .map(|x| {
+            let share = band.iter().filter(|&&y| dark(x, y)).count() as f32 / band.len() as f32;
+            !(0.15..=0.85).contains(&share)
+        })
+        .collect();
+    // a bar's edge may fall half-way across a column (grey in some rows): up to three such
+    // columns in a row belong to the code, a wider grey stretch does not
+    const EDGE_COLUMNS: u32 = 3;
+    let (mut best, mut run_start, mut grey) = ((0u32, 0u32), 0u32, 0u32);
+    for x in 0..=w {
+        let steady = x < w && consistent[x as usize];
+        grey = if steady { 0 } else { grey + 1 };
+        if x == w || grey > EDGE_COLUMNS {
+            let end = x + 1 - grey.min(x + 1);
+            if end > run_start && end - run_start > best.1 - best.0 {
+                best = (run_start, end);
+            }
+            run_start = x + 1;
+        }
+    }
+    let (x0, x1) = best;
+    if x1 - x0 < 40 {
+        return None;
+    }
+    let (y0, y1) = (band[0], band[band.len() - 1] + 1);
+    let quiet = 40;
+    let mut out = GrayImage::from_pixel(x1 - x0 + 2 * quiet, y1 - y0 + 2 * quiet, image::Luma([255]));
+    image::imageops::overlay(&mut out, &image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image(), quiet as i64, quiet as i64);
+    Some(out)
 }
 
 /// Spreads the frame's grey levels (1st to 99th percentile) over the full range.

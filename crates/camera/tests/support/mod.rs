@@ -46,9 +46,12 @@ pub fn symbol_with_quiet_zone(
     })
 }
 
+/// The grey of the counter top the frames show.
+pub const COUNTER_GREY: u8 = 150;
+
 /// A 1280×720 frame: a grey counter top with the (white) label in the middle.
 pub fn frame_with(label: &GrayImage) -> GrayImage {
-    let mut frame = GrayImage::from_pixel(1280, 720, Luma([150]));
+    let mut frame = GrayImage::from_pixel(1280, 720, Luma([COUNTER_GREY]));
     let x = (1280i64 - label.width() as i64) / 2;
     let y = (720i64 - label.height() as i64) / 2;
     image::imageops::overlay(&mut frame, label, x, y);
