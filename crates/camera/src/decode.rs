@@ -132,7 +132,8 @@ impl FrameDecoder {
         }
         // A 1D code at an angle (every format set has one): find which way its bars run and
         // turn the image so they stand upright.
-        if let Some(found) = find_orientation(&image).filter(|o| o.degrees > 2.0 && o.degrees < 178.0) {
+        let orientation = find_orientation(&image);
+        if let Some(found) = orientation.filter(|o| o.degrees > 2.0 && o.degrees < 178.0) {
             // Only the code's own box, doubled in size first: turning thin bars by a fraction of
             // a pixel would otherwise smear them together.
             let (x, y, w, h) = found.region;
@@ -159,11 +160,18 @@ impl FrameDecoder {
         // Last, the slow way: contrast stretched (a dim or washed-out label), sensor noise
         // smoothed out, every row and column tried.
         let smoothed = image::imageops::blur(&stretch_contrast(&image), 0.9);
-        read(&smoothed, self.formats, true).map(|found| Decoded {
-            position: to_frame(found.1),
-            turned: None,
-            ..found.0
-        })
+        // and a label a little out of focus: its edges steepened again (unsharp masking)
+        read(&smoothed, self.formats, true)
+            .or_else(|| {
+                // only where parallel edges show a 1D code: sharpening costs tens of
+                // milliseconds, an empty frame must not pay it. Twice: once at the blur's own
+                // scale, then harder at a wider one (one pass leaves the narrow bars too shallow
+                // to tell from the spaces)
+                orientation?;
+                let sharpened = sharpen(&stretch_contrast(&sharpen(&image, 1.5, 2.0)), 2.0, 4.0);
+                read(&sharpened, self.formats, true)
+            })
+            .map(|found| Decoded { position: to_frame(found.1), turned: None, ..found.0 })
     }
 }
 
@@ -222,6 +230,16 @@ fn isolate_bars(image: &GrayImage) -> Option<GrayImage> {
     let mut out = GrayImage::from_pixel(x1 - x0 + 2 * quiet, y1 - y0 + 2 * quiet, image::Luma([255]));
     image::imageops::overlay(&mut out, &image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image(), quiet as i64, quiet as i64);
     Some(out)
+}
+
+/// Unsharp masking: `image` plus `amount` times what a Gaussian blur of `sigma` takes away. A
+/// label a little out of focus (thin bars smeared into their neighbours) gets its edges back.
+fn sharpen(image: &GrayImage, sigma: f32, amount: f32) -> GrayImage {
+    let blurred = image::imageops::blur(image, sigma);
+    GrayImage::from_fn(image.width(), image.height(), |x, y| {
+        let (v, b) = (image.get_pixel(x, y).0[0] as f32, blurred.get_pixel(x, y).0[0] as f32);
+        image::Luma([(v + amount * (v - b)).round().clamp(0.0, 255.0) as u8])
+    })
 }
 
 /// Spreads the frame's grey levels (1st to 99th percentile) over the full range.
