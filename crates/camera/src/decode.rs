@@ -182,17 +182,8 @@ impl FrameDecoder {
 /// no such band is found.
 fn isolate_bars(image: &GrayImage) -> Option<GrayImage> {
     let (w, h) = image.dimensions();
-    let mut histogram = [0u64; 256];
-    image.pixels().for_each(|p| histogram[p.0[0] as usize] += 1);
-    let total: u64 = histogram.iter().sum();
-    let level = |share: f64| {
-        let mut seen = 0;
-        histogram.iter().position(|&n| {
-            seen += n;
-            seen as f64 >= total as f64 * share
-        })
-    };
-    let threshold = ((level(0.05)? + level(0.95)?) / 2) as u8;
+    let (low, high) = grey_levels(image, 0.05, 0.95)?;
+    let threshold = ((low as u16 + high as u16) / 2) as u8;
     let dark = |x: u32, y: u32| image.get_pixel(x, y).0[0] < threshold;
     // the bars' rows: a Code 39 VIN has over 150 dark/light changes, a short UPC about 60
     let changes = |y: u32| (1..w).filter(|&x| dark(x, y) != dark(x - 1, y)).count();
@@ -242,8 +233,9 @@ fn sharpen(image: &GrayImage, sigma: f32, amount: f32) -> GrayImage {
     })
 }
 
-/// Spreads the frame's grey levels (1st to 99th percentile) over the full range.
-fn stretch_contrast(image: &GrayImage) -> GrayImage {
+/// The grey levels below which the `low` and `high` shares of the image's pixels lie (e.g. the
+/// 5th and 95th percentiles); `None` for an empty image.
+fn grey_levels(image: &GrayImage, low: f64, high: f64) -> Option<(u8, u8)> {
     let mut histogram = [0u64; 256];
     image.pixels().for_each(|p| histogram[p.0[0] as usize] += 1);
     let total: u64 = histogram.iter().sum();
@@ -254,8 +246,13 @@ fn stretch_contrast(image: &GrayImage) -> GrayImage {
             seen as f64 >= total as f64 * share
         })
     };
-    let (Some(low), Some(high)) = (level_at(0.01), level_at(0.99)) else { return image.clone() };
-    if high <= low + 8 {
+    Some((level_at(low)? as u8, level_at(high)? as u8))
+}
+
+/// Spreads the frame's grey levels (1st to 99th percentile) over the full range.
+fn stretch_contrast(image: &GrayImage) -> GrayImage {
+    let Some((low, high)) = grey_levels(image, 0.01, 0.99) else { return image.clone() };
+    if high as u16 <= low as u16 + 8 {
         return image.clone(); // nothing to stretch: a blank frame
     }
     let mut out = image.clone();

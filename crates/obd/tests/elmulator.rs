@@ -79,6 +79,43 @@ fn pty(link: &Path, port: u16) -> Child {
     child
 }
 
+/// A USB adapter on a pseudo-terminal bridged to an emulator; unplugged when dropped.
+struct UsbCable {
+    _dir: tempfile::TempDir,
+    link: PathBuf,
+    port: u16,
+    socat: Child,
+}
+
+impl UsbCable {
+    fn plug_into(emulator: &Emulator) -> UsbCable {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("ttyOBD");
+        let socat = pty(&link, emulator.port);
+        UsbCable { _dir: dir, link, port: emulator.port, socat }
+    }
+
+    fn address(&self) -> AdapterAddress {
+        AdapterAddress::Serial { port: self.link.display().to_string(), baud: None }
+    }
+
+    fn pull(&mut self) {
+        let _ = self.socat.kill();
+        let _ = self.socat.wait();
+    }
+
+    fn plug_back(&mut self) {
+        let _ = std::fs::remove_file(&self.link);
+        self.socat = pty(&self.link, self.port);
+    }
+}
+
+impl Drop for UsbCable {
+    fn drop(&mut self) {
+        self.pull();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_scan_live_data_and_clearing_over_wifi() {
     let emulator = Emulator::serve("can11_two_ecus");
@@ -131,30 +168,23 @@ async fn a_full_scan_live_data_and_clearing_over_wifi() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_usb_adapter_on_a_pseudo_terminal_and_a_pulled_cable() {
     let emulator = Emulator::serve("can11_two_ecus");
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("ttyOBD");
-    let mut socat = pty(&link, emulator.port);
-    let address = AdapterAddress::Serial { port: link.display().to_string(), baud: None };
-    let mut session = Session::connect(address, |_| {}).await.unwrap();
+    let mut cable = UsbCable::plug_into(&emulator);
+    let mut session = Session::connect(cable.address(), |_| {}).await.unwrap();
     assert_eq!(session.vin().await.unwrap(), "1HGCM82633A004352");
     let codes = session.codes(CodeKind::Stored).await.unwrap();
     assert_eq!(codes.len(), 3);
 
     // the cable is pulled: the next request fails as a lost link, never as a value
-    socat.kill().unwrap();
-    socat.wait().unwrap();
+    cable.pull();
     let lost = session.read(&[0x0C]).await.unwrap_err();
     assert!(lost.is_link_lost(), "{lost:?}");
     assert!(lost.to_string().contains("reconnect") || lost.to_string().contains("in time"), "{lost}");
 
     // plugged back in: the same session reconnects on the same address; what was read stays read
-    let _ = std::fs::remove_file(&link);
-    let mut socat = pty(&link, emulator.port);
+    cable.plug_back();
     session.reconnect().await.unwrap();
     assert_eq!(session.read(&[0x0C]).await.unwrap()[0].value, 760.0);
     assert_eq!(codes[0].code, "P0301");
-    socat.kill().unwrap();
-    let _ = socat.wait();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -213,11 +243,8 @@ fn code_list(snapshot: &dixon_obd::Snapshot) -> Vec<(&str, CodeKind)> {
 async fn a_can_ecu_without_the_count_byte_shows_the_codes_the_car_has_over_usb() {
     // issue 12: 03 -> 7E8054301430196 was shown as "C0301 stored", hiding P0143, P0196, P0300, P0420
     let emulator = Emulator::serve("can11_no_count_byte");
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("ttyOBD");
-    let mut socat = pty(&link, emulator.port);
-    let address = AdapterAddress::Serial { port: link.display().to_string(), baud: None };
-    let mut session = Session::connect(address, |_| {}).await.unwrap();
+    let cable = UsbCable::plug_into(&emulator);
+    let mut session = Session::connect(cable.address(), |_| {}).await.unwrap();
     let snapshot = session.snapshot().await.unwrap();
     assert_eq!(
         code_list(&snapshot),
@@ -231,8 +258,6 @@ async fn a_can_ecu_without_the_count_byte_shows_the_codes_the_car_has_over_usb()
     assert_eq!(snapshot.readiness.as_ref().unwrap().dtc_count, 2, "the MIL's count agrees with the codes shown");
     assert_eq!(snapshot.vin.as_deref(), Some("1HGCM82633A004352"), "the VIN without its count byte");
     assert!(snapshot.warnings.iter().all(|w| !w.contains("stored codes but sent")), "{:?}", snapshot.warnings);
-    socat.kill().unwrap();
-    let _ = socat.wait();
 }
 
 #[tokio::test(flavor = "multi_thread")]

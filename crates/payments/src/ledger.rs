@@ -518,14 +518,7 @@ async fn outbox(tx: &mut Transaction<'static, Sqlite>, uid: &str, topic: &str, a
     .fetch_one(&mut **tx)
     .await
     .map(|text: String| serde_json::from_str(&text).unwrap_or_default())?;
-    sqlx::query("INSERT INTO outbox (uid, topic, entity_uid, payload, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(topic)
-        .bind(uid)
-        .bind(payment.to_string())
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
+    dixon_shop::outbox::enqueue(tx, topic, uid, payment, at).await?;
     Ok(())
 }
 

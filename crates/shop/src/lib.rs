@@ -49,5 +49,5 @@ pub use repair_order::{
     UnknownStatus,
 };
 pub use settings::{logo_data_url, HazardousWasteFee, ShopSettings, ShopSuppliesRule, SuppliesBasis, MAX_LOGO_BYTES};
-pub use store::{ListScope, RepairOrderQuery, SchemaStatus, Store, MIGRATOR};
+pub use store::{outbox, ListScope, RepairOrderQuery, SchemaStatus, Store, MIGRATOR};
 pub use vehicle::{NewVehicle, Vehicle};

@@ -2,7 +2,8 @@
 
 use sqlx::Row;
 
-use super::repair_orders::{active_order, enqueue, unexpected};
+use super::outbox::enqueue;
+use super::repair_orders::{active_order, unexpected};
 use super::Store;
 use crate::diagnostic::{Diagnostic, NewDiagnostic, TroubleCode};
 use crate::error::{Error, FieldError, Result};

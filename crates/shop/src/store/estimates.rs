@@ -8,7 +8,8 @@
 
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::repair_orders::{enqueue, line_from_row, parse_status, record_status_change, LINE_COLUMNS};
+use super::outbox::enqueue;
+use super::repair_orders::{line_from_row, parse_status, record_status_change, LINE_COLUMNS};
 use super::Store;
 use crate::error::{Error, FieldError, Result};
 use crate::estimate::{

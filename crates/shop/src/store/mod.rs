@@ -6,6 +6,7 @@
 
 mod diagnostics;
 mod estimates;
+pub mod outbox;
 mod repair_orders;
 mod settings;
 

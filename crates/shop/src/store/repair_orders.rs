@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
+use super::outbox::enqueue;
 use super::Store;
 use crate::customer::{ContactMethod, Customer};
 use crate::error::{Error, FieldError, Result};
@@ -390,25 +391,6 @@ pub(super) async fn record_status_change(
     .bind(note)
     .execute(&mut **tx)
     .await?;
-    Ok(())
-}
-
-/// Adds a message for the cloud to the outbox, inside the caller's transaction.
-pub(super) async fn enqueue(
-    tx: &mut Transaction<'static, Sqlite>,
-    topic: &str,
-    entity_uid: &str,
-    payload: serde_json::Value,
-    at: &str,
-) -> Result<()> {
-    sqlx::query("INSERT INTO outbox (uid, topic, entity_uid, payload, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(topic)
-        .bind(entity_uid)
-        .bind(payload.to_string())
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
     Ok(())
 }
 

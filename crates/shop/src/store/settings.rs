@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::repair_orders::enqueue;
+use super::outbox::enqueue;
 use super::Store;
 use crate::error::{Error, Result};
 use crate::estimate::OverageRule;
