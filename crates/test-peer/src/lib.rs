@@ -4,7 +4,8 @@
 //! [`Peer::start`] takes a handler that sees each [`Request`] (and how many times its path was
 //! hit) and answers with a [`Reply`]: a status and body, a reset connection, or a delay first.
 //! [`recorded`] builds a handler that replays recorded responses keyed by path and query.
-//! [`Prism`] serves a vendor's own OpenAPI description (contract tests).
+//! [`Prism`] serves a vendor's own OpenAPI description (contract tests). [`Postgres`] runs a
+//! throw-away PostgreSQL cluster (the Dixon cloud's tests).
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -18,8 +19,10 @@
 //! # }
 //! ```
 
+mod postgres;
 mod prism;
 
+pub use postgres::Postgres;
 pub use prism::{peers_dir, Prism};
 
 use std::collections::HashMap;

@@ -1,0 +1,28 @@
+//! The Dixon cloud: the server that the counters of many shops sync through, on PostgreSQL.
+//!
+//! This first part is the tenancy every later part stands on:
+//! - [`Admin`] is what the operator runs (`dixon-cloud migrate`, `shop create`, `shop
+//!   enroll-code`, `device revoke`): the schema, shops, and one-time enrollment codes.
+//! - [`server::router`] is the HTTP API a counter talks to: `POST /v1/enroll` trades a code for a
+//!   device credential, `GET /v1/device` says who a credential is, `GET /healthz`.
+//!
+//! Many shops share one database. The shop always comes from the caller's credential, never from
+//! a request body, and a second guard stands behind it: the server works as the `dixon_app`
+//! role, and row-level security shows a transaction only the rows of the shop it is working for
+//! ([`Tenant`]). Every key leads with the shop, so the schema can be hash-distributed by shop on
+//! a distributed PostgreSQL (Citus) without any query crossing shops.
+//!
+//! Credentials: enrollment codes (80 random bits, single use, 7 days) and device secrets (244
+//! random bits) are kept only as SHA-256; a device is revocable on its own.
+
+mod credentials;
+mod error;
+pub mod server;
+mod tenancy;
+
+pub use credentials::{DeviceToken, EnrollmentCode};
+pub use error::{Error, Result};
+pub use tenancy::{connect_as_app, enroll, Admin, DeviceInfo, Enrolled, Tenant};
+
+/// The schema, applied by `dixon-cloud migrate`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
