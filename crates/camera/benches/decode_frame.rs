@@ -115,7 +115,9 @@ fn beside_zxing(decoder: &FrameDecoder) {
         total += files.len();
     }
     match theirs {
-        Some(_) => println!("  {:<28} {:>6} {:>10}", "all", format!("{ours_all}/{total}"), format!("{theirs_all}/{total}")),
+        Some(_) => {
+            println!("  {:<28} {:>6} {:>10}", "all", format!("{ours_all}/{total}"), format!("{theirs_all}/{total}"))
+        }
         None => println!("  (zxing-cpp is not installed: run scripts/setup.sh --test for its column)"),
     }
 }

@@ -219,7 +219,12 @@ fn isolate_bars(image: &GrayImage) -> Option<GrayImage> {
     let (y0, y1) = (band[0], band[band.len() - 1] + 1);
     let quiet = 40;
     let mut out = GrayImage::from_pixel(x1 - x0 + 2 * quiet, y1 - y0 + 2 * quiet, image::Luma([255]));
-    image::imageops::overlay(&mut out, &image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image(), quiet as i64, quiet as i64);
+    image::imageops::overlay(
+        &mut out,
+        &image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image(),
+        quiet as i64,
+        quiet as i64,
+    );
     Some(out)
 }
 

@@ -155,10 +155,14 @@ fn profile_sharpness(image: &GrayImage, (x0, y0, w, h): (u32, u32, u32, u32), de
         }
     }
     // running totals make each neighbourhood's mean one subtraction
-    let prefix = |v: &[f64]| std::iter::once(0.0).chain(v.iter().scan(0.0, |t, x| {
-        *t += x;
-        Some(*t)
-    })).collect::<Vec<f64>>();
+    let prefix = |v: &[f64]| {
+        std::iter::once(0.0)
+            .chain(v.iter().scan(0.0, |t, x| {
+                *t += x;
+                Some(*t)
+            }))
+            .collect::<Vec<f64>>()
+    };
     let (sum_before, count_before) = (prefix(&sums), prefix(&counts));
     const HALF_WINDOW: usize = 8; // bins: ±4 pixels
     (0..reach)

@@ -360,7 +360,9 @@ impl Output {
         }
         println!("{}  valid", c.vin);
         match &c.maker {
-            Some(maker) => println!("  Maker (WMI)  {} — {}, {} ({})", c.wmi, maker.make, maker.vehicle_type, maker.country),
+            Some(maker) => {
+                println!("  Maker (WMI)  {} — {}, {} ({})", c.wmi, maker.make, maker.vehicle_type, maker.country)
+            }
             None => println!("  Maker (WMI)  {} ({})", c.wmi, c.region),
         }
         let digit = match c.check_digit_ok {

@@ -46,7 +46,10 @@ pub async fn decode_many(services: &Services, out: &Output, inputs: &[String], o
                 let vin = results[i].vin.clone().unwrap_or_default();
                 match decoder.decode(&vin, crate::this_year()) {
                     Some(info) => results[i].vehicle = Some(info),
-                    None => results[i].problem = Some("neither the offline data nor NHTSA's WMI table knows this maker".into()),
+                    None => {
+                        results[i].problem =
+                            Some("neither the offline data nor NHTSA's WMI table knows this maker".into())
+                    }
                 }
             }
         } else {

@@ -58,7 +58,11 @@ impl DeviceToken {
     pub fn parse(text: &str) -> Option<DeviceToken> {
         let mut parts = text.trim().split('.');
         let (prefix, shop, device, secret) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        if prefix != "dxd" || parts.next().is_some() || secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if prefix != "dxd"
+            || parts.next().is_some()
+            || secret.len() != 64
+            || !secret.bytes().all(|b| b.is_ascii_hexdigit())
+        {
             return None;
         }
         Some(DeviceToken { shop: shop.parse().ok()?, device: device.parse().ok()?, secret: secret.to_string() })
@@ -98,7 +102,8 @@ mod tests {
     fn tokens_round_trip_and_garbage_is_refused() {
         let token = DeviceToken::generate(Uuid::new_v4(), Uuid::new_v4());
         assert_eq!(DeviceToken::parse(&token.to_string()), Some(token.clone()));
-        for bad in ["", "dxd", "dxd.a.b.c", "abc.def", &format!("{token}.x"), &token.to_string().replace("dxd", "dxe")] {
+        for bad in ["", "dxd", "dxd.a.b.c", "abc.def", &format!("{token}.x"), &token.to_string().replace("dxd", "dxe")]
+        {
             assert_eq!(DeviceToken::parse(bad), None, "{bad}");
         }
         assert_ne!(token.secret_hash(), token.secret);

@@ -12,6 +12,8 @@ pub enum Error {
     Unauthorized,
     #[error("{0}")]
     BadRequest(String),
+    #[error("This Dixon Counter is too old for this cloud (sync protocol {protocol}): update it. Its changes wait on the counter; nothing is lost.")]
+    TooOld { protocol: u32 },
     #[error("No shop {0} here. `dixon-cloud shop list` shows the shops.")]
     UnknownShop(String),
     #[error("The database can't be reached or refused the request: {0}")]
@@ -28,6 +30,7 @@ impl Error {
             Error::BadEnrollmentCode => StatusCode::FORBIDDEN,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::TooOld { .. } => StatusCode::UPGRADE_REQUIRED,
             Error::UnknownShop(_) => StatusCode::NOT_FOUND,
             Error::Database(_) | Error::Migrate(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -39,6 +42,7 @@ impl Error {
             Error::BadEnrollmentCode => "bad_enrollment_code",
             Error::Unauthorized => "unauthorized",
             Error::BadRequest(_) => "bad_request",
+            Error::TooOld { .. } => "update_required",
             Error::UnknownShop(_) => "unknown_shop",
             Error::Database(_) => "database",
             Error::Migrate(_) => "migrate",
@@ -54,7 +58,9 @@ impl IntoResponse for Error {
         }
         // database details stay in the server's log; the client learns only what to do
         let message = match &self {
-            Error::Database(_) | Error::Migrate(_) => "The Dixon cloud is having trouble; the counter keeps working and will try again.".to_string(),
+            Error::Database(_) | Error::Migrate(_) => {
+                "The Dixon cloud is having trouble; the counter keeps working and will try again.".to_string()
+            }
             other => other.to_string(),
         };
         (status, axum::Json(serde_json::json!({ "error": self.kind(), "message": message }))).into_response()

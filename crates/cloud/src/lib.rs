@@ -4,7 +4,11 @@
 //! - [`Admin`] is what the operator runs (`dixon-cloud migrate`, `shop create`, `shop
 //!   enroll-code`, `device revoke`): the schema, shops, and one-time enrollment codes.
 //! - [`server::router`] is the HTTP API a counter talks to: `POST /v1/enroll` trades a code for a
-//!   device credential, `GET /v1/device` says who a credential is, `GET /healthz`.
+//!   device credential, `GET /v1/device` says who a credential is, `POST /v1/push` takes a batch
+//!   of the counter's changes, `GET /v1/changes` hands out the shop's change feed after a cursor
+//!   (long-poll), `GET /healthz`.
+//! - [`sync`] is push and pull: gapless per-device and per-shop sequence numbers, each change
+//!   answered applied / duplicate / rejected-with-reason, a resent batch changing nothing.
 //!
 //! Many shops share one database. The shop always comes from the caller's credential, never from
 //! a request body, and a second guard stands behind it: the server works as the `dixon_app`
@@ -18,6 +22,7 @@
 mod credentials;
 mod error;
 pub mod server;
+pub mod sync;
 mod tenancy;
 
 pub use credentials::{DeviceToken, EnrollmentCode};

@@ -1,14 +1,28 @@
 //! The HTTP API a counter talks to (axum). Every route that touches a shop's data starts from
 //! the device credential ([`Tenant::authenticate`]); none takes a shop from the request body.
 
-use axum::extract::{DefaultBodyLimit, State};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use sqlx::PgPool;
 
+use crate::sync::{self, Feeds, Page, Push, PushAnswer};
 use crate::{enroll, DeviceInfo, DeviceToken, Enrolled, Error, Result, Tenant};
+
+/// The longest a pull waits for a change before answering with none.
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+struct App {
+    pool: PgPool,
+    feeds: Arc<Feeds>,
+}
 
 /// The largest request body accepted (a batch of changes will be the largest).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -19,13 +33,15 @@ pub fn router(pool: PgPool) -> Router {
         .route("/healthz", get(healthz))
         .route("/v1/enroll", post(enroll_device))
         .route("/v1/device", get(device))
+        .route("/v1/push", post(push))
+        .route("/v1/changes", get(changes))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(pool)
+        .with_state(App { pool, feeds: Arc::default() })
 }
 
 /// 200 when the database answers, 503 when it doesn't (for a load balancer or a monitor).
-async fn healthz(State(pool): State<PgPool>) -> Result<&'static str> {
-    sqlx::query("SELECT 1").execute(&pool).await?;
+async fn healthz(State(app): State<App>) -> Result<&'static str> {
+    sqlx::query("SELECT 1").execute(&app.pool).await?;
     Ok("ok")
 }
 
@@ -35,16 +51,53 @@ struct EnrollRequest {
     name: String,
 }
 
-async fn enroll_device(State(pool): State<PgPool>, Json(request): Json<EnrollRequest>) -> Result<Json<Enrolled>> {
-    let enrolled = enroll(&pool, &request.code, &request.name).await?;
+async fn enroll_device(State(app): State<App>, body: Bytes) -> Result<Json<Enrolled>> {
+    let request: EnrollRequest = read_json(&body, "enrollment")?;
+    let enrolled = enroll(&app.pool, &request.code, &request.name).await?;
     tracing::info!(shop = %enrolled.shop_id, device = %enrolled.device_id, "counter enrolled");
     Ok(Json(enrolled))
 }
 
-async fn device(State(pool): State<PgPool>, headers: HeaderMap) -> Result<Json<DeviceInfo>> {
-    let (tenant, info) = authenticated(&pool, &headers).await?;
+async fn device(State(app): State<App>, headers: HeaderMap) -> Result<Json<DeviceInfo>> {
+    let (tenant, info) = authenticated(&app.pool, &headers).await?;
     tenant.tx.commit().await?;
     Ok(Json(info))
+}
+
+async fn push(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Json<PushAnswer>> {
+    let (tenant, info) = authenticated(&app.pool, &headers).await?;
+    let batch: Push = read_json(&body, "batch")?;
+    Ok(Json(sync::push(tenant, info.device_id, batch, &app.feeds).await?))
+}
+
+#[derive(Deserialize)]
+struct Cursor {
+    #[serde(default)]
+    after: i64,
+    #[serde(default = "page_size")]
+    limit: usize,
+    /// Seconds to wait for a change when there is none yet (long-poll).
+    #[serde(default)]
+    wait: u64,
+}
+
+fn page_size() -> usize {
+    sync::MAX_BATCH
+}
+
+async fn changes(State(app): State<App>, headers: HeaderMap, Query(cursor): Query<Cursor>) -> Result<Json<Page>> {
+    let (tenant, info) = authenticated(&app.pool, &headers).await?;
+    // the credential was checked; the wait must not hold a database connection
+    tenant.tx.commit().await?;
+    let wait = Duration::from_secs(cursor.wait).min(MAX_WAIT);
+    Ok(Json(sync::pull(&app.pool, info.shop_id, cursor.after, cursor.limit, wait, &app.feeds).await?))
+}
+
+/// A request body as JSON, or an error in the same JSON shape as every other (axum's own
+/// rejections are plain text).
+fn read_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
+    serde_json::from_slice(body)
+        .map_err(|e| Error::BadRequest(format!("The {what} could not be read ({e}). Nothing was changed.")))
 }
 
 /// The caller's tenant transaction, from `Authorization: Bearer dxd.…`.

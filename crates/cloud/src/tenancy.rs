@@ -59,13 +59,14 @@ impl Admin {
     /// at once. `false` when the shop has no such device.
     pub async fn revoke_device(&self, shop: Uuid, device: Uuid) -> Result<bool> {
         let mut tx = Tenant::begin(&self.pool, shop).await?;
-        let done = sqlx::query("UPDATE devices SET revoked_at = now() WHERE shop_id = $1 AND id = $2 AND revoked_at IS NULL")
-            .bind(shop)
-            .bind(device)
-            .execute(&mut *tx.tx)
-            .await?
-            .rows_affected()
-            == 1;
+        let done =
+            sqlx::query("UPDATE devices SET revoked_at = now() WHERE shop_id = $1 AND id = $2 AND revoked_at IS NULL")
+                .bind(shop)
+                .bind(device)
+                .execute(&mut *tx.tx)
+                .await?
+                .rows_affected()
+                == 1;
         tx.tx.commit().await?;
         Ok(done)
     }

@@ -3,42 +3,11 @@
 //! one shop never reaching another's rows — by the credential, and by row-level security behind
 //! it.
 
-use dixon_cloud::{connect_as_app, server, Admin, Tenant};
-use dixon_test_peer::Postgres;
-use serde_json::{json, Value};
+mod support;
 
-struct Cloud {
-    _pg: Postgres,
-    admin: Admin,
-    app_url: String,
-    base: String,
-    http: reqwest::Client,
-}
-
-async fn cloud() -> Cloud {
-    let pg = Postgres::start();
-    let url = pg.create_database("dixon");
-    let admin = Admin::connect(&url).await.unwrap();
-    admin.migrate().await.unwrap();
-    admin.migrate().await.unwrap(); // twice: nothing to do the second time
-    let pool = connect_as_app(&url, 8).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, server::router(pool)).await });
-    Cloud { _pg: pg, admin, app_url: url, base, http: reqwest::Client::new() }
-}
-
-impl Cloud {
-    async fn enroll(&self, code: &str, name: &str) -> (u16, Value) {
-        let reply = self.http.post(format!("{}/v1/enroll", self.base)).json(&json!({ "code": code, "name": name })).send().await.unwrap();
-        (reply.status().as_u16(), reply.json().await.unwrap())
-    }
-
-    async fn whoami(&self, token: &str) -> (u16, Value) {
-        let reply = self.http.get(format!("{}/v1/device", self.base)).bearer_auth(token).send().await.unwrap();
-        (reply.status().as_u16(), reply.json().await.unwrap())
-    }
-}
+use dixon_cloud::{connect_as_app, Tenant};
+use serde_json::json;
+use support::cloud;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_counter_enrolls_once_with_a_code_and_its_credential_names_its_shop() {
@@ -83,9 +52,22 @@ async fn bad_codes_names_and_credentials_are_refused_with_what_to_do() {
     }
     // the refused names did not use the code up
     assert_eq!(cloud.enroll(&code.0, "Front counter").await.0, 200);
-    let malformed = cloud.http.post(format!("{}/v1/enroll", cloud.base)).body("{not json").header("content-type", "application/json").send().await.unwrap();
+    let malformed = cloud
+        .http
+        .post(format!("{}/v1/enroll", cloud.base))
+        .body("{not json")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(malformed.status(), 400);
-    let oversized = cloud.http.post(format!("{}/v1/enroll", cloud.base)).json(&json!({ "code": "x".repeat(2_000_000), "name": "n" })).send().await.unwrap();
+    let oversized = cloud
+        .http
+        .post(format!("{}/v1/enroll", cloud.base))
+        .json(&json!({ "code": "x".repeat(2_000_000), "name": "n" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(oversized.status(), 413);
     for token in ["", "Bearer", "dxd.x.y.z", "dxd.00000000-0000-0000-0000-000000000000.00000000-0000-0000-0000-000000000000.0000000000000000000000000000000000000000000000000000000000000000"] {
         assert_eq!(cloud.whoami(token).await.0, 401, "{token}");
@@ -114,7 +96,8 @@ async fn one_shop_never_reaches_another_and_a_revoked_counter_is_refused() {
     // the second guard: working as dixon_app for shop A, shop B's rows do not exist
     let pool = connect_as_app(&cloud.app_url, 2).await.unwrap();
     let mut tenant = Tenant::begin(&pool, shop_a).await.unwrap();
-    let visible: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT shop_id FROM devices").fetch_all(&mut *tenant.tx).await.unwrap();
+    let visible: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT shop_id FROM devices").fetch_all(&mut *tenant.tx).await.unwrap();
     assert_eq!(visible, [shop_a], "only shop A's device is visible");
     let shops: i64 = sqlx::query_scalar("SELECT count(*) FROM shops").fetch_one(&mut *tenant.tx).await.unwrap();
     assert_eq!(shops, 1);

@@ -366,7 +366,8 @@ mod tests {
         let advice = keychain_advice(&fedora, "no bus");
         assert!(advice.contains("log out of the desktop and in again"), "{advice}");
         assert!(!advice.contains("dnf"), "nothing to install: {advice}");
-        assert!(keychain_advice(&Session { keyring_daemon: false, ..fedora }, "").contains("sudo dnf install gnome-keyring"));
+        assert!(keychain_advice(&Session { keyring_daemon: false, ..fedora }, "")
+            .contains("sudo dnf install gnome-keyring"));
         // Ubuntu (ID_LIKE debian) with a bus and a locked keyring
         let locked = Session { keyring_daemon: true, session_bus: true, ..linux("ubuntu debian") };
         assert!(keychain_advice(&locked, "Collection is locked").contains("The keyring is locked"));

@@ -546,9 +546,8 @@ fn hidden_codes(reported: &HashMap<u32, usize>, found: &[FoundCode]) -> Vec<Stri
         .filter_map(|(ecu, &count)| {
             let label = ecu_label(*ecu);
             let sent = found.iter().filter(|c| c.kind == CodeKind::Stored && c.ecu == label).count();
-            (count > sent).then(|| {
-                format!("{label} says it holds {count} stored codes but sent {sent}: read the codes again")
-            })
+            (count > sent)
+                .then(|| format!("{label} says it holds {count} stored codes but sent {sent}: read the codes again"))
         })
         .collect()
 }

@@ -29,15 +29,25 @@ impl Postgres {
         if as_postgres_user {
             run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir.path));
         }
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let port =
+            TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
         let pg = Postgres { bin, data, _dir: dir, port, as_postgres_user };
-        run(&mut pg.command("initdb").args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "-D"]).arg(&pg.data));
+        run(&mut pg
+            .command("initdb")
+            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "-D"])
+            .arg(&pg.data));
         let options = format!(
             "-k {} -p {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
             pg._dir.path.display(),
             pg.port
         );
-        run(&mut pg.command("pg_ctl").args(["-w", "-l"]).arg(pg._dir.path.join("log")).arg("-D").arg(&pg.data).args(["-o", &options, "start"]));
+        run(&mut pg
+            .command("pg_ctl")
+            .args(["-w", "-l"])
+            .arg(pg._dir.path.join("log"))
+            .arg("-D")
+            .arg(&pg.data)
+            .args(["-o", &options, "start"]));
         pg
     }
 
@@ -48,9 +58,7 @@ impl Postgres {
 
     /// Creates a database and returns its URL.
     pub fn create_database(&self, name: &str) -> String {
-        run(self
-            .command("createdb")
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", name]));
+        run(self.command("createdb").args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", name]));
         self.url(name)
     }
 
@@ -81,9 +89,9 @@ fn binaries() -> PathBuf {
         return dir.into();
     }
     let debian = Path::new("/usr/lib/postgresql");
-    let newest = std::fs::read_dir(debian)
-        .ok()
-        .and_then(|versions| versions.filter_map(|v| v.ok()).map(|v| v.path().join("bin")).filter(|b| b.join("initdb").exists()).max());
+    let newest = std::fs::read_dir(debian).ok().and_then(|versions| {
+        versions.filter_map(|v| v.ok()).map(|v| v.path().join("bin")).filter(|b| b.join("initdb").exists()).max()
+    });
     newest.expect("PostgreSQL is not installed: run scripts/setup.sh --test (Debian package postgresql-15)")
 }
 
@@ -108,7 +116,8 @@ struct TempFolder {
 
 impl TempFolder {
     fn new() -> TempFolder {
-        let unique = format!("dixon-pg-{}-{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        let unique =
+            format!("dixon-pg-{}-{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
         let path = std::env::temp_dir().join(unique);
         std::fs::create_dir_all(&path).expect("a temporary folder");
         TempFolder { path }

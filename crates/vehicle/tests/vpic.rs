@@ -175,8 +175,10 @@ fn the_offline_decoder_agrees_with_the_recorded_vpic_answer() {
         serde_json::from_str(&std::fs::read_to_string(format!("{FIXTURES}/test_decode/decode-vin.json")).unwrap())
             .unwrap();
     let vpic = &recorded["content"]["Results"][0];
-    let offline =
-        OfflineDecoder::open().expect("the offline data is built with the crate").decode("1FTMW1T88MFA00001", 2026).unwrap();
+    let offline = OfflineDecoder::open()
+        .expect("the offline data is built with the crate")
+        .decode("1FTMW1T88MFA00001", 2026)
+        .unwrap();
     let same = |field: &str, ours: Option<&str>| {
         let theirs = vpic[field].as_str().unwrap().trim();
         ours.is_some_and(|o| o.eq_ignore_ascii_case(theirs))
@@ -300,8 +302,9 @@ fn offline_agreement_with_recorded_vpic_decodes() {
 /// `cargo test -p dixon-vehicle --test vpic known_vins -- --nocapture`
 #[test]
 fn offline_decoder_on_known_vins() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/known_vins/known_vins.tsv"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/known_vins/known_vins.tsv"))
+            .unwrap();
     let decoder = OfflineDecoder::open().expect("offline data");
     let simple = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
     let (mut makes, mut years, mut models, mut with_model, mut total) = (0, 0, 0, 0, 0);
