@@ -12,6 +12,7 @@ mod output;
 mod pay_cmd;
 mod scan_cmd;
 mod settings_keys;
+mod sync_cmd;
 mod vin_batch;
 
 use std::path::PathBuf;
@@ -84,6 +85,9 @@ enum Command {
     /// Payments: cash, check, card on the Stripe Terminal reader, refunds, readers.
     #[command(subcommand)]
     Pay(pay_cmd::PayCommand),
+    /// The Dixon cloud: enroll this counter, sync now, sync status.
+    #[command(subcommand)]
+    Sync(sync_cmd::SyncCommand),
 }
 
 #[derive(Subcommand)]
@@ -346,6 +350,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
         Command::Scan(command) => scan_cmd::scan(command, services, out).await?,
         Command::Obd(command) => obd_cmd::obd(command, services, out).await?,
         Command::Pay(command) => pay_cmd::pay(command, services, out).await?,
+        Command::Sync(command) => sync_cmd::sync(command, services, out).await?,
         Command::Vin(VinCommand::Check { vin }) => {
             let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
             out.vin_check(&checked);

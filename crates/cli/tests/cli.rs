@@ -231,6 +231,24 @@ fn vins_of_heavy_trucks_and_makers_the_offline_tables_lack() {
 }
 
 #[test]
+fn sync_without_a_cloud_says_how_to_enroll_and_the_counter_works_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = ok_json(dir.path(), &["sync", "status"]);
+    assert_eq!(status["enrolled"], false);
+    let now = dixon(dir.path(), &["sync", "now"]);
+    assert_eq!(now.status.code(), Some(1));
+    assert!(stderr(&now).contains("dixon sync enroll --cloud URL CODE"), "{}", stderr(&now));
+    let bad = dixon(dir.path(), &["sync", "enroll", "--cloud", "cloud.example", "ABCD-EFGH-JKMN-PQRS"]);
+    assert!(stderr(&bad).contains("is not a cloud address"), "{}", stderr(&bad));
+    let unreachable = dixon(dir.path(), &["sync", "enroll", "--cloud", "http://127.0.0.1:9", "ABCD-EFGH-JKMN-PQRS"]);
+    assert!(stderr(&unreachable).contains("Enrolling did not finish"), "{}", stderr(&unreachable));
+    // nothing half-done: still not enrolled, and the counter's own work goes on
+    assert_eq!(ok_json(dir.path(), &["sync", "status"])["enrolled"], false);
+    assert!(dixon(dir.path(), &NEW_RO).status.success());
+    assert_eq!(ok_json(dir.path(), &["sync", "status"])["waiting"].as_i64().map(|n| n > 0), Some(true));
+}
+
+#[test]
 fn doctor_says_what_to_install_and_start_when_no_keychain_answers() {
     let dir = tempfile::tempdir().unwrap();
     // a counter started outside any desktop session: no D-Bus session bus, no display

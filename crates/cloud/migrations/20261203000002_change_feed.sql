@@ -40,3 +40,21 @@ CREATE POLICY shop_isolation ON changes
 
 GRANT SELECT, INSERT, UPDATE ON shop_feeds TO dixon_app;
 GRANT SELECT, INSERT ON changes TO dixon_app;
+
+-- Changes refused for what they hold: their sequence number is used up (the counter sets them
+-- aside and goes on), and a resent copy gets the same answer.
+CREATE TABLE rejected_changes (
+    shop_id     uuid NOT NULL REFERENCES shops (id),
+    device_id   uuid NOT NULL,
+    device_seq  bigint NOT NULL,
+    change_id   uuid NOT NULL,
+    reason      text NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (shop_id, device_id, device_seq)
+);
+ALTER TABLE rejected_changes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE rejected_changes FORCE ROW LEVEL SECURITY;
+CREATE POLICY shop_isolation ON rejected_changes
+    USING (shop_id = nullif(current_setting('dixon.shop_id', true), '')::uuid)
+    WITH CHECK (shop_id = nullif(current_setting('dixon.shop_id', true), '')::uuid);
+GRANT SELECT, INSERT ON rejected_changes TO dixon_app;

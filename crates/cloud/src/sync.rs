@@ -3,7 +3,9 @@
 //! A push is one batch in one transaction. Each change carries its id (the counter's outbox uid),
 //! the device's gapless sequence number and a hybrid-logical-clock timestamp; each is answered
 //! `applied` (with its place in the shop's feed), `duplicate` (already here: a resent batch
-//! changes nothing) or `rejected` with the reason. The counter removes a change from its outbox
+//! changes nothing) or `rejected` with the reason. A change refused for what it holds uses up its
+//! sequence number (the counter sets it aside and goes on) and a resent copy gets the same answer;
+//! one out of order uses nothing up and is to be sent again from the expected number. The counter removes a change from its outbox
 //! only after that answer. The shop's feed row is locked for the batch, so feed numbers are
 //! gapless and in commit order — a cursor never skips a change committed late.
 //!
@@ -177,7 +179,20 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
             });
             continue;
         }
-        if let Some(reason) = check_change(&change, now_ms) {
+        let settled: Option<(Uuid, String)> = sqlx::query_as(
+            "SELECT change_id, reason FROM rejected_changes WHERE shop_id = $1 AND device_id = $2 AND device_seq = $3",
+        )
+        .bind(shop)
+        .bind(device)
+        .bind(change.device_seq)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some((id, reason)) = settled {
+            let reason = if id == change.id {
+                reason
+            } else {
+                format!("sequence number {} was already used by another change", change.device_seq)
+            };
             results.push(Outcome::Rejected { id: change.id, reason });
             continue;
         }
@@ -192,8 +207,21 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
             });
             continue;
         }
-        last_seq += 1;
         device_seq = change.device_seq;
+        if let Some(reason) = check_change(&change, now_ms) {
+            // its number is used up: the counter sets it aside and goes on with the next
+            sqlx::query("INSERT INTO rejected_changes (shop_id, device_id, device_seq, change_id, reason) VALUES ($1, $2, $3, $4, $5)")
+                .bind(shop)
+                .bind(device)
+                .bind(change.device_seq)
+                .bind(change.id)
+                .bind(&reason)
+                .execute(&mut **tx)
+                .await?;
+            results.push(Outcome::Rejected { id: change.id, reason });
+            continue;
+        }
+        last_seq += 1;
         sqlx::query(
             "INSERT INTO changes (shop_id, seq, device_id, device_seq, change_id, topic, entity_uid, payload, hlc)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -57,11 +57,11 @@ async fn bad_changes_are_rejected_with_reasons_and_good_ones_still_land() {
     let (_, front) = cloud.shop_with_counter("Shop A").await;
     let mut future = change(2, "ro-2");
     future["hlc"] = json!(format!("{}.0.front", 4_000_000_000_000i64)); // the year 2096
-    let mut not_a_record = change(2, "ro-3");
+    let mut not_a_record = change(3, "ro-3");
     not_a_record["payload"] = json!("text");
-    let mut no_topic = change(2, "ro-4");
+    let mut no_topic = change(4, "ro-4");
     no_topic["topic"] = json!("");
-    let batch = json!({ "protocol": 1, "changes": [change(1, "ro-1"), future, not_a_record, no_topic, change(5, "ro-5"), change(2, "ro-6")] });
+    let batch = json!({ "protocol": 1, "changes": [change(1, "ro-1"), future, not_a_record, no_topic.clone(), change(6, "ro-6"), change(5, "ro-5")] });
     let (status, answer) = cloud.push(&front, batch).await;
     assert_eq!(status, 200, "{answer}");
     let results = answer["results"].as_array().unwrap();
@@ -70,20 +70,23 @@ async fn bad_changes_are_rejected_with_reasons_and_good_ones_still_land() {
     assert!(reason(1).contains("clock is ahead"), "{}", reason(1));
     assert!(reason(2).contains("not a record"), "{}", reason(2));
     assert!(reason(3).contains("not a change topic"), "{}", reason(3));
-    assert!(reason(4).contains("when 2 was expected"), "a gap is refused: {}", reason(4));
-    assert_eq!(results[5]["status"], "applied", "{answer}");
-    assert_eq!(answer["device_seq"], 2);
+    assert!(reason(4).contains("when 5 was expected"), "a gap is refused: {}", reason(4));
+    assert_eq!(results[5]["status"], "applied", "the refused ones used up their numbers: {answer}");
+    assert_eq!(answer["device_seq"], 5);
+    // a refused change sent again gets the same answer
+    let (_, resent) = cloud.push(&front, json!({ "protocol": 1, "changes": [no_topic] })).await;
+    assert!(resent["results"][0]["reason"].as_str().unwrap().contains("not a change topic"), "{resent}");
     // a different change under a sequence number already used
     let (_, reused) = cloud.push(&front, json!({ "protocol": 1, "changes": [change(2, "ro-7")] })).await;
     assert!(reused["results"][0]["reason"].as_str().unwrap().contains("already used"), "{reused}");
 
     // whole batches refused before anything is written
-    let too_many: Vec<_> = (3..=503).map(|n| change(n, "ro")).collect();
+    let too_many: Vec<_> = (6..=506).map(|n| change(n, "ro")).collect();
     assert_eq!(cloud.push(&front, json!({ "protocol": 1, "changes": too_many })).await.0, 400);
-    let (status, newer) = cloud.push(&front, json!({ "protocol": 2, "changes": [change(3, "ro")] })).await;
+    let (status, newer) = cloud.push(&front, json!({ "protocol": 2, "changes": [change(6, "ro")] })).await;
     assert_eq!(status, 400);
     assert!(newer["message"].as_str().unwrap().contains("Nothing was lost"), "{newer}");
-    let (status, older) = cloud.push(&front, json!({ "protocol": 0, "changes": [change(3, "ro")] })).await;
+    let (status, older) = cloud.push(&front, json!({ "protocol": 0, "changes": [change(6, "ro")] })).await;
     assert_eq!(status, 426);
     assert!(older["message"].as_str().unwrap().contains("update"), "{older}");
     let (status, unreadable) = cloud.push(&front, json!({ "changes": "nope" })).await;

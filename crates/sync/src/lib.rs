@@ -1,0 +1,467 @@
+//! The counter's side of sync with the Dixon cloud (first part).
+//!
+//! - [`SyncClient::enroll`] trades the shop's one-time code for this counter's credential, kept
+//!   in the OS keychain under this data folder (never in SQLite), and remembers the cloud.
+//! - [`SyncClient::sync_now`] pushes the outbox in batches and pulls the shop's change feed into
+//!   `sync_inbox`. A change gets its device sequence number and hybrid-logical-clock stamp the
+//!   first time it is sent and keeps them on every resend; it leaves the outbox only on the
+//!   cloud's answer (applied or duplicate), and a refused one stays set aside with the reason. A
+//!   pulled page and the cursor after it are saved in one SQLite transaction.
+//! - [`SyncClient::status`]: synced, N changes waiting, offline since …, refused: what and why.
+//!
+//! Every cloud call goes through the resilience stack (service `dixon_cloud`). Applying pulled
+//! changes to the local tables (with the conflict rules per record) is the next part.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use dixon_clock::Clock;
+use dixon_resilience::{http, Call, Integrations, Policy, Reply, Service, ServiceConfig, ServiceKind};
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqlitePool};
+
+/// The service's id in integration events and on the Integrations screen.
+pub const SERVICE_ID: &str = "dixon_cloud";
+/// The keychain entry holding this counter's credential.
+pub const SECRET: &str = "dixon-cloud";
+/// The sync protocol spoken.
+pub const PROTOCOL: u32 = 1;
+/// Changes sent in one push (the cloud takes at most 500).
+const BATCH: i64 = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("This counter is not enrolled with a Dixon cloud. Enroll it with `dixon sync enroll --cloud URL CODE` (the shop's owner gets a code from the cloud).")]
+    NotEnrolled,
+    #[error("This counter is enrolled with shop {0} already.")]
+    AlreadyEnrolled(String),
+    #[error("{0} The changes made here wait and are sent when the cloud is back.")]
+    Offline(String),
+    #[error("{0}")]
+    Cloud(String),
+    #[error("This counter's cloud credential is missing from the keychain. Enroll it again with a new code. ({0})")]
+    Keychain(String),
+    #[error("The local database refused: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<dixon_resilience::Error> for Error {
+    fn from(error: dixon_resilience::Error) -> Error {
+        if error.is_transient() {
+            Error::Offline(error.to_string())
+        } else {
+            Error::Cloud(error.to_string())
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CloudAccount {
+    token: String,
+}
+
+/// Where this counter stands with the cloud.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SyncStatus {
+    pub enrolled: bool,
+    pub cloud_url: Option<String>,
+    pub shop_id: Option<String>,
+    pub device_name: Option<String>,
+    /// Changes made here that the cloud has not taken yet.
+    pub waiting: i64,
+    /// Changes the cloud refused, with why.
+    pub refused: Vec<Refused>,
+    pub cursor: i64,
+    pub last_sync_at: Option<String>,
+    pub offline_since: Option<String>,
+    pub last_error: Option<String>,
+}
+
+impl SyncStatus {
+    /// The one line the status bar shows.
+    pub fn summary(&self) -> String {
+        if !self.enrolled {
+            return "not connected to a Dixon cloud".into();
+        }
+        let mut parts = Vec::new();
+        match (&self.offline_since, self.waiting) {
+            (Some(since), waiting) => parts.push(format!("offline since {since} · {waiting} changes waiting")),
+            (None, 0) => parts.push("synced".into()),
+            (None, waiting) => parts.push(format!("{waiting} changes waiting")),
+        }
+        if let Some(first) = self.refused.first() {
+            parts.push(format!("refused: {} ({})", first.topic, first.reason));
+        }
+        parts.join(" · ")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Refused {
+    pub topic: String,
+    pub entity_uid: String,
+    pub reason: String,
+}
+
+/// What one `sync now` did.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct SyncReport {
+    pub sent: usize,
+    pub refused: usize,
+    pub received: usize,
+    pub cursor: i64,
+}
+
+pub struct SyncClient {
+    pool: SqlitePool,
+    service: Arc<Service>,
+    http: reqwest::Client,
+    clock: Arc<dyn Clock>,
+}
+
+// Serialize + Clone are what the policy stack asks of an answer (it caches only calls marked
+// cached; this one isn't, so the credential is never stored by it)
+#[derive(Serialize, Deserialize, Clone)]
+struct Enrolled {
+    shop_id: String,
+    device_id: String,
+    token: String,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+#[serde(tag = "status", rename_all = "snake_case")]
+enum Outcome {
+    Applied { id: String },
+    Duplicate { id: String },
+    Rejected { id: String, reason: String },
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct PushAnswer {
+    results: Vec<Outcome>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct FedChange {
+    seq: i64,
+    device_id: String,
+    id: String,
+    topic: String,
+    entity_uid: String,
+    payload: serde_json::Value,
+    hlc: String,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Page {
+    changes: Vec<FedChange>,
+    cursor: i64,
+    last_seq: i64,
+}
+
+impl SyncClient {
+    /// The client for the shop store at `pool`, registered as the `dixon_cloud` service.
+    pub fn register(pool: SqlitePool, integrations: &Integrations) -> SyncClient {
+        let config = ServiceConfig {
+            id: SERVICE_ID.into(),
+            label: "Dixon cloud (sync)".into(),
+            kind: ServiceKind::Cloud,
+            policy: Policy { timeout: Duration::from_secs(20), ..Policy::default() },
+        };
+        let service = integrations.register(config, None);
+        SyncClient { pool, service, http: http::client(), clock: integrations.monitor().clock().clone() }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Enrolls this counter with the one-time `code`; the credential goes to the keychain.
+    pub async fn enroll(&self, cloud_url: &str, code: &str, name: &str) -> Result<SyncStatus> {
+        if let Some(shop) =
+            sqlx::query_scalar::<_, String>("SELECT shop_id FROM sync_state").fetch_optional(&self.pool).await?
+        {
+            return Err(Error::AlreadyEnrolled(shop));
+        }
+        let base = cloud_url.trim().trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(Error::Cloud(format!("'{cloud_url}' is not a cloud address; it starts with https://")));
+        }
+        let label = self.service.config().label.clone();
+        // a code works once: never sent twice, even when the answer is lost
+        let answer = self
+            .service
+            .call(Call::unrepeatable_write("enroll"), |_| {
+                let request = self
+                    .http
+                    .post(format!("{base}/v1/enroll"))
+                    .json(&serde_json::json!({ "code": code, "name": name }));
+                let label = label.clone();
+                async move { http::send_json::<Enrolled>(&label, request).await }
+            })
+            .await
+            .map_err(|e| {
+                Error::Cloud(format!(
+                    "{e} Enrolling did not finish: try again, and if the code is refused, ask for a new one."
+                ))
+            })?;
+        let enrolled = answer.value;
+        dixon_secrets::save(SECRET, &CloudAccount { token: enrolled.token })
+            .map_err(|e| Error::Keychain(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO sync_state (id, cloud_url, shop_id, device_id, device_name, enrolled_at) VALUES (1, ?, ?, ?, ?, ?)",
+        )
+        .bind(&base)
+        .bind(&enrolled.shop_id)
+        .bind(&enrolled.device_id)
+        .bind(name.trim())
+        .bind(dixon_clock::to_stored(self.now()))
+        .execute(&self.pool)
+        .await?;
+        self.status().await
+    }
+
+    pub async fn status(&self) -> Result<SyncStatus> {
+        let state = sqlx::query(
+            "SELECT cloud_url, shop_id, device_name, cursor, last_sync_at, offline_since, last_error FROM sync_state",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let waiting: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND rejected_reason IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        let refused = sqlx::query("SELECT topic, entity_uid, rejected_reason FROM outbox WHERE rejected_reason IS NOT NULL ORDER BY id DESC LIMIT 20")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Refused { topic: r.get(0), entity_uid: r.get(1), reason: r.get(2) })
+            .collect();
+        Ok(match state {
+            None => SyncStatus {
+                enrolled: false,
+                cloud_url: None,
+                shop_id: None,
+                device_name: None,
+                waiting,
+                refused,
+                cursor: 0,
+                last_sync_at: None,
+                offline_since: None,
+                last_error: None,
+            },
+            Some(r) => SyncStatus {
+                enrolled: true,
+                cloud_url: r.get(0),
+                shop_id: r.get(1),
+                device_name: r.get(2),
+                waiting,
+                refused,
+                cursor: r.get(3),
+                last_sync_at: r.get(4),
+                offline_since: r.get(5),
+                last_error: r.get(6),
+            },
+        })
+    }
+
+    /// Pushes everything waiting, then pulls until caught up. Offline, the time it went offline
+    /// is kept and the error says the changes wait.
+    pub async fn sync_now(&self) -> Result<SyncReport> {
+        let (base, _device) = self.enrolled().await?;
+        let token = match dixon_secrets::load::<CloudAccount>(SECRET) {
+            Ok(Some(account)) => account.token,
+            Ok(None) => return Err(Error::Keychain("no entry".into())),
+            Err(e) => return Err(Error::Keychain(e.to_string())),
+        };
+        let result = self.exchange(&base, &token).await;
+        let at = dixon_clock::to_stored(self.now());
+        match &result {
+            Ok(_) => {
+                sqlx::query("UPDATE sync_state SET last_sync_at = ?, offline_since = NULL, last_error = NULL")
+                    .bind(&at)
+                    .execute(&self.pool)
+                    .await?;
+            }
+            Err(e) => {
+                sqlx::query("UPDATE sync_state SET offline_since = coalesce(offline_since, ?), last_error = ?")
+                    .bind(if matches!(e, Error::Offline(_)) { Some(&at) } else { None })
+                    .bind(e.to_string())
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        result
+    }
+
+    async fn enrolled(&self) -> Result<(String, String)> {
+        sqlx::query_as("SELECT cloud_url, device_id FROM sync_state")
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(Error::NotEnrolled)
+    }
+
+    async fn exchange(&self, base: &str, token: &str) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        self.number_pending().await?;
+        loop {
+            let batch = sqlx::query(
+                "SELECT uid, device_seq, topic, entity_uid, payload, hlc FROM outbox
+                  WHERE delivered_at IS NULL AND rejected_reason IS NULL AND device_seq IS NOT NULL
+                  ORDER BY device_seq LIMIT ?",
+            )
+            .bind(BATCH)
+            .fetch_all(&self.pool)
+            .await?;
+            if batch.is_empty() {
+                break;
+            }
+            let changes: Vec<serde_json::Value> = batch
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.get::<String, _>(0),
+                        "device_seq": r.get::<i64, _>(1),
+                        "topic": r.get::<String, _>(2),
+                        "entity_uid": r.get::<String, _>(3),
+                        "payload": serde_json::from_str::<serde_json::Value>(&r.get::<String, _>(4)).unwrap_or_default(),
+                        "hlc": r.get::<String, _>(5),
+                    })
+                })
+                .collect();
+            let first = changes[0]["device_seq"].clone();
+            let body = serde_json::json!({ "protocol": PROTOCOL, "changes": changes });
+            let label = self.service.config().label.clone();
+            let answer = self
+                .service
+                .call(Call::idempotent_write("push", format!("push-{first}")), |_| {
+                    let request = self.http.post(format!("{base}/v1/push")).bearer_auth(token).json(&body);
+                    let label = label.clone();
+                    async move { http::send_json::<PushAnswer>(&label, request).await }
+                })
+                .await?;
+            let at = dixon_clock::to_stored(self.now());
+            let mut tx = self.pool.begin().await?;
+            for outcome in &answer.value.results {
+                match outcome {
+                    Outcome::Applied { id } | Outcome::Duplicate { id } => {
+                        sqlx::query("UPDATE outbox SET delivered_at = ? WHERE uid = ?")
+                            .bind(&at)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        report.sent += 1;
+                    }
+                    Outcome::Rejected { id, reason } if reason.starts_with("out of order") => {
+                        // nothing was used up: it goes again after the ones before it
+                        let _ = id;
+                    }
+                    Outcome::Rejected { id, reason } => {
+                        sqlx::query("UPDATE outbox SET rejected_reason = ? WHERE uid = ?")
+                            .bind(reason)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        report.refused += 1;
+                    }
+                }
+            }
+            tx.commit().await?;
+            if answer
+                .value
+                .results
+                .iter()
+                .all(|o| matches!(o, Outcome::Rejected { reason, .. } if reason.starts_with("out of order")))
+            {
+                return Err(Error::Cloud(
+                    "the cloud expects changes this counter no longer has; enroll it again".into(),
+                ));
+            }
+        }
+        loop {
+            let cursor: i64 = sqlx::query_scalar("SELECT cursor FROM sync_state").fetch_one(&self.pool).await?;
+            let label = self.service.config().label.clone();
+            let url = format!("{base}/v1/changes?after={cursor}&limit={BATCH}");
+            let page = self
+                .service
+                .call(Call::read("pull"), |_| {
+                    let request = self.http.get(&url).bearer_auth(token);
+                    let label = label.clone();
+                    async move {
+                        let reply = http::send_json::<Page>(&label, request).await?;
+                        Ok(Reply { value: reply.value, http_status: reply.http_status })
+                    }
+                })
+                .await?
+                .value;
+            let at = dixon_clock::to_stored(self.now());
+            let mut tx = self.pool.begin().await?;
+            for change in &page.changes {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO sync_inbox (seq, change_id, device_id, topic, entity_uid, payload, hlc, received_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(change.seq)
+                .bind(&change.id)
+                .bind(&change.device_id)
+                .bind(&change.topic)
+                .bind(&change.entity_uid)
+                .bind(change.payload.to_string())
+                .bind(&change.hlc)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
+                report.received += 1;
+            }
+            sqlx::query("UPDATE sync_state SET cursor = ?").bind(page.cursor).execute(&mut *tx).await?;
+            tx.commit().await?;
+            report.cursor = page.cursor;
+            if page.cursor >= page.last_seq || page.changes.is_empty() {
+                break;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Gives every change not sent yet its device sequence number and clock stamp, in the order
+    /// the changes were made, once: a resend carries the same ones.
+    async fn number_pending(&self) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let (device, mut wall, mut counter): (String, i64, i64) =
+            sqlx::query_as("SELECT device_id, hlc_wall, hlc_counter FROM sync_state").fetch_one(&mut *tx).await?;
+        let mut next: i64 =
+            sqlx::query_scalar("SELECT coalesce(max(device_seq), 0) + 1 FROM outbox").fetch_one(&mut *tx).await?;
+        let pending = sqlx::query(
+            "SELECT id, created_at FROM outbox WHERE device_seq IS NULL AND delivered_at IS NULL ORDER BY id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in pending {
+            let created: String = row.get(1);
+            let made = DateTime::parse_from_rfc3339(&created).map(|t| t.timestamp_millis()).unwrap_or(wall);
+            // hybrid logical clock: never behind the last stamp, even when the PC's clock went back
+            if made > wall {
+                (wall, counter) = (made, 0);
+            } else {
+                counter += 1;
+            }
+            sqlx::query("UPDATE outbox SET device_seq = ?, hlc = ? WHERE id = ?")
+                .bind(next)
+                .bind(format!("{wall}.{counter}.{device}"))
+                .bind(row.get::<i64, _>(0))
+                .execute(&mut *tx)
+                .await?;
+            next += 1;
+        }
+        sqlx::query("UPDATE sync_state SET hlc_wall = ?, hlc_counter = ?")
+            .bind(wall)
+            .bind(counter)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

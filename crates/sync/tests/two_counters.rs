@@ -1,0 +1,122 @@
+//! Two counters of one shop (each its own SQLite data folder) and a Dixon cloud (a real
+//! PostgreSQL and the real server on 127.0.0.1): a repair order opened at one counter reaches the
+//! other's inbox through the cloud; a resend after a lost answer changes nothing; with the cloud
+//! gone the counter keeps its changes and says since when it is offline. Credentials live in the
+//! real keychain (scripts/test.sh runs the tests with a Secret Service).
+
+use std::sync::Arc;
+
+use dixon_cloud::{connect_as_app, server, Admin};
+use dixon_home::Home;
+use dixon_resilience::Integrations;
+use dixon_shop::{ContactMethod, NewCustomer, NewRepairOrder, NewVehicle, Store, SystemClock};
+use dixon_sync::{Error, SyncClient};
+use dixon_test_peer::Postgres;
+
+struct Counter {
+    home: Home,
+    store: Store,
+    sync: SyncClient,
+    _dir: tempfile::TempDir,
+}
+
+impl Counter {
+    async fn new() -> Counter {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::resolve(Some(dir.path())).unwrap();
+        home.ensure().unwrap();
+        let store = Store::open(&home.database_path()).await.unwrap();
+        let integrations = Integrations::new(store.pool().clone(), Arc::new(SystemClock));
+        let sync = SyncClient::register(store.pool().clone(), &integrations);
+        Counter { home, store, sync, _dir: dir }
+    }
+
+    /// Secrets are kept per data folder; this process plays two counters, so it says which.
+    fn active(&self) -> &SyncClient {
+        dixon_secrets::use_data_folder(&self.home);
+        &self.sync
+    }
+}
+
+fn order(name: &str) -> NewRepairOrder {
+    NewRepairOrder {
+        customer: NewCustomer {
+            name: name.into(),
+            phone: "(559) 234-5678".into(),
+            email: String::new(),
+            preferred_contact: ContactMethod::Call,
+            sms_consent: false,
+        },
+        vehicle: NewVehicle {
+            vin: "1HGCM82633A004352".into(),
+            year: Some(2003),
+            make: "Honda".into(),
+            model: "Accord".into(),
+            plate: String::new(),
+            odometer: None,
+        },
+        concern: "Brakes squeal".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_opened_at_one_counter_reaches_the_other_through_the_cloud() {
+    if std::env::var_os("DIXON_REQUIRE_KEYRING").is_none() {
+        eprintln!("not under scripts/test.sh (DIXON_REQUIRE_KEYRING unset): no keychain to keep the credentials");
+        return;
+    }
+    let pg = Postgres::start();
+    let url = pg.create_database("dixon");
+    let admin = Admin::connect(&url).await.unwrap();
+    admin.migrate().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cloud_url = format!("http://{}", listener.local_addr().unwrap());
+    let pool = connect_as_app(&url, 8).await.unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, server::router(pool)).await });
+    let (shop, code) = admin.create_shop("Dixon Auto Repair").await.unwrap();
+
+    let front = Counter::new().await;
+    let back = Counter::new().await;
+    // an order opened before enrolling waits in the outbox and goes with the first sync
+    front.store.create_repair_order(&order("Pat Lee")).await.unwrap();
+    assert!(matches!(front.active().sync_now().await, Err(Error::NotEnrolled)));
+    let status = front.active().enroll(&cloud_url, &code.0, "Front counter").await.unwrap();
+    assert_eq!(status.shop_id, Some(shop.to_string()));
+    assert!(status.waiting > 0, "{status:?}");
+    let second = admin.enrollment_code(shop).await.unwrap();
+    back.active().enroll(&cloud_url, &second.0, "Back counter").await.unwrap();
+    assert!(matches!(back.active().enroll(&cloud_url, &second.0, "again").await, Err(Error::AlreadyEnrolled(_))));
+
+    let sent = front.active().sync_now().await.unwrap();
+    assert!(sent.sent >= 1 && sent.refused == 0, "{sent:?}");
+    assert_eq!(front.active().status().await.unwrap().summary(), "synced");
+
+    let received = back.active().sync_now().await.unwrap();
+    assert_eq!(received.received, sent.sent, "{received:?}");
+    let inbox: Vec<(String, String)> = sqlx::query_as("SELECT topic, payload FROM sync_inbox ORDER BY seq")
+        .fetch_all(back.store.pool())
+        .await
+        .unwrap();
+    assert!(
+        inbox.iter().any(|(topic, payload)| topic == "repair_order.created" && payload.contains("\"number\":1001")),
+        "{inbox:?}"
+    );
+
+    // the same changes sent again (the answer was lost): the cloud recognises them
+    sqlx::query("UPDATE outbox SET delivered_at = NULL").execute(front.store.pool()).await.unwrap();
+    let resent = front.active().sync_now().await.unwrap();
+    assert_eq!(resent.sent, sent.sent);
+    assert_eq!(back.active().sync_now().await.unwrap().received, 0, "nothing new in the feed");
+
+    // the cloud goes away: the counter keeps working, its change waits, and it says so
+    server.abort();
+    let _ = server.await;
+    drop(pg);
+    front.store.create_repair_order(&order("Sam Ortiz")).await.unwrap();
+    let offline = front.active().sync_now().await.unwrap_err();
+    assert!(matches!(offline, Error::Offline(_)), "{offline:?}");
+    assert!(offline.to_string().contains("keeps working"), "{offline}");
+    let status = front.active().status().await.unwrap();
+    assert!(status.offline_since.is_some() && status.waiting >= 1, "{status:?}");
+    assert!(status.summary().starts_with("offline since"), "{}", status.summary());
+}
