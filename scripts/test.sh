@@ -16,6 +16,18 @@ echo "==> Rust: every test in the workspace (with a real Secret Service)"
 keyrings=$(mktemp -d)
 trap 'rm -rf "$keyrings"' EXIT
 export XDG_DATA_HOME="$keyrings" DIXON_REQUIRE_KEYRING=1
+# The WebDriver end-to-end test runs last and on its own: WebKitGTK under Xvfb sometimes crashes
+# the page ("session deleted because of page crash or hang", about one run in ten, not tied to a
+# step). That one failure, and only that one, is retried once, and said so.
+e2e=a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter
 dbus-run-session -- bash -c '
+  set -euo pipefail
   echo -n dixon-tests | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  exec cargo test --workspace --locked "$@"' bash "$@"
+  cargo test --workspace --locked "$@" -- --skip '"$e2e"'
+  echo "==> End to end (WebDriver)"
+  log=$(mktemp)
+  if ! cargo test --locked --test e2e "$@" 2>&1 | tee "$log"; then
+    grep -q "page crash or hang" "$log" || exit 1
+    echo "==> The webview crashed (a known WebKitGTK flake under Xvfb); running the end-to-end test once more"
+    cargo test --locked --test e2e "$@"
+  fi' bash "$@"
