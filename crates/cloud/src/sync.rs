@@ -5,8 +5,8 @@
 //! `applied` (with its place in the shop's feed), `duplicate` (already here: a resent batch
 //! changes nothing) or `rejected` with the reason. A change refused for what it holds uses up its
 //! sequence number (the counter sets it aside and goes on) and a resent copy gets the same answer;
-//! one out of order uses nothing up and is to be sent again from the expected number. The counter removes a change from its outbox
-//! only after that answer. The shop's feed row is locked for the batch, so feed numbers are
+//! one out of order (`out_of_order`, with the number expected) uses nothing up and is sent again.
+//! The counter removes a change from its outbox only after that answer. The shop's feed row is locked for the batch, so feed numbers are
 //! gapless and in commit order — a cursor never skips a change committed late.
 //!
 //! A pull reads the feed after a cursor, up to a page, and may wait (long-poll) until something
@@ -52,9 +52,23 @@ pub struct Push {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Outcome {
-    Applied { id: Uuid, seq: i64 },
-    Duplicate { id: Uuid, seq: i64 },
-    Rejected { id: Uuid, reason: String },
+    Applied {
+        id: Uuid,
+        seq: i64,
+    },
+    Duplicate {
+        id: Uuid,
+        seq: i64,
+    },
+    Rejected {
+        id: Uuid,
+        reason: String,
+    },
+    /// Not taken and nothing used up: send again from `expected` on.
+    OutOfOrder {
+        id: Uuid,
+        expected: i64,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -197,14 +211,7 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
             continue;
         }
         if change.device_seq != device_seq + 1 {
-            results.push(Outcome::Rejected {
-                id: change.id,
-                reason: format!(
-                    "out of order: change {} came when {} was expected; send from there",
-                    change.device_seq,
-                    device_seq + 1
-                ),
-            });
+            results.push(Outcome::OutOfOrder { id: change.id, expected: device_seq + 1 });
             continue;
         }
         device_seq = change.device_seq;

@@ -234,6 +234,14 @@ async fn an_adapter_that_answers_nothing_is_named_as_not_an_adapter() {
     assert!(error.to_string().contains("Pick the OBD adapter"), "{error}");
 }
 
+/// The codes the car of issue 12 holds (the `can11_no_count_byte` scenarios).
+const WITHOUT_COUNT_BYTE: [(&str, CodeKind); 4] = [
+    ("P0143", CodeKind::Stored),
+    ("P0196", CodeKind::Stored),
+    ("P0300", CodeKind::Pending),
+    ("P0420", CodeKind::Permanent),
+];
+
 /// The codes of a snapshot as (code, kind) pairs, in the order read.
 fn code_list(snapshot: &dixon_obd::Snapshot) -> Vec<(&str, CodeKind)> {
     snapshot.codes.iter().map(|c| (c.code.as_str(), c.kind)).collect()
@@ -246,15 +254,7 @@ async fn a_can_ecu_without_the_count_byte_shows_the_codes_the_car_has_over_usb()
     let cable = UsbCable::plug_into(&emulator);
     let mut session = Session::connect(cable.address(), |_| {}).await.unwrap();
     let snapshot = session.snapshot().await.unwrap();
-    assert_eq!(
-        code_list(&snapshot),
-        [
-            ("P0143", CodeKind::Stored),
-            ("P0196", CodeKind::Stored),
-            ("P0300", CodeKind::Pending),
-            ("P0420", CodeKind::Permanent)
-        ]
-    );
+    assert_eq!(code_list(&snapshot), WITHOUT_COUNT_BYTE);
     assert_eq!(snapshot.readiness.as_ref().unwrap().dtc_count, 2, "the MIL's count agrees with the codes shown");
     assert_eq!(snapshot.vin.as_deref(), Some("1HGCM82633A004352"), "the VIN without its count byte");
     assert!(snapshot.warnings.iter().all(|w| !w.contains("stored codes but sent")), "{:?}", snapshot.warnings);
@@ -265,14 +265,6 @@ async fn the_same_ecu_behind_an_adapter_that_ignores_headers() {
     let emulator = Emulator::serve("can11_no_count_byte_headerless");
     let mut session = Session::connect(emulator.wifi(), |_| {}).await.unwrap();
     let snapshot = session.snapshot().await.unwrap();
-    assert_eq!(
-        code_list(&snapshot),
-        [
-            ("P0143", CodeKind::Stored),
-            ("P0196", CodeKind::Stored),
-            ("P0300", CodeKind::Pending),
-            ("P0420", CodeKind::Permanent)
-        ]
-    );
+    assert_eq!(code_list(&snapshot), WITHOUT_COUNT_BYTE);
     assert_eq!(snapshot.vin.as_deref(), Some("1HGCM82633A004352"));
 }

@@ -137,6 +137,8 @@ enum Outcome {
     Applied { id: String },
     Duplicate { id: String },
     Rejected { id: String, reason: String },
+    // which number the cloud expects is not needed: the outbox resends in order from the oldest
+    OutOfOrder {},
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -355,10 +357,8 @@ impl SyncClient {
                             .await?;
                         report.sent += 1;
                     }
-                    Outcome::Rejected { id, reason } if reason.starts_with("out of order") => {
-                        // nothing was used up: it goes again after the ones before it
-                        let _ = id;
-                    }
+                    // nothing was used up: it goes again after the ones before it
+                    Outcome::OutOfOrder {} => {}
                     Outcome::Rejected { id, reason } => {
                         sqlx::query("UPDATE outbox SET rejected_reason = ? WHERE uid = ?")
                             .bind(reason)
@@ -370,14 +370,11 @@ impl SyncClient {
                 }
             }
             tx.commit().await?;
-            if answer
-                .value
-                .results
-                .iter()
-                .all(|o| matches!(o, Outcome::Rejected { reason, .. } if reason.starts_with("out of order")))
-            {
+            if answer.value.results.iter().all(|o| matches!(o, Outcome::OutOfOrder {})) {
+                // the cloud expects a number this counter has no change for: nothing can move
                 return Err(Error::Cloud(
-                    "the cloud expects changes this counter no longer has; enroll it again".into(),
+                    "The Dixon cloud expects changes this counter no longer has. Enroll it again with a new code."
+                        .into(),
                 ));
             }
         }
