@@ -6,7 +6,7 @@
 //! - [`server::router`] is the HTTP API a counter talks to: `POST /v1/enroll` trades a code for a
 //!   device credential, `GET /v1/device` says who a credential is, `POST /v1/push` takes a batch
 //!   of the counter's changes, `GET /v1/changes` hands out the shop's change feed after a cursor
-//!   (long-poll), `GET /healthz`.
+//!   (long-poll), `GET /healthz`, `GET /metrics` (Prometheus).
 //! - [`sync`] is push and pull: gapless per-device and per-shop sequence numbers, each change
 //!   answered applied / duplicate / rejected-with-reason, a resent batch changing nothing.
 //!
@@ -21,6 +21,7 @@
 
 mod credentials;
 mod error;
+pub mod metrics;
 pub mod server;
 pub mod sync;
 mod tenancy;

@@ -12,7 +12,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use sqlx::PgPool;
 
-use crate::sync::{self, Feeds, Page, Push, PushAnswer};
+use crate::metrics::Metrics;
+use crate::sync::{self, Feeds, Outcome, Page, Push, PushAnswer};
 use crate::{enroll, DeviceInfo, DeviceToken, Enrolled, Error, Result, Tenant};
 
 /// The longest a pull waits for a change before answering with none.
@@ -22,6 +23,7 @@ pub const MAX_WAIT: Duration = Duration::from_secs(30);
 struct App {
     pool: PgPool,
     feeds: Arc<Feeds>,
+    metrics: Arc<Metrics>,
 }
 
 /// The largest request body accepted (a batch of changes will be the largest).
@@ -35,8 +37,9 @@ pub fn router(pool: PgPool) -> Router {
         .route("/v1/device", get(device))
         .route("/v1/push", post(push))
         .route("/v1/changes", get(changes))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(App { pool, feeds: Arc::default() })
+        .with_state(App { pool, feeds: Arc::default(), metrics: Arc::default() })
 }
 
 /// 200 when the database answers, 503 when it doesn't (for a load balancer or a monitor).
@@ -65,9 +68,31 @@ async fn device(State(app): State<App>, headers: HeaderMap) -> Result<Json<Devic
 }
 
 async fn push(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result<Json<PushAnswer>> {
-    let (tenant, info) = authenticated(&app.pool, &headers).await?;
-    let batch: Push = read_json(&body, "batch")?;
-    Ok(Json(sync::push(tenant, info.device_id, batch, &app.feeds).await?))
+    let started = std::time::Instant::now();
+    let result = async {
+        let (tenant, info) = authenticated(&app.pool, &headers).await?;
+        let batch: Push = read_json(&body, "batch")?;
+        sync::push(tenant, info.device_id, batch, &app.feeds).await
+    }
+    .await;
+    match &result {
+        Ok(answer) => {
+            let count = |f: fn(&Outcome) -> bool| answer.results.iter().filter(|o| f(o)).count() as u64;
+            app.metrics.pushed(
+                started.elapsed(),
+                count(|o| matches!(o, Outcome::Applied { .. })),
+                count(|o| matches!(o, Outcome::Duplicate { .. })),
+                count(|o| matches!(o, Outcome::Rejected { .. })),
+                count(|o| matches!(o, Outcome::OutOfOrder { .. })),
+            );
+        }
+        Err(_) => app.metrics.failed(),
+    }
+    result.map(Json)
+}
+
+async fn metrics(State(app): State<App>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render())
 }
 
 #[derive(Deserialize)]
@@ -90,7 +115,12 @@ async fn changes(State(app): State<App>, headers: HeaderMap, Query(cursor): Quer
     // the credential was checked; the wait must not hold a database connection
     tenant.tx.commit().await?;
     let wait = Duration::from_secs(cursor.wait).min(MAX_WAIT);
-    Ok(Json(sync::pull(&app.pool, info.shop_id, cursor.after, cursor.limit, wait, &app.feeds).await?))
+    let page = sync::pull(&app.pool, info.shop_id, cursor.after, cursor.limit, wait, &app.feeds).await;
+    match &page {
+        Ok(_) => app.metrics.pulled(),
+        Err(_) => app.metrics.failed(),
+    }
+    Ok(Json(page?))
 }
 
 /// A request body as JSON, or an error in the same JSON shape as every other (axum's own

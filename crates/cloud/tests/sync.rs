@@ -44,6 +44,13 @@ async fn a_batch_is_applied_once_and_the_other_counter_reads_it_from_the_feed() 
     let (_, empty) = cloud.pull(&back, "after=3").await;
     assert!(empty["changes"].as_array().unwrap().is_empty());
 
+    // what the operator's monitoring scrapes
+    let metrics = cloud.http.get(format!("{}/metrics", cloud.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("dixon_cloud_changes_applied_total 3"), "{metrics}");
+    assert!(metrics.contains("dixon_cloud_changes_duplicate_total 3"), "{metrics}");
+    assert!(metrics.contains("dixon_cloud_push_seconds_count 2"), "{metrics}");
+    assert!(!metrics.contains(&shop.to_string()), "no shop in the labels");
+
     // another shop's counter sees an empty feed
     let (_, other) = cloud.shop_with_counter("Shop B").await;
     let (_, theirs) = cloud.pull(&other, "after=0").await;
