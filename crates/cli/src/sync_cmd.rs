@@ -2,7 +2,6 @@
 
 use clap::Subcommand;
 use dixon_services::Services;
-use dixon_sync::SyncClient;
 
 use crate::output::{CliError, Output};
 
@@ -39,7 +38,7 @@ impl From<dixon_sync::Error> for CliError {
 }
 
 pub async fn sync(command: SyncCommand, services: &Services, out: &Output) -> Result<(), CliError> {
-    let client = SyncClient::register(services.store.pool().clone(), &services.integrations);
+    let client = &services.sync;
     match command {
         SyncCommand::Enroll { cloud, code, name } => {
             let status = client.enroll(&cloud, &code, &name).await?;

@@ -19,6 +19,7 @@ use dixon_parts::{LocalCatalog, PartsPricing, PartsTech, PartsTechCredentials};
 use dixon_payments::{Ledger, PayPal, PayPalAccount, Payments, Stripe, StripeAccount};
 use dixon_resilience::{AlertRules, Integrations, LogNotifier, Policy, ServiceConfig, ServiceKind};
 use dixon_shop::Store;
+use dixon_sync::SyncClient;
 use dixon_vehicle::Vpic;
 
 /// Environment variable naming vPIC's base URL.
@@ -52,6 +53,8 @@ pub struct Services {
     pub parts: PartsPricing,
     /// Cash, checks, and cards on the Stripe Terminal reader when Stripe is connected.
     pub payments: Payments,
+    /// This counter and the Dixon cloud: enrollment, pushing the outbox, pulling the feed.
+    pub sync: SyncClient,
 }
 
 impl Services {
@@ -81,7 +84,8 @@ impl Services {
         let parts = PartsPricing::new(catalog, partstech, store.pool().clone());
         let shop_name = store.settings().await.map(|s| s.name).unwrap_or_default();
         let payments = Payments::new(Ledger::new(store.clone(), clock), stripe, &shop_name).with_paypal(paypal);
-        Ok(Services { store, integrations, vpic, parts, payments })
+        let sync = SyncClient::register(store.pool().clone(), &integrations).await;
+        Ok(Services { store, integrations, vpic, parts, payments, sync })
     }
 
     /// Starts the background health checks and alert rules (inside a Tokio runtime).
@@ -133,12 +137,11 @@ fn base_url(env: &str, default: &str) -> String {
 }
 
 /// The platform's other services, listed until their clients land and an account is set up.
-const NOT_YET_CONFIGURED: [(&str, &str, ServiceKind); 7] = [
+const NOT_YET_CONFIGURED: [(&str, &str, ServiceKind); 6] = [
     ("partstech", "PartsTech (parts pricing)", ServiceKind::Data),
     ("stripe", "Stripe (card payments)", ServiceKind::Payments),
     ("paypal", "PayPal", ServiceKind::Payments),
     ("twilio", "Twilio (text messages)", ServiceKind::Messaging),
     ("sendgrid", "SendGrid (email)", ServiceKind::Messaging),
     ("sns", "AWS SNS (push)", ServiceKind::Messaging),
-    ("cloud", "Dixon cloud (sync)", ServiceKind::Cloud),
 ];

@@ -17,12 +17,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use dixon_clock::Clock;
-use dixon_resilience::{http, Call, Integrations, Policy, Reply, Service, ServiceConfig, ServiceKind};
+use dixon_resilience::{
+    http, BoxFuture, Call, HealthCheck, Integrations, Policy, Reply, Service, ServiceConfig, ServiceKind,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqlitePool};
 
 /// The service's id in integration events and on the Integrations screen.
-pub const SERVICE_ID: &str = "dixon_cloud";
+pub const SERVICE_ID: &str = "cloud";
 /// The keychain entry holding this counter's credential.
 pub const SECRET: &str = "dixon-cloud";
 /// The sync protocol spoken.
@@ -115,6 +117,7 @@ pub struct SyncReport {
     pub cursor: i64,
 }
 
+#[derive(Clone)]
 pub struct SyncClient {
     pool: SqlitePool,
     service: Arc<Service>,
@@ -165,16 +168,24 @@ struct Page {
 }
 
 impl SyncClient {
-    /// The client for the shop store at `pool`, registered as the `dixon_cloud` service.
-    pub fn register(pool: SqlitePool, integrations: &Integrations) -> SyncClient {
+    /// The client for the shop store at `pool`, registered as the `cloud` service: with a
+    /// health check (the cloud's `/healthz`) once this counter is enrolled, else listed as not
+    /// set up.
+    pub async fn register(pool: SqlitePool, integrations: &Integrations) -> SyncClient {
+        let http = http::client();
+        // the store was just opened and migrated; were this read to fail, the counter is listed as
+        // not enrolled and `sync now` reports the database error itself
+        let cloud: Option<String> =
+            sqlx::query_scalar("SELECT cloud_url FROM sync_state").fetch_optional(&pool).await.ok().flatten();
+        let check = cloud.map(|base| Arc::new(CloudHealth { http: http.clone(), base }) as Arc<dyn HealthCheck>);
         let config = ServiceConfig {
             id: SERVICE_ID.into(),
             label: "Dixon cloud (sync)".into(),
             kind: ServiceKind::Cloud,
             policy: Policy { timeout: Duration::from_secs(20), ..Policy::default() },
         };
-        let service = integrations.register(config, None);
-        SyncClient { pool, service, http: http::client(), clock: integrations.monitor().clock().clone() }
+        let service = integrations.register(config, check);
+        SyncClient { pool, service, http, clock: integrations.monitor().clock().clone() }
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -460,5 +471,25 @@ impl SyncClient {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// The cloud's cheapest question, for the Integrations screen.
+struct CloudHealth {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl HealthCheck for CloudHealth {
+    fn check(&self) -> BoxFuture<'_, std::result::Result<(), dixon_resilience::Error>> {
+        Box::pin(async move {
+            let response = self.http.get(format!("{}/healthz", self.base)).send().await.map_err(|e| {
+                dixon_resilience::Error::Unreachable { service: "Dixon cloud (sync)".into(), detail: e.to_string() }
+            })?;
+            match http::status_error("Dixon cloud (sync)", response.status().as_u16(), None, b"") {
+                Some(error) => Err(error),
+                None => Ok(()),
+            }
+        })
     }
 }

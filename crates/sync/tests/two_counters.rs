@@ -27,7 +27,7 @@ impl Counter {
         home.ensure().unwrap();
         let store = Store::open(&home.database_path()).await.unwrap();
         let integrations = Integrations::new(store.pool().clone(), Arc::new(SystemClock));
-        let sync = SyncClient::register(store.pool().clone(), &integrations);
+        let sync = SyncClient::register(store.pool().clone(), &integrations).await;
         Counter { home, store, sync, _dir: dir }
     }
 
