@@ -1,9 +1,13 @@
 //! Prometheus metrics for `GET /metrics`: pushes, pulls, changes applied / duplicate / refused,
-//! and push latency as a histogram. Counters only, kept in atomics: a scrape never blocks a
-//! request, and no customer data or shop name ever appears in a label.
+//! push latency as a histogram, and each shop's lag (how far its slowest counter's cursor is
+//! behind the shop's feed, as this server has seen them since it started). Kept in atomics and
+//! one small map: a scrape never waits on the database, and no customer data or shop name ever
+//! appears in a label (shops by id only).
 
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds of the push latency buckets, in seconds.
@@ -21,6 +25,14 @@ pub struct Metrics {
     push_buckets: [AtomicU64; BUCKETS.len()],
     push_count: AtomicU64,
     push_micros: AtomicU64,
+    shops: Mutex<HashMap<uuid::Uuid, Feed>>,
+}
+
+/// One shop's feed end and its counters' cursors, as seen by this server.
+#[derive(Default)]
+struct Feed {
+    last_seq: i64,
+    cursors: HashMap<uuid::Uuid, i64>,
 }
 
 impl Metrics {
@@ -42,6 +54,21 @@ impl Metrics {
 
     pub fn pulled(&self) {
         self.pulls.fetch_add(1, Relaxed);
+    }
+
+    /// The shop's feed ends at `last_seq` (after a push).
+    pub fn feed_at(&self, shop: uuid::Uuid, last_seq: i64) {
+        let mut shops = self.shops.lock().unwrap_or_else(|p| p.into_inner());
+        let feed = shops.entry(shop).or_default();
+        feed.last_seq = feed.last_seq.max(last_seq);
+    }
+
+    /// A counter of the shop has read its feed up to `cursor` (after a pull).
+    pub fn read_up_to(&self, shop: uuid::Uuid, device: uuid::Uuid, cursor: i64, last_seq: i64) {
+        let mut shops = self.shops.lock().unwrap_or_else(|p| p.into_inner());
+        let feed = shops.entry(shop).or_default();
+        feed.last_seq = feed.last_seq.max(last_seq);
+        feed.cursors.insert(device, cursor);
     }
 
     pub fn failed(&self) {
@@ -85,6 +112,23 @@ impl Metrics {
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
         let _ = writeln!(out, "{name}_sum {}", self.push_micros.load(Relaxed) as f64 / 1e6);
         let _ = writeln!(out, "{name}_count {count}");
+        let name = "dixon_cloud_shop_lag_changes";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Changes in the shop's feed its slowest counter has not pulled yet.\n# TYPE {name} gauge"
+        );
+        let shops = self.shops.lock().unwrap_or_else(|p| p.into_inner());
+        let mut lags: Vec<(String, i64)> = shops
+            .iter()
+            .map(|(shop, feed)| {
+                let slowest = feed.cursors.values().min().copied().unwrap_or(0);
+                (shop.to_string(), (feed.last_seq - slowest).max(0))
+            })
+            .collect();
+        lags.sort();
+        for (shop, lag) in lags {
+            let _ = writeln!(out, "{name}{{shop=\"{shop}\"}} {lag}");
+        }
         out
     }
 }
@@ -104,5 +148,10 @@ mod tests {
         assert!(text.contains("dixon_cloud_push_seconds_bucket{le=\"0.05\"} 1"), "{text}");
         assert!(text.contains("dixon_cloud_push_seconds_count 1"), "{text}");
         assert!(text.contains("dixon_cloud_pulls_total 1"), "{text}");
+        let (shop, front, back) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        metrics.feed_at(shop, 10);
+        metrics.read_up_to(shop, front, 10, 10);
+        metrics.read_up_to(shop, back, 4, 10);
+        assert!(metrics.render().contains(&format!("dixon_cloud_shop_lag_changes{{shop=\"{shop}\"}} 6")));
     }
 }

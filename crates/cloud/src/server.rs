@@ -72,7 +72,13 @@ async fn push(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Result
     let result = async {
         let (tenant, info) = authenticated(&app.pool, &headers).await?;
         let batch: Push = read_json(&body, "batch")?;
-        sync::push(tenant, info.device_id, batch, &app.feeds).await
+        let answer = sync::push(tenant, info.device_id, batch, &app.feeds).await?;
+        let last = answer.results.iter().filter_map(|o| match o {
+            Outcome::Applied { seq, .. } | Outcome::Duplicate { seq, .. } => Some(*seq),
+            _ => None,
+        });
+        app.metrics.feed_at(info.shop_id, last.max().unwrap_or(0));
+        Ok(answer)
     }
     .await;
     match &result {
@@ -117,7 +123,10 @@ async fn changes(State(app): State<App>, headers: HeaderMap, Query(cursor): Quer
     let wait = Duration::from_secs(cursor.wait).min(MAX_WAIT);
     let page = sync::pull(&app.pool, info.shop_id, cursor.after, cursor.limit, wait, &app.feeds).await;
     match &page {
-        Ok(_) => app.metrics.pulled(),
+        Ok(page) => {
+            app.metrics.pulled();
+            app.metrics.read_up_to(info.shop_id, info.device_id, page.cursor, page.last_seq);
+        }
         Err(_) => app.metrics.failed(),
     }
     Ok(Json(page?))

@@ -49,7 +49,9 @@ async fn a_batch_is_applied_once_and_the_other_counter_reads_it_from_the_feed() 
     assert!(metrics.contains("dixon_cloud_changes_applied_total 3"), "{metrics}");
     assert!(metrics.contains("dixon_cloud_changes_duplicate_total 3"), "{metrics}");
     assert!(metrics.contains("dixon_cloud_push_seconds_count 2"), "{metrics}");
-    assert!(!metrics.contains(&shop.to_string()), "no shop in the labels");
+    // the other counter read up to 2 of 3 last time, then to 3: the shop is caught up
+    assert!(metrics.contains(&format!("dixon_cloud_shop_lag_changes{{shop=\"{shop}\"}} 0")), "{metrics}");
+    assert!(!metrics.contains("Shop A"), "no shop name in the labels");
 
     // another shop's counter sees an empty feed
     let (_, other) = cloud.shop_with_counter("Shop B").await;
