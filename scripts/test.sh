@@ -23,6 +23,22 @@ e2e=a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter
 dbus-run-session -- bash -c '
   set -euo pipefail
   echo -n dixon-tests | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  # the daemon registers on the bus and unlocks its keyring in the background. Asking for the
+  # Secret Service before it has registered would have D-Bus start a second, locked daemon
+  # ("Cannot create an item in a locked collection"): wait for the name without activating it,
+  # then until the keyring takes an item.
+  for _ in $(seq 100); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
+    sleep 0.1
+  done
+  for _ in $(seq 100); do
+    if echo -n probe | secret-tool store --label=dixon-probe dixon-probe ready 2>/dev/null; then
+      secret-tool clear dixon-probe ready
+      break
+    fi
+    sleep 0.1
+  done
   cargo test --workspace --locked "$@" -- --skip '"$e2e"'
   echo "==> End to end (WebDriver)"
   log=$(mktemp)
