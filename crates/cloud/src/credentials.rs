@@ -52,7 +52,7 @@ pub struct DeviceToken {
 
 impl DeviceToken {
     pub fn generate(shop: Uuid, device: Uuid) -> DeviceToken {
-        DeviceToken { shop, device, secret: format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple()) }
+        DeviceToken { shop, device, secret: new_secret() }
     }
 
     pub fn parse(text: &str) -> Option<DeviceToken> {
@@ -77,6 +77,11 @@ impl std::fmt::Display for DeviceToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "dxd.{}.{}.{}", self.shop, self.device, self.secret)
     }
+}
+
+/// A device secret: 64 hex digits from two v4 UUIDs (244 random bits).
+pub(crate) fn new_secret() -> String {
+    format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
 }
 
 pub(crate) fn sha256(text: &str) -> String {

@@ -5,7 +5,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Executor, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::credentials::{sha256, DeviceToken, EnrollmentCode};
+use crate::credentials::{new_secret, sha256, DeviceToken, EnrollmentCode};
 use crate::{Error, Result, MIGRATOR};
 
 /// How long an enrollment code stays valid.
@@ -161,8 +161,8 @@ pub async fn enroll(pool: &PgPool, code: &str, name: &str) -> Result<Enrolled> {
         return Err(Error::BadEnrollmentCode);
     }
     let device = Uuid::new_v4();
-    // the shop is not known yet: the token is made with a placeholder and its secret reused
-    let secret = DeviceToken::generate(Uuid::nil(), device).secret;
+    // the shop is not known until the code is taken: the token is put together after
+    let secret = new_secret();
     let shop: Option<Uuid> = sqlx::query_scalar("SELECT enroll_device($1, $2, $3, $4)")
         .bind(EnrollmentCode::hash(code))
         .bind(device)

@@ -148,7 +148,7 @@ fn offline_vin_data() -> Check {
 /// doesn't, the fix names the packages and commands for this OS and this session.
 fn keychain() -> Check {
     let failed = |detail: String| {
-        let advice = keychain_advice(&Session::current(), &detail);
+        let advice = keychain_advice(&LoginSession::current(), &detail);
         Check { name: "keychain", state: CheckState::Missing, detail, fix: Some(advice) }
     };
     let entry = match keyring::Entry::new(dixon_home::APP_IDENTIFIER, "doctor-probe") {
@@ -165,7 +165,7 @@ fn keychain() -> Check {
 
 /// What the keychain advice depends on: the OS, its package manager, and the login session.
 #[derive(Debug, Clone, Default)]
-struct Session {
+struct LoginSession {
     os: &'static str,
     /// The distribution's ID and ID_LIKE from /etc/os-release ("ubuntu debian").
     distribution: String,
@@ -178,8 +178,8 @@ struct Session {
     dbus_run_session: bool,
 }
 
-impl Session {
-    fn current() -> Session {
+impl LoginSession {
+    fn current() -> LoginSession {
         let on_path = |name: &str| {
             std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|p| p.join(name).is_file()))
         };
@@ -192,7 +192,7 @@ impl Session {
                 .unwrap_or_default()
         };
         let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-        Session {
+        LoginSession {
             os: std::env::consts::OS,
             distribution: format!("{} {}", field("ID"), field("ID_LIKE")).trim().to_string(),
             session_bus: set("DBUS_SESSION_BUS_ADDRESS"),
@@ -222,7 +222,7 @@ impl Session {
 }
 
 /// Exactly what to install and start so the keychain answers, for the OS and session at hand.
-fn keychain_advice(session: &Session, error: &str) -> String {
+fn keychain_advice(session: &LoginSession, error: &str) -> String {
     match session.os {
         "macos" => return "Open Keychain Access and unlock the login keychain, then try again.".into(),
         "windows" => {
@@ -349,33 +349,41 @@ async fn timed<T>(probe: impl Future<Output = T>) -> Option<T> {
 mod tests {
     use super::*;
 
-    fn linux(distribution: &str) -> Session {
-        Session { os: "linux", distribution: distribution.into(), dbus_run_session: true, ..Session::default() }
+    fn linux(distribution: &str) -> LoginSession {
+        LoginSession {
+            os: "linux",
+            distribution: distribution.into(),
+            dbus_run_session: true,
+            ..LoginSession::default()
+        }
     }
 
     #[test]
     fn keychain_advice_names_the_packages_and_commands_for_the_os_and_session() {
         // a headless Debian box with nothing installed: install, then start a bus and the keyring
-        let bare = Session { dbus_run_session: false, ..linux("debian") };
+        let bare = LoginSession { dbus_run_session: false, ..linux("debian") };
         let advice = keychain_advice(&bare, "Platform secure storage failure: DBus error");
         assert!(advice.contains("sudo apt install gnome-keyring dbus-user-session dbus-x11"), "{advice}");
         assert!(advice.contains("dbus-run-session -- sh -c"), "{advice}");
         assert!(advice.contains("gnome-keyring-daemon --unlock --components=secrets"), "{advice}");
         // Fedora, on a desktop whose keyring is installed but whose session has no bus
-        let fedora = Session { keyring_daemon: true, desktop: true, ..linux("fedora") };
+        let fedora = LoginSession { keyring_daemon: true, desktop: true, ..linux("fedora") };
         let advice = keychain_advice(&fedora, "no bus");
         assert!(advice.contains("log out of the desktop and in again"), "{advice}");
         assert!(!advice.contains("dnf"), "nothing to install: {advice}");
-        assert!(keychain_advice(&Session { keyring_daemon: false, ..fedora }, "")
+        assert!(keychain_advice(&LoginSession { keyring_daemon: false, ..fedora }, "")
             .contains("sudo dnf install gnome-keyring"));
         // Ubuntu (ID_LIKE debian) with a bus and a locked keyring
-        let locked = Session { keyring_daemon: true, session_bus: true, ..linux("ubuntu debian") };
+        let locked = LoginSession { keyring_daemon: true, session_bus: true, ..linux("ubuntu debian") };
         assert!(keychain_advice(&locked, "Collection is locked").contains("The keyring is locked"));
         // a bus and an installed keyring that isn't running
-        let stopped = keychain_advice(&Session { keyring_daemon: true, session_bus: true, ..linux("arch") }, "");
+        let stopped = keychain_advice(&LoginSession { keyring_daemon: true, session_bus: true, ..linux("arch") }, "");
         assert!(stopped.contains("gnome-keyring-daemon --start --components=secrets"), "{stopped}");
-        assert!(keychain_advice(&Session { os: "macos", ..Session::default() }, "").contains("Keychain Access"));
-        assert!(keychain_advice(&Session { os: "windows", ..Session::default() }, "").contains("Credential Manager"));
+        assert!(
+            keychain_advice(&LoginSession { os: "macos", ..LoginSession::default() }, "").contains("Keychain Access")
+        );
+        assert!(keychain_advice(&LoginSession { os: "windows", ..LoginSession::default() }, "")
+            .contains("Credential Manager"));
     }
 
     #[tokio::test]

@@ -342,11 +342,15 @@ impl Session {
         };
         let can = self.protocol.is_can();
         let mut found = Vec::new();
+        // asked for once, and only when an answer needs it
+        let mut reported: Option<HashMap<u32, usize>> = None;
         for answer in answers {
             let dtcs = match parse_dtcs(&answer.data, can, None) {
                 Err(Error::Uncertain(_)) if kind == CodeKind::Stored => {
-                    let reported = self.reported_code_counts().await?.get(&answer.ecu).copied();
-                    parse_dtcs(&answer.data, can, reported)?
+                    if reported.is_none() {
+                        reported = Some(code_counts(&self.request("0101", 0x01).await?));
+                    }
+                    parse_dtcs(&answer.data, can, reported.as_ref().and_then(|r| r.get(&answer.ecu).copied()))?
                 }
                 other => other?,
             };
@@ -358,12 +362,6 @@ impl Session {
             }));
         }
         Ok(found)
-    }
-
-    /// How many stored (confirmed) codes each controller says it holds: mode 01 PID 01.
-    async fn reported_code_counts(&mut self) -> Result<HashMap<u32, usize>> {
-        let answers = self.request("0101", 0x01).await?;
-        Ok(answers.iter().filter_map(|a| readiness(&a.data).map(|r| (a.ecu, r.dtc_count as usize))).collect())
     }
 
     /// PID 01: the MIL, the code count and the readiness monitors (the engine's answer).
@@ -495,11 +493,16 @@ impl Session {
                 found.extend(codes);
             }
         }
-        if let Some(reported) = keep(self.reported_code_counts().await, "code counts", &mut warnings)? {
-            warnings.extend(hidden_codes(&reported, &found));
+        // one PID 01 answer gives the readiness and each controller's code count
+        let pid01 = keep(self.request("0101", 0x01).await, "readiness", &mut warnings)?;
+        let readiness = pid01.as_ref().and_then(|answers| answers.iter().find_map(|a| readiness(&a.data)));
+        if let Some(answers) = &pid01 {
+            if readiness.is_none() {
+                warnings.push("readiness: the answer is too short to read".into());
+            }
+            warnings.extend(hidden_codes(&code_counts(answers), &found));
         }
         let freeze_frame = keep(self.freeze_frame().await, "freeze frame", &mut warnings)?.flatten();
-        let readiness = keep(self.readiness().await, "readiness", &mut warnings)?;
         let odometer_km = if self.supported.contains(&0xA6) {
             keep(self.read(&[0xA6]).await, "odometer", &mut warnings)?.and_then(|r| r.first().map(|r| r.value))
         } else {
@@ -535,6 +538,12 @@ fn keep<T>(result: Result<T>, what: &str, warnings: &mut Vec<String>) -> Result<
             Ok(None)
         }
     }
+}
+
+/// How many stored (confirmed) codes each controller says it holds, from its mode 01 PID 01
+/// answer.
+fn code_counts(answers: &[EcuAnswer]) -> HashMap<u32, usize> {
+    answers.iter().filter_map(|a| readiness(&a.data).map(|r| (a.ecu, r.dtc_count as usize))).collect()
 }
 
 /// A warning for each controller that says (mode 01 PID 01) it holds more stored codes than it

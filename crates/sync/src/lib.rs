@@ -66,7 +66,7 @@ struct CloudAccount {
 }
 
 /// Where this counter stands with the cloud.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct SyncStatus {
     pub enrolled: bool,
     pub cloud_url: Option<String>,
@@ -254,18 +254,7 @@ impl SyncClient {
             .map(|r| Refused { topic: r.get(0), entity_uid: r.get(1), reason: r.get(2) })
             .collect();
         Ok(match state {
-            None => SyncStatus {
-                enrolled: false,
-                cloud_url: None,
-                shop_id: None,
-                device_name: None,
-                waiting,
-                refused,
-                cursor: 0,
-                last_sync_at: None,
-                offline_since: None,
-                last_error: None,
-            },
+            None => SyncStatus { waiting, refused, ..SyncStatus::default() },
             Some(r) => SyncStatus {
                 enrolled: true,
                 cloud_url: r.get(0),
@@ -284,7 +273,7 @@ impl SyncClient {
     /// Pushes everything waiting, then pulls until caught up. Offline, the time it went offline
     /// is kept and the error says the changes wait.
     pub async fn sync_now(&self) -> Result<SyncReport> {
-        let (base, _device) = self.enrolled().await?;
+        let base = self.cloud_url().await?;
         let token = match dixon_secrets::load::<CloudAccount>(SECRET) {
             Ok(Some(account)) => account.token,
             Ok(None) => return Err(Error::Keychain("no entry".into())),
@@ -310,8 +299,8 @@ impl SyncClient {
         result
     }
 
-    async fn enrolled(&self) -> Result<(String, String)> {
-        sqlx::query_as("SELECT cloud_url, device_id FROM sync_state")
+    async fn cloud_url(&self) -> Result<String> {
+        sqlx::query_scalar("SELECT cloud_url FROM sync_state")
             .fetch_optional(&self.pool)
             .await?
             .ok_or(Error::NotEnrolled)
