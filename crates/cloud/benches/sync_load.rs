@@ -23,9 +23,10 @@ fn change(device_seq: i64, at_ms: i64) -> Value {
     json!({
         "id": uuid::Uuid::new_v4(),
         "device_seq": device_seq,
-        "topic": "estimate_line.added",
+        // a new customer: a record that needs no other, merged like every edit
+        "topic": "customer.put",
         "entity_uid": uuid::Uuid::new_v4().to_string(),
-        "payload": { "description": "Front brake pads", "quantity_milli": 1000, "price": 5999, "sent_at_ms": at_ms },
+        "payload": { "fields": { "name": "Pat Lee", "phone": "+15552345678", "notes": "Front brake pads", "sent_at_ms": at_ms } },
         "hlc": format!("{at_ms}.0.bench"),
     })
 }
@@ -103,7 +104,7 @@ async fn main() {
                 for change in
                     page["changes"].as_array().into_iter().flatten().filter(|c| c["device_id"] != own_device.as_str())
                 {
-                    if let Some(sent) = change["payload"]["sent_at_ms"].as_i64() {
+                    if let Some(sent) = change["payload"]["fields"]["sent_at_ms"].as_i64() {
                         seen.push((received - sent) as f64);
                     }
                 }
@@ -131,7 +132,7 @@ async fn main() {
                 let reply = http
                     .post(format!("{base}/v1/push"))
                     .bearer_auth(&token)
-                    .json(&json!({ "protocol": 1, "changes": changes }))
+                    .json(&json!({ "protocol": 2, "changes": changes }))
                     .send()
                     .await
                     .unwrap();
@@ -158,7 +159,7 @@ async fn main() {
             tokio::time::sleep(Duration::from_millis(rand_ms(&token))).await;
             for n in 0..10 {
                 let seq = (BATCHES * BATCH) as i64 + 1 + n;
-                let batch = json!({ "protocol": 1, "changes": [change(seq, now_ms())] });
+                let batch = json!({ "protocol": 2, "changes": [change(seq, now_ms())] });
                 let _ = http.post(format!("{base}/v1/push")).bearer_auth(&token).json(&batch).send().await;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }

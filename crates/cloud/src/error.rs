@@ -18,6 +18,8 @@ pub enum Error {
     UnknownShop(String),
     #[error("The database can't be reached or refused the request: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("Something unexpected happened in the Dixon cloud: {0}")]
+    Internal(String),
     #[error("The schema could not be brought up to date: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -33,6 +35,7 @@ impl Error {
             Error::TooOld { .. } => StatusCode::UPGRADE_REQUIRED,
             Error::UnknownShop(_) => StatusCode::NOT_FOUND,
             Error::Database(_) | Error::Migrate(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -46,6 +49,7 @@ impl Error {
             Error::UnknownShop(_) => "unknown_shop",
             Error::Database(_) => "database",
             Error::Migrate(_) => "migrate",
+            Error::Internal(_) => "internal",
         }
     }
 }
@@ -58,7 +62,7 @@ impl IntoResponse for Error {
         }
         // database details stay in the server's log; the client learns only what to do
         let message = match &self {
-            Error::Database(_) | Error::Migrate(_) => {
+            Error::Database(_) | Error::Migrate(_) | Error::Internal(_) => {
                 "The Dixon cloud is having trouble; the counter keeps working and will try again.".to_string()
             }
             other => other.to_string(),

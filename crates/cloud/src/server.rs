@@ -37,6 +37,7 @@ pub fn router(pool: PgPool) -> Router {
         .route("/v1/device", get(device))
         .route("/v1/push", post(push))
         .route("/v1/changes", get(changes))
+        .route("/v1/snapshot", get(snapshot))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(App { pool, feeds: Arc::default(), metrics: Arc::default() })
@@ -130,6 +131,25 @@ async fn changes(State(app): State<App>, headers: HeaderMap, Query(cursor): Quer
         Err(_) => app.metrics.failed(),
     }
     Ok(Json(page?))
+}
+
+#[derive(Deserialize)]
+struct SnapshotQuery {
+    after_rank: Option<i16>,
+    after_uid: Option<String>,
+    #[serde(default = "page_size")]
+    limit: usize,
+}
+
+async fn snapshot(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<SnapshotQuery>,
+) -> Result<Json<sync::Snapshot>> {
+    let (tenant, info) = authenticated(&app.pool, &headers).await?;
+    tenant.tx.commit().await?;
+    let after = query.after_rank.map(|rank| sync::SnapshotAfter { rank, uid: query.after_uid.unwrap_or_default() });
+    Ok(Json(sync::snapshot(&app.pool, info.shop_id, after, query.limit).await?))
 }
 
 /// A request body as JSON, or an error in the same JSON shape as every other (axum's own

@@ -9,6 +9,12 @@
 //! The counter removes a change from its outbox only after that answer. The shop's feed row is locked for the batch, so feed numbers are
 //! gapless and in commit order — a cursor never skips a change committed late.
 //!
+//! Each change is an edit of one shop record, merged here by the rules of [`dixon_shop::replica`]
+//! (the same code the counters run): an edit those rules refuse (a status move no longer legal, a
+//! line of an unknown order) is rejected with the reason, and a new repair order whose number
+//! another counter took meanwhile gets the shop's next free number. The feed carries the record
+//! after each change, so every counter ends up with exactly what PostgreSQL holds.
+//!
 //! A pull reads the feed after a cursor, up to a page, and may wait (long-poll) until something
 //! arrives: a push wakes the shop's waiting pulls at once on this server.
 
@@ -21,11 +27,14 @@ use sqlx::Row;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use dixon_shop::replica::{self, Edit, Kind, Record};
+
 use crate::{Error, Result, Tenant};
 
-/// The sync protocol this server speaks; it also accepts the one before (none yet).
-pub const PROTOCOL: u32 = 1;
-pub const OLDEST_PROTOCOL: u32 = 1;
+/// The sync protocol this server speaks, and the oldest it still takes. Protocol 2 sends edits of
+/// records; protocol 1 (free-form messages, never released) can't be merged and is told to update.
+pub const PROTOCOL: u32 = 2;
+pub const OLDEST_PROTOCOL: u32 = 2;
 /// The most changes in one push, and in one pulled page.
 pub const MAX_BATCH: usize = 500;
 /// A change stamped further ahead of this server's clock is refused: its counter's clock is wrong.
@@ -78,13 +87,14 @@ pub struct PushAnswer {
     pub device_seq: i64,
 }
 
-/// One change as the feed hands it out.
+/// One change as the feed hands it out, with the record as it stood after it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FedChange {
     pub seq: i64,
     pub device_id: Uuid,
     #[serde(flatten)]
     pub change: Change,
+    pub record: Option<Record>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -215,23 +225,43 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
             continue;
         }
         device_seq = change.device_seq;
-        if let Some(reason) = check_change(&change, now_ms) {
-            // its number is used up: the counter sets it aside and goes on with the next
-            sqlx::query("INSERT INTO rejected_changes (shop_id, device_id, device_seq, change_id, reason) VALUES ($1, $2, $3, $4, $5)")
-                .bind(shop)
-                .bind(device)
-                .bind(change.device_seq)
-                .bind(change.id)
-                .bind(&reason)
-                .execute(&mut **tx)
-                .await?;
-            results.push(Outcome::Rejected { id: change.id, reason });
-            continue;
-        }
+        let merged = match check_change(&change, now_ms) {
+            Some(reason) => Err(reason),
+            None => merge_change(tx, shop, &change).await?,
+        };
+        let record = match merged {
+            Ok(record) => record,
+            Err(reason) => {
+                // its number is used up: the counter sets it aside and goes on with the next
+                sqlx::query("INSERT INTO rejected_changes (shop_id, device_id, device_seq, change_id, reason) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(shop)
+                    .bind(device)
+                    .bind(change.device_seq)
+                    .bind(change.id)
+                    .bind(&reason)
+                    .execute(&mut **tx)
+                    .await?;
+                results.push(Outcome::Rejected { id: change.id, reason });
+                continue;
+            }
+        };
         last_seq += 1;
+        let record_json = serde_json::to_value(&record).map_err(|e| Error::Internal(e.to_string()))?;
         sqlx::query(
-            "INSERT INTO changes (shop_id, seq, device_id, device_seq, change_id, topic, entity_uid, payload, hlc)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO records (shop_id, kind, uid, rank, record, seq) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (shop_id, kind, uid) DO UPDATE SET record = excluded.record, seq = excluded.seq",
+        )
+        .bind(shop)
+        .bind(record.kind.as_str())
+        .bind(&record.uid)
+        .bind(record.kind.rank())
+        .bind(&record_json)
+        .bind(last_seq)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO changes (shop_id, seq, device_id, device_seq, change_id, topic, entity_uid, payload, hlc, record)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(shop)
         .bind(last_seq)
@@ -242,6 +272,7 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
         .bind(&change.entity_uid)
         .bind(&change.payload)
         .bind(&change.hlc)
+        .bind(&record_json)
         .execute(&mut **tx)
         .await?;
         results.push(Outcome::Applied { id: change.id, seq: last_seq });
@@ -263,6 +294,74 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
         feeds.of(shop).notify_waiters();
     }
     Ok(PushAnswer { results, device_seq })
+}
+
+/// Merges one change into the shop's record: the record after it, or why it is refused.
+async fn merge_change(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    shop: Uuid,
+    change: &Change,
+) -> Result<std::result::Result<Record, String>> {
+    let edit = match Edit::from_wire(&change.topic, &change.entity_uid, &change.payload) {
+        Ok(edit) => edit,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let current: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT record FROM records WHERE shop_id = $1 AND kind = $2 AND uid = $3 FOR UPDATE")
+            .bind(shop)
+            .bind(edit.kind.as_str())
+            .bind(&edit.uid)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let current: Option<Record> = match current.map(serde_json::from_value).transpose() {
+        Ok(record) => record,
+        Err(e) => return Err(Error::Internal(format!("a stored record can't be read: {e}"))),
+    };
+    let mut record = match replica::merge(current.as_ref(), &edit, &change.hlc) {
+        Ok(record) => record,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    if current.is_some() {
+        return Ok(Ok(record));
+    }
+    for (kind, uid) in record.parents() {
+        let known: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM records WHERE shop_id = $1 AND kind = $2 AND uid = $3)")
+                .bind(shop)
+                .bind(kind.as_str())
+                .bind(&uid)
+                .fetch_one(&mut **tx)
+                .await?;
+        if !known {
+            return Ok(Err(format!("the {} it belongs to is not in the cloud", kind.as_str().replace('_', " "))));
+        }
+    }
+    // numbers another counter took meanwhile (both offline): this one gets the next free one
+    let (field, taken, next) = match record.kind {
+        Kind::RepairOrder => (
+            "number",
+            "SELECT EXISTS (SELECT 1 FROM records WHERE shop_id = $1 AND kind = 'repair_order'
+                AND (record -> 'fields' ->> 'number')::bigint = $2)",
+            "SELECT coalesce(max((record -> 'fields' ->> 'number')::bigint), 0) + 1 FROM records
+              WHERE shop_id = $1 AND kind = 'repair_order' AND $3::text IS NOT NULL",
+        ),
+        Kind::Authorization => (
+            "revision",
+            "SELECT EXISTS (SELECT 1 FROM records WHERE shop_id = $1 AND kind = 'authorization'
+                AND record -> 'fields' ->> 'repair_order_uid' = $3 AND (record -> 'fields' ->> 'revision')::bigint = $2)",
+            "SELECT coalesce(max((record -> 'fields' ->> 'revision')::bigint), 0) + 1 FROM records
+              WHERE shop_id = $1 AND kind = 'authorization' AND record -> 'fields' ->> 'repair_order_uid' = $3",
+        ),
+        _ => return Ok(Ok(record)),
+    };
+    let Some(wanted) = record.integer(field) else { return Ok(Err(format!("its {field} is not a number"))) };
+    let parent = record.text("repair_order_uid").unwrap_or("").to_string();
+    let clash: bool = sqlx::query_scalar(taken).bind(shop).bind(wanted).bind(&parent).fetch_one(&mut **tx).await?;
+    if clash {
+        let free: i64 = sqlx::query_scalar(next).bind(shop).bind(wanted).bind(&parent).fetch_one(&mut **tx).await?;
+        record.fields.insert(field.into(), serde_json::Value::from(free));
+    }
+    Ok(Ok(record))
 }
 
 /// The shop's changes after `cursor`, at most `limit`; waits up to `wait` for the first one.
@@ -302,7 +401,7 @@ async fn read_page(pool: &sqlx::PgPool, shop: Uuid, cursor: i64, limit: usize) -
         )));
     }
     let rows = sqlx::query(
-        "SELECT seq, device_id, device_seq, change_id, topic, entity_uid, payload, hlc FROM changes
+        "SELECT seq, device_id, device_seq, change_id, topic, entity_uid, payload, hlc, record FROM changes
           WHERE shop_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
     )
     .bind(shop)
@@ -324,8 +423,56 @@ async fn read_page(pool: &sqlx::PgPool, shop: Uuid, cursor: i64, limit: usize) -
                 payload: r.get(6),
                 hlc: r.get(7),
             },
+            record: r.get::<Option<serde_json::Value>, _>(8).and_then(|v| serde_json::from_value(v).ok()),
         })
         .collect();
     let cursor = changes.last().map_or(cursor, |c| c.seq);
     Ok(Page { changes, cursor, last_seq })
+}
+
+/// A page of the shop's records as they stand, parents first: how a new counter starts.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub records: Vec<Record>,
+    /// The feed's end when this page was read: pull from the first page's `feed_end` after the
+    /// last page (changes made meanwhile are then applied again, in order, which changes nothing).
+    pub feed_end: i64,
+    /// Ask for the next page after this one; `None` on the last page.
+    pub next: Option<SnapshotAfter>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SnapshotAfter {
+    pub rank: i16,
+    pub uid: String,
+}
+
+/// The shop's records after `after` (parents first), at most `limit`.
+pub async fn snapshot(pool: &sqlx::PgPool, shop: Uuid, after: Option<SnapshotAfter>, limit: usize) -> Result<Snapshot> {
+    let limit = limit.clamp(1, MAX_BATCH);
+    let after = after.unwrap_or(SnapshotAfter { rank: -1, uid: String::new() });
+    let mut tenant = Tenant::begin(pool, shop).await?;
+    let feed_end: i64 = sqlx::query_scalar("SELECT coalesce((SELECT last_seq FROM shop_feeds WHERE shop_id = $1), 0)")
+        .bind(shop)
+        .fetch_one(&mut *tenant.tx)
+        .await?;
+    let rows: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT record FROM records WHERE shop_id = $1 AND (rank, uid) > ($2, $3) ORDER BY rank, uid LIMIT $4",
+    )
+    .bind(shop)
+    .bind(after.rank)
+    .bind(&after.uid)
+    .bind(limit as i64)
+    .fetch_all(&mut *tenant.tx)
+    .await?;
+    tenant.tx.commit().await?;
+    let records = rows
+        .into_iter()
+        .map(serde_json::from_value::<Record>)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::Internal(format!("a stored record can't be read: {e}")))?;
+    let next = (records.len() == limit)
+        .then(|| records.last().map(|r| SnapshotAfter { rank: r.kind.rank(), uid: r.uid.clone() }))
+        .flatten();
+    Ok(Snapshot { records, feed_end, next })
 }

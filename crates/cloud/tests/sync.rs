@@ -15,7 +15,7 @@ async fn a_batch_is_applied_once_and_the_other_counter_reads_it_from_the_feed() 
     let (shop, front) = cloud.shop_with_counter("Shop A").await;
     let back = cloud.another_counter(shop, "Back counter").await;
 
-    let batch = json!({ "protocol": 1, "changes": [change(1, "ro-1"), change(2, "ro-2"), change(3, "ro-1")] });
+    let batch = json!({ "protocol": 2, "changes": [change(1, "ro-1"), change(2, "ro-2"), change(3, "ro-1")] });
     let (status, answer) = cloud.push(&front, batch.clone()).await;
     assert_eq!(status, 200, "{answer}");
     let statuses: Vec<&str> =
@@ -39,7 +39,8 @@ async fn a_batch_is_applied_once_and_the_other_counter_reads_it_from_the_feed() 
     assert_eq!((page["cursor"].as_i64(), page["last_seq"].as_i64()), (Some(2), Some(3)));
     let (_, rest) = cloud.pull(&back, "after=2").await;
     assert_eq!(rest["changes"][0]["entity_uid"], "ro-1");
-    assert_eq!(rest["changes"][0]["payload"]["concern"], "brakes squeal");
+    assert_eq!(rest["changes"][0]["payload"]["fields"]["notes"], "brakes squeal");
+    assert_eq!(rest["changes"][0]["record"]["fields"]["name"], "Customer ro-1", "the record after the change");
     assert_eq!(rest["cursor"], 3);
     let (_, empty) = cloud.pull(&back, "after=3").await;
     assert!(empty["changes"].as_array().unwrap().is_empty());
@@ -70,7 +71,7 @@ async fn bad_changes_are_rejected_with_reasons_and_good_ones_still_land() {
     not_a_record["payload"] = json!("text");
     let mut no_topic = change(4, "ro-4");
     no_topic["topic"] = json!("");
-    let batch = json!({ "protocol": 1, "changes": [change(1, "ro-1"), future, not_a_record, no_topic.clone(), change(6, "ro-6"), change(5, "ro-5")] });
+    let batch = json!({ "protocol": 2, "changes": [change(1, "ro-1"), future, not_a_record, no_topic.clone(), change(6, "ro-6"), change(5, "ro-5")] });
     let (status, answer) = cloud.push(&front, batch).await;
     assert_eq!(status, 200, "{answer}");
     let results = answer["results"].as_array().unwrap();
@@ -87,25 +88,25 @@ async fn bad_changes_are_rejected_with_reasons_and_good_ones_still_land() {
     assert_eq!(results[5]["status"], "applied", "the refused ones used up their numbers: {answer}");
     assert_eq!(answer["device_seq"], 5);
     // a refused change sent again gets the same answer
-    let (_, resent) = cloud.push(&front, json!({ "protocol": 1, "changes": [no_topic] })).await;
+    let (_, resent) = cloud.push(&front, json!({ "protocol": 2, "changes": [no_topic] })).await;
     assert!(resent["results"][0]["reason"].as_str().unwrap().contains("not a change topic"), "{resent}");
     // a different change under a sequence number already used
-    let (_, reused) = cloud.push(&front, json!({ "protocol": 1, "changes": [change(2, "ro-7")] })).await;
+    let (_, reused) = cloud.push(&front, json!({ "protocol": 2, "changes": [change(2, "ro-7")] })).await;
     assert!(reused["results"][0]["reason"].as_str().unwrap().contains("already used"), "{reused}");
 
     // whole batches refused before anything is written
     let too_many: Vec<_> = (6..=506).map(|n| change(n, "ro")).collect();
-    assert_eq!(cloud.push(&front, json!({ "protocol": 1, "changes": too_many })).await.0, 400);
-    let (status, newer) = cloud.push(&front, json!({ "protocol": 2, "changes": [change(6, "ro")] })).await;
+    assert_eq!(cloud.push(&front, json!({ "protocol": 2, "changes": too_many })).await.0, 400);
+    let (status, newer) = cloud.push(&front, json!({ "protocol": 3, "changes": [change(6, "ro")] })).await;
     assert_eq!(status, 400);
     assert!(newer["message"].as_str().unwrap().contains("Nothing was lost"), "{newer}");
-    let (status, older) = cloud.push(&front, json!({ "protocol": 0, "changes": [change(6, "ro")] })).await;
+    let (status, older) = cloud.push(&front, json!({ "protocol": 1, "changes": [change(6, "ro")] })).await;
     assert_eq!(status, 426);
     assert!(older["message"].as_str().unwrap().contains("update"), "{older}");
     let (status, unreadable) = cloud.push(&front, json!({ "changes": "nope" })).await;
     assert_eq!(status, 400);
     assert!(unreadable["message"].as_str().unwrap().contains("Nothing was changed"), "{unreadable}");
-    assert_eq!(cloud.push("dxd.nobody", json!({ "protocol": 1, "changes": [] })).await.0, 401);
+    assert_eq!(cloud.push("dxd.nobody", json!({ "protocol": 2, "changes": [] })).await.0, 401);
     let (_, feed) = cloud.pull(&front, "after=0").await;
     assert_eq!(feed["last_seq"], 2, "only the two good changes are in the feed: {feed}");
     assert_eq!(cloud.pull(&front, "after=-1").await.0, 400);
@@ -126,7 +127,7 @@ async fn a_waiting_pull_wakes_when_the_other_counter_pushes() {
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(cloud.push(&front, json!({ "protocol": 1, "changes": [change(1, "ro-1")] })).await.0, 200);
+    assert_eq!(cloud.push(&front, json!({ "protocol": 2, "changes": [change(1, "ro-1")] })).await.0, 200);
     let (page, waited) = waiting.await.unwrap();
     assert_eq!(page["changes"][0]["entity_uid"], "ro-1", "{page}");
     // woken by the push, not by the 20 s timeout (a generous bound: this is not a speed test)

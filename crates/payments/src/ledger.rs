@@ -275,7 +275,7 @@ impl Ledger {
         };
         step_in(&mut tx, id, "created", create_key.as_deref(), Some(&format!("{} {amount}", method_str(method))), &at)
             .await?;
-        outbox(&mut tx, &uid, "payment.created", &at).await?;
+        outbox(&mut tx, &uid, &at).await?;
         tx.commit().await?;
         Ok(Handle { id, uid, create_key, hold })
     }
@@ -327,7 +327,7 @@ impl Ledger {
                 .await?;
             let uid: String =
                 sqlx::query_scalar("SELECT uid FROM payments WHERE id = ?").bind(id).fetch_one(&mut *tx).await?;
-            outbox(&mut tx, &uid, &format!("payment.{}", status.as_str()), &at).await?;
+            outbox(&mut tx, &uid, &at).await?;
         }
         tx.commit().await?;
         self.payment(id).await
@@ -357,7 +357,7 @@ impl Ledger {
         step_in(&mut tx, id, "refunded", None, Some(&amount.to_string()), &at).await?;
         let uid: String =
             sqlx::query_scalar("SELECT uid FROM payments WHERE id = ?").bind(id).fetch_one(&mut *tx).await?;
-        outbox(&mut tx, &uid, "payment.refunded", &at).await?;
+        outbox(&mut tx, &uid, &at).await?;
         tx.commit().await?;
         self.payment(id).await
     }
@@ -427,7 +427,7 @@ impl Ledger {
     pub async fn in_flight(&self) -> Result<Vec<Payment>> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM payments p JOIN repair_orders ro ON ro.id = p.repair_order_id
-             WHERE p.status IN ('created', 'sent_to_reader', 'processing') ORDER BY p.id"
+             WHERE p.status IN ('created', 'sent_to_reader', 'processing') AND p.taken_here = 1 ORDER BY p.id"
         ))
         .fetch_all(self.store.pool())
         .await?;
@@ -508,17 +508,8 @@ async fn step_in(
 }
 
 /// Payments reach the Dixon cloud through the store's outbox, like every other change.
-async fn outbox(tx: &mut Transaction<'static, Sqlite>, uid: &str, topic: &str, at: &str) -> Result<()> {
-    let payment: serde_json::Value = sqlx::query_scalar(
-        "SELECT json_object('uid', uid, 'method', method, 'amount', amount, 'status', status, 'refunded', refunded,
-                            'provider_id', provider_id, 'updated_at', updated_at)
-         FROM payments WHERE uid = ?",
-    )
-    .bind(uid)
-    .fetch_one(&mut **tx)
-    .await
-    .map(|text: String| serde_json::from_str(&text).unwrap_or_default())?;
-    dixon_shop::outbox::enqueue(tx, topic, uid, payment, at).await?;
+async fn outbox(tx: &mut Transaction<'static, Sqlite>, uid: &str, at: &str) -> Result<()> {
+    dixon_shop::outbox::enqueue_row(tx, dixon_shop::replica::Kind::Payment, uid, None, at).await?;
     Ok(())
 }
 

@@ -29,6 +29,7 @@ mod diagnostic;
 mod error;
 mod estimate;
 mod money;
+pub mod replica;
 mod repair_order;
 mod settings;
 mod store;
@@ -49,5 +50,5 @@ pub use repair_order::{
     UnknownStatus,
 };
 pub use settings::{logo_data_url, HazardousWasteFee, ShopSettings, ShopSuppliesRule, SuppliesBasis, MAX_LOGO_BYTES};
-pub use store::{outbox, ListScope, RepairOrderQuery, SchemaStatus, Store, MIGRATOR};
+pub use store::{outbox, records, ListScope, RepairOrderQuery, SchemaStatus, Store, MIGRATOR};
 pub use vehicle::{NewVehicle, Vehicle};

@@ -72,14 +72,14 @@ impl Cloud {
     }
 }
 
-/// A change as a counter's outbox sends it.
+/// An edit of `entity` (a customer: it needs no other record) as a counter's outbox sends it.
 pub fn change(device_seq: i64, entity: &str) -> Value {
     json!({
         "id": uuid::Uuid::new_v4(),
         "device_seq": device_seq,
-        "topic": "repair_order.created",
+        "topic": "customer.put",
         "entity_uid": entity,
-        "payload": { "number": 1000 + device_seq, "concern": "brakes squeal" },
+        "payload": { "fields": { "name": format!("Customer {entity}"), "notes": "brakes squeal" } },
         "hlc": format!("{}.0.front", 1_780_000_000_000i64 + device_seq),
     })
 }

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::outbox::enqueue;
+use super::outbox::enqueue_row;
 use super::repair_orders::{active_order, unexpected};
 use super::Store;
 use crate::diagnostic::{Diagnostic, NewDiagnostic, TroubleCode};
@@ -46,11 +46,7 @@ impl Store {
         .bind(&detail)
         .fetch_one(&mut *tx)
         .await?;
-        let payload = serde_json::json!({
-            "repair_order": number, "taken_at": at, "adapter": adapter, "protocol": protocol, "vin": vin,
-            "mil_on": reading.mil_on, "codes": reading.codes, "detail": reading.detail,
-        });
-        enqueue(&mut tx, "diagnostic.saved", &uid, payload, &at).await?;
+        enqueue_row(&mut tx, crate::replica::Kind::Diagnostic, &uid, None, &at).await?;
         tx.commit().await?;
         Ok(Diagnostic {
             id,

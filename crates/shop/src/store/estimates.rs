@@ -8,7 +8,7 @@
 
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::outbox::enqueue;
+use super::outbox::{enqueue, enqueue_row};
 use super::repair_orders::{line_from_row, parse_status, record_status_change, LINE_COLUMNS};
 use super::Store;
 use crate::error::{Error, FieldError, Result};
@@ -18,6 +18,7 @@ use crate::estimate::{
 use crate::money::Cents;
 use crate::repair_order::{LineItem, NewLine, RepairOrder, Status, Totals};
 use crate::settings::ShopSettings;
+use crate::replica::{Edit, Kind, Op};
 use crate::validate;
 use dixon_clock::to_stored as stored;
 
@@ -56,7 +57,8 @@ impl Store {
         let mut tx = self.write().await?;
         let order = editable_order(&mut tx, number).await?;
         for line in &lines {
-            insert_line(&mut tx, order.id, line, &at).await?;
+            let uid = insert_line(&mut tx, order.id, line, &at).await?;
+            enqueue_row(&mut tx, Kind::Line, &uid, None, &at).await?;
         }
         let settings = self.settings().await?;
         let (lines_now, totals) = estimate_in(&mut tx, order.id, &settings).await?;
@@ -77,14 +79,6 @@ impl Store {
             _ => {}
         }
         touch(&mut tx, order.id, &at).await?;
-        enqueue(
-            &mut tx,
-            "repair_order.lines_added",
-            &order.uid,
-            serde_json::json!({ "number": number, "lines": lines, "total": totals.total, "at": at }),
-            &at,
-        )
-        .await?;
         tx.commit().await?;
         self.repair_order(number).await
     }
@@ -94,26 +88,19 @@ impl Store {
         let at = stored(self.now());
         let mut tx = self.write().await?;
         let order = editable_order(&mut tx, number).await?;
-        let removed = sqlx::query("DELETE FROM line_items WHERE id = ? AND repair_order_id = ?")
-            .bind(line_id)
-            .bind(order.id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if removed == 0 {
+        let removed: Option<String> =
+            sqlx::query_scalar("DELETE FROM line_items WHERE id = ? AND repair_order_id = ? RETURNING uid")
+                .bind(line_id)
+                .bind(order.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(uid) = removed else {
             return Err(Error::NotFound(format!(
                 "Repair order {number} has no line {line_id}; reload the order and try again."
             )));
-        }
+        };
         touch(&mut tx, order.id, &at).await?;
-        enqueue(
-            &mut tx,
-            "repair_order.line_removed",
-            &order.uid,
-            serde_json::json!({ "number": number, "line": line_id, "at": at }),
-            &at,
-        )
-        .await?;
+        enqueue(&mut tx, &Edit { kind: Kind::Line, uid, op: Op::Delete }, &at).await?;
         tx.commit().await?;
         self.repair_order(number).await
     }
@@ -247,7 +234,7 @@ async fn estimate_in(
     settings: &ShopSettings,
 ) -> Result<(Vec<LineItem>, Totals)> {
     let lines =
-        sqlx::query(&format!("SELECT {LINE_COLUMNS} FROM line_items WHERE repair_order_id = ? ORDER BY position"))
+        sqlx::query(&format!("SELECT {LINE_COLUMNS} FROM line_items WHERE repair_order_id = ? ORDER BY position, created_at, uid"))
             .bind(order_id)
             .fetch_all(&mut **tx)
             .await?
@@ -275,8 +262,10 @@ async fn editable_order(tx: &mut Transaction<'static, Sqlite>, number: i64) -> R
     Ok(OrderRow { id: row.try_get("id")?, uid: row.try_get("uid")?, status })
 }
 
-async fn insert_line(tx: &mut Transaction<'static, Sqlite>, order_id: i64, line: &NewLine, at: &str) -> Result<()> {
+/// Appends `line` to the order and gives back its uid.
+async fn insert_line(tx: &mut Transaction<'static, Sqlite>, order_id: i64, line: &NewLine, at: &str) -> Result<String> {
     let part = line.part.as_ref();
+    let uid = uuid::Uuid::new_v4().to_string();
     sqlx::query(
         "INSERT INTO line_items (uid, repair_order_id, position, kind, description, quantity_milli, unit_price_cents,
                                  taxable, part_number, brand, supplier, part_condition, core_charge_cents, technician,
@@ -284,7 +273,7 @@ async fn insert_line(tx: &mut Transaction<'static, Sqlite>, order_id: i64, line:
          VALUES (?, ?, (SELECT COALESCE(MAX(position) + 1, 1) FROM line_items WHERE repair_order_id = ?),
                  ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&uid)
     .bind(order_id)
     .bind(order_id)
     .bind(line.kind.as_str())
@@ -302,7 +291,7 @@ async fn insert_line(tx: &mut Transaction<'static, Sqlite>, order_id: i64, line:
     .bind(at)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(uid)
 }
 
 async fn latest_authorization_amount(tx: &mut Transaction<'static, Sqlite>, order_id: i64) -> Result<Option<Cents>> {
@@ -343,12 +332,13 @@ async fn record_authorization(
             .await?;
     let kind = if revision == 1 { "initial" } else { "supplementary" };
     let snapshot = serde_json::json!({ "lines": lines, "totals": totals });
+    let uid = uuid::Uuid::new_v4().to_string();
     sqlx::query(
         "INSERT INTO authorizations (uid, repair_order_id, revision, kind, method, authorized_by, phone, amount_cents,
                                      note, estimate, authorized_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&uid)
     .bind(order.id)
     .bind(revision)
     .bind(kind)
@@ -361,15 +351,7 @@ async fn record_authorization(
     .bind(at)
     .execute(&mut **tx)
     .await?;
-    enqueue(
-        tx,
-        "repair_order.authorized",
-        &order.uid,
-        serde_json::json!({ "number": number, "revision": revision, "kind": kind,
-                            "method": authorization.method.as_str(), "amount": amount, "at": at }),
-        at,
-    )
-    .await?;
+    enqueue_row(tx, Kind::Authorization, &uid, None, at).await?;
     // Never the phone number or name in the log: the record in SQLite is the proof.
     tracing::info!(number, revision, kind, "authorization recorded");
     Ok(())
@@ -387,7 +369,9 @@ async fn approve_if_estimate(
     }
     sqlx::query("UPDATE repair_orders SET status = 'approved' WHERE id = ?").bind(order.id).execute(&mut **tx).await?;
     let note = format!("authorized {} by {}", authorization.method, authorization.authorized_by);
-    record_status_change(tx, order.id, Some(Status::Estimate), Status::Approved, at, Some(&note)).await
+    record_status_change(tx, order.id, Some(Status::Estimate), Status::Approved, at, Some(&note)).await?;
+    let op = Op::Status { from: Status::Estimate, to: Status::Approved };
+    enqueue(tx, &Edit { kind: Kind::RepairOrder, uid: order.uid.clone(), op }, at).await
 }
 
 async fn touch(tx: &mut Transaction<'static, Sqlite>, order_id: i64, at: &str) -> Result<()> {

@@ -7,6 +7,7 @@
 mod diagnostics;
 mod estimates;
 pub mod outbox;
+pub mod records;
 mod repair_orders;
 mod settings;
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::outbox::enqueue;
+use super::outbox::{enqueue, enqueue_row};
 use super::Store;
 use crate::customer::{ContactMethod, Customer};
 use crate::error::{Error, FieldError, Result};
@@ -13,6 +13,7 @@ use crate::repair_order::{
     LineItem, LineKind, NewLine, NewRepairOrder, RepairOrder, RepairOrderSummary, Status, StatusChange, Totals,
 };
 use crate::settings::ShopSettings;
+use crate::replica::{Edit, Kind, Op};
 use crate::validate;
 use crate::vehicle::{vehicle_label, Vehicle};
 use dixon_clock::{local_midnight, local_year, to_stored as stored};
@@ -109,16 +110,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         record_status_change(&mut tx, id, None, Status::Estimate, &at, None).await?;
-        enqueue(
-            &mut tx,
-            "repair_order.created",
-            &uid,
-            serde_json::json!({
-                "number": number, "customer_uid": customer_uid, "vehicle_uid": vehicle_uid, "status": "estimate", "at": at,
-            }),
-            &at,
-        )
-        .await?;
+        enqueue_row(&mut tx, Kind::Customer, &customer_uid, None, &at).await?;
+        enqueue_row(&mut tx, Kind::Vehicle, &vehicle_uid, None, &at).await?;
+        enqueue_row(&mut tx, Kind::RepairOrder, &uid, None, &at).await?;
         tx.commit().await?;
         tracing::info!(number, "repair order opened");
         self.repair_order(number).await
@@ -146,14 +140,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         record_status_change(&mut tx, id, Some(from), to, &at, note.as_deref()).await?;
-        enqueue(
-            &mut tx,
-            "repair_order.status_changed",
-            &uid,
-            serde_json::json!({ "number": number, "from": from.as_str(), "to": to.as_str(), "at": at }),
-            &at,
-        )
-        .await?;
+        enqueue(&mut tx, &Edit { kind: Kind::RepairOrder, uid, op: Op::Status { from, to } }, &at).await?;
         tx.commit().await?;
         tracing::info!(number, from = from.as_str(), to = to.as_str(), "repair order status changed");
         self.repair_order(number).await
@@ -181,7 +168,7 @@ impl Store {
             .bind(vehicle_id)
             .fetch_one(&mut *tx)
             .await?;
-        enqueue(&mut tx, "vehicle.updated", &uid, serde_json::json!({ "vin": vin, "at": at }), &at).await?;
+        enqueue_row(&mut tx, Kind::Vehicle, &uid, Some(&["vin", "updated_at"]), &at).await?;
         tx.commit().await?;
         self.repair_order(number).await
     }
@@ -332,7 +319,7 @@ impl Store {
         let ids = serde_json::to_string(order_ids).expect("a list of integers serialises");
         sqlx::query(&format!(
             "SELECT repair_order_id, {LINE_COLUMNS} FROM line_items
-             WHERE repair_order_id IN (SELECT value FROM json_each(?)) ORDER BY repair_order_id, position"
+             WHERE repair_order_id IN (SELECT value FROM json_each(?)) ORDER BY repair_order_id, position, created_at, uid"
         ))
         .bind(ids)
         .fetch_all(self.pool())

@@ -2,7 +2,6 @@
 
 use sqlx::Row;
 
-use super::outbox::enqueue;
 use super::Store;
 use crate::error::{Error, Result};
 use crate::estimate::OverageRule;
@@ -96,11 +95,7 @@ impl Store {
         .bind(&at)
         .execute(&mut *tx)
         .await?;
-        // The cloud gets the profile without the logo bytes; it fetches those separately.
-        let mut payload =
-            serde_json::to_value(ShopSettings { logo_data_url: None, ..s.clone() }).expect("settings serialise");
-        payload["has_logo"] = serde_json::Value::Bool(valid.logo.is_some());
-        enqueue(&mut tx, "shop_settings.updated", "shop", payload, &at).await?;
+        // Kept on this counter: the shop's profile and rates are not shared through the cloud yet.
         tx.commit().await?;
         tracing::info!("shop settings saved");
         self.settings().await
