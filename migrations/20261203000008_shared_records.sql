@@ -49,3 +49,8 @@ INSERT INTO line_items_new SELECT * FROM line_items;
 DROP TABLE line_items;
 ALTER TABLE line_items_new RENAME TO line_items;
 CREATE INDEX line_items_order ON line_items (repair_order_id, position, created_at);
+
+-- Pulled changes are applied as they arrive (see sync_records): the inbox is not needed.
+DROP TABLE sync_inbox;
+-- A counter joining a shop reads the shop's records once (a snapshot), then the feed from there.
+ALTER TABLE sync_state ADD COLUMN snapshot_done INTEGER NOT NULL DEFAULT 0 CHECK (snapshot_done IN (0, 1));

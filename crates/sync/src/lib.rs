@@ -1,16 +1,22 @@
-//! The counter's side of sync with the Dixon cloud (first part).
+//! The counter's side of sync with the Dixon cloud.
 //!
 //! - [`SyncClient::enroll`] trades the shop's one-time code for this counter's credential, kept
-//!   in the OS keychain under this data folder (never in SQLite), and remembers the cloud.
-//! - [`SyncClient::sync_now`] pushes the outbox in batches and pulls the shop's change feed into
-//!   `sync_inbox`. A change gets its device sequence number and hybrid-logical-clock stamp the
-//!   first time it is sent and keeps them on every resend; it leaves the outbox only on the
-//!   cloud's answer (applied or duplicate), and a refused one stays set aside with the reason. A
-//!   pulled page and the cursor after it are saved in one SQLite transaction.
+//!   in the OS keychain under this data folder (never in SQLite), remembers the cloud, and puts
+//!   every record already on this counter in the outbox (a counter used alone joins its shop).
+//! - [`SyncClient::sync_now`] pushes the outbox in batches, reads the shop's records once (a
+//!   snapshot) when the counter is new to the shop, then pulls the shop's change feed and applies
+//!   it (see [`apply`]). A change gets its device sequence number and hybrid-logical-clock stamp
+//!   the first time it is sent and keeps them on every resend; it is done only on the cloud's
+//!   answer (applied or duplicate), and a refused one stays set aside with the reason while its
+//!   row goes back to what the cloud holds. A pulled page and the cursor after it are saved in one
+//!   SQLite transaction.
+//! - [`SyncClient::run`] keeps at it in the background: pushes within a moment of a change here,
+//!   waits on the feed (long-poll) so a change at another counter shows within a second.
 //! - [`SyncClient::status`]: synced, N changes waiting, offline since …, refused: what and why.
 //!
-//! Every cloud call goes through the resilience stack (service `dixon_cloud`). Applying pulled
-//! changes to the local tables (with the conflict rules per record) is the next part.
+//! Every cloud call goes through the resilience stack (service `cloud`).
+
+pub mod apply;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,17 +26,25 @@ use dixon_clock::Clock;
 use dixon_resilience::{
     http, BoxFuture, Call, HealthCheck, Integrations, Policy, Reply, Service, ServiceConfig, ServiceKind,
 };
+use dixon_shop::replica::{Kind, Record};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
 /// The service's id in integration events and on the Integrations screen.
 pub const SERVICE_ID: &str = "cloud";
 /// The keychain entry holding this counter's credential.
 pub const SECRET: &str = "dixon-cloud";
-/// The sync protocol spoken.
-pub const PROTOCOL: u32 = 1;
+/// The sync protocol spoken (edits of shared records).
+pub const PROTOCOL: u32 = 2;
 /// Changes sent in one push (the cloud takes at most 500).
 const BATCH: i64 = 500;
+/// How often the background sync looks for changes made here.
+const PAUSE: Duration = Duration::from_millis(250);
+/// After a failed exchange the next try waits this long, doubling up to `RETRY_MAX`.
+const RETRY_FIRST: Duration = Duration::from_secs(2);
+const RETRY_MAX: Duration = Duration::from_secs(60);
+/// How long a pull waits at the cloud for a change (the cloud allows up to 30 s).
+const LONG_POLL_SECS: u64 = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -46,6 +60,8 @@ pub enum Error {
     Keychain(String),
     #[error("The local database refused: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Store(#[from] dixon_shop::Error),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -137,8 +153,8 @@ struct Enrolled {
 #[derive(Serialize, Deserialize, Clone)]
 #[serde(tag = "status", rename_all = "snake_case")]
 enum Outcome {
-    Applied { id: String },
-    Duplicate { id: String },
+    Applied { id: String, seq: i64 },
+    Duplicate { id: String, seq: i64 },
     Rejected { id: String, reason: String },
     // which number the cloud expects is not needed: the outbox resends in order from the oldest
     OutOfOrder {},
@@ -152,12 +168,21 @@ struct PushAnswer {
 #[derive(Serialize, Deserialize, Clone)]
 struct FedChange {
     seq: i64,
-    device_id: String,
-    id: String,
-    topic: String,
-    entity_uid: String,
-    payload: serde_json::Value,
-    hlc: String,
+    /// The record after the change, as the cloud merged it.
+    record: Option<Record>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Snapshot {
+    records: Vec<Record>,
+    feed_end: i64,
+    next: Option<SnapshotAfter>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct SnapshotAfter {
+    rank: i16,
+    uid: String,
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -192,6 +217,11 @@ impl SyncClient {
         self.clock.now()
     }
 
+    /// A write transaction that takes SQLite's write lock up front, like the store's.
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Enrolls this counter with the one-time `code`; the credential goes to the keychain.
     pub async fn enroll(&self, cloud_url: &str, code: &str, name: &str) -> Result<SyncStatus> {
         if let Some(shop) =
@@ -224,6 +254,8 @@ impl SyncClient {
         let enrolled = answer.value;
         dixon_secrets::save(SECRET, &CloudAccount { token: enrolled.token })
             .map_err(|e| Error::Keychain(e.to_string()))?;
+        let at = dixon_clock::to_stored(self.now());
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO sync_state (id, cloud_url, shop_id, device_id, device_name, enrolled_at) VALUES (1, ?, ?, ?, ?, ?)",
         )
@@ -231,9 +263,11 @@ impl SyncClient {
         .bind(&enrolled.shop_id)
         .bind(&enrolled.device_id)
         .bind(name.trim())
-        .bind(dixon_clock::to_stored(self.now()))
-        .execute(&self.pool)
+        .bind(&at)
+        .execute(&mut *tx)
         .await?;
+        join_shop(&mut tx, &at).await?;
+        tx.commit().await?;
         self.status().await
     }
 
@@ -273,15 +307,93 @@ impl SyncClient {
     /// Pushes everything waiting, then pulls until caught up. Offline, the time it went offline
     /// is kept and the error says the changes wait.
     pub async fn sync_now(&self) -> Result<SyncReport> {
-        let base = self.cloud_url().await?;
-        let token = match dixon_secrets::load::<CloudAccount>(SECRET) {
-            Ok(Some(account)) => account.token,
-            Ok(None) => return Err(Error::Keychain("no entry".into())),
-            Err(e) => return Err(Error::Keychain(e.to_string())),
-        };
+        let (base, token) = self.account().await?;
         let result = self.exchange(&base, &token).await;
+        self.note_outcome(&result).await?;
+        result
+    }
+
+    /// Keeps this counter in sync for as long as the app runs: changes made here are pushed within
+    /// a moment, the shop's feed is waited on (long-poll) so another counter's change lands within
+    /// a second, and a lost connection is retried with backoff. `changed` is called after anything
+    /// arrived or the status moved, so the screens can refresh.
+    pub async fn run(self, changed: Arc<dyn Fn() + Send + Sync>) {
+        let pusher = {
+            let (client, changed) = (self.clone(), changed.clone());
+            tokio::spawn(async move { client.keep_pushing(changed).await })
+        };
+        self.keep_pulling(changed).await;
+        pusher.abort();
+    }
+
+    async fn keep_pushing(&self, changed: Arc<dyn Fn() + Send + Sync>) {
+        let mut backoff = PAUSE;
+        loop {
+            tokio::time::sleep(backoff).await;
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND rejected_reason IS NULL",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or(0);
+            let enrolled = self.cloud_url().await.is_ok();
+            if waiting == 0 || !enrolled {
+                backoff = PAUSE;
+                continue;
+            }
+            let result = match self.account().await {
+                Ok((base, token)) => self.push_all(&base, &token, &mut SyncReport::default()).await,
+                Err(e) => Err(e),
+            };
+            backoff = if result.is_ok() { PAUSE } else { (backoff * 2).clamp(RETRY_FIRST, RETRY_MAX) };
+            let _ = self.note_outcome(&result).await;
+            changed();
+        }
+    }
+
+    async fn keep_pulling(&self, changed: Arc<dyn Fn() + Send + Sync>) {
+        let mut backoff = RETRY_FIRST;
+        loop {
+            if self.cloud_url().await.is_err() {
+                tokio::time::sleep(PAUSE * 6).await;
+                continue;
+            }
+            let mut report = SyncReport::default();
+            let result = match self.account().await {
+                Ok((base, token)) => match self.snapshot(&base, &token).await {
+                    Ok(()) => self.pull(&base, &token, LONG_POLL_SECS, &mut report).await,
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            let failed = result.is_err();
+            let _ = self.note_outcome(&result.map(|_| report.clone())).await;
+            if report.received > 0 || failed {
+                changed();
+            }
+            if failed {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(RETRY_MAX);
+            } else {
+                backoff = RETRY_FIRST;
+            }
+        }
+    }
+
+    /// The cloud's address and this counter's credential (from the keychain).
+    async fn account(&self) -> Result<(String, String)> {
+        let base = self.cloud_url().await?;
+        match dixon_secrets::load::<CloudAccount>(SECRET) {
+            Ok(Some(account)) => Ok((base, account.token)),
+            Ok(None) => Err(Error::Keychain("no entry".into())),
+            Err(e) => Err(Error::Keychain(e.to_string())),
+        }
+    }
+
+    /// Keeps when the counter last synced, or since when it is offline and why.
+    async fn note_outcome<T>(&self, result: &Result<T>) -> Result<()> {
         let at = dixon_clock::to_stored(self.now());
-        match &result {
+        match result {
             Ok(_) => {
                 sqlx::query("UPDATE sync_state SET last_sync_at = ?, offline_since = NULL, last_error = NULL")
                     .bind(&at)
@@ -296,7 +408,7 @@ impl SyncClient {
                     .await?;
             }
         }
-        result
+        Ok(())
     }
 
     async fn cloud_url(&self) -> Result<String> {
@@ -308,6 +420,14 @@ impl SyncClient {
 
     async fn exchange(&self, base: &str, token: &str) -> Result<SyncReport> {
         let mut report = SyncReport::default();
+        self.push_all(base, token, &mut report).await?;
+        self.snapshot(base, token).await?;
+        self.pull(base, token, 0, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Sends the outbox in batches until nothing is waiting.
+    async fn push_all(&self, base: &str, token: &str, report: &mut SyncReport) -> Result<()> {
         self.number_pending().await?;
         loop {
             let batch = sqlx::query(
@@ -346,12 +466,14 @@ impl SyncClient {
                 })
                 .await?;
             let at = dixon_clock::to_stored(self.now());
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write().await?;
+            let cursor: i64 = sqlx::query_scalar("SELECT cursor FROM sync_state").fetch_one(&mut *tx).await?;
             for outcome in &answer.value.results {
                 match outcome {
-                    Outcome::Applied { id } | Outcome::Duplicate { id } => {
-                        sqlx::query("UPDATE outbox SET delivered_at = ? WHERE uid = ?")
+                    Outcome::Applied { id, seq } | Outcome::Duplicate { id, seq } => {
+                        sqlx::query("UPDATE outbox SET delivered_at = ?, feed_seq = ? WHERE uid = ?")
                             .bind(&at)
+                            .bind(seq)
                             .bind(id)
                             .execute(&mut *tx)
                             .await?;
@@ -360,11 +482,19 @@ impl SyncClient {
                     // nothing was used up: it goes again after the ones before it
                     Outcome::OutOfOrder {} => {}
                     Outcome::Rejected { id, reason } => {
-                        sqlx::query("UPDATE outbox SET rejected_reason = ? WHERE uid = ?")
-                            .bind(reason)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
+                        let refused: Option<(String, String)> = sqlx::query_as(
+                            "UPDATE outbox SET rejected_reason = ? WHERE uid = ? RETURNING topic, entity_uid",
+                        )
+                        .bind(reason)
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        // the row goes back to what the cloud holds, with the edits still waiting
+                        let kind = refused.as_ref().and_then(|(topic, _)| topic.split('.').next().and_then(Kind::parse));
+                        if let (Some(kind), Some((_, uid))) = (kind, &refused) {
+                            apply::refresh(&mut tx, kind, uid, None, cursor).await?;
+                        }
+                        tracing::warn!(change = %id, "the Dixon cloud refused a change");
                         report.refused += 1;
                     }
                 }
@@ -378,55 +508,92 @@ impl SyncClient {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// A counter new to its shop reads the shop's records once, parents first, then the feed
+    /// from where the snapshot began.
+    async fn snapshot(&self, base: &str, token: &str) -> Result<()> {
+        let done: bool = sqlx::query_scalar("SELECT snapshot_done FROM sync_state").fetch_one(&self.pool).await?;
+        if done {
+            return Ok(());
+        }
+        let mut after: Option<SnapshotAfter> = None;
+        let mut feed_end = None;
+        loop {
+            let mut url = format!("{base}/v1/snapshot?limit={BATCH}");
+            if let Some(after) = &after {
+                url.push_str(&format!("&after_rank={}&after_uid={}", after.rank, after.uid));
+            }
+            let page = self.get::<Snapshot>("snapshot", &url, token).await?;
+            let start = *feed_end.get_or_insert(page.feed_end);
+            let mut tx = self.write().await?;
+            for record in &page.records {
+                apply::confirmed(&mut tx, record, start).await?;
+            }
+            if page.next.is_none() {
+                sqlx::query("UPDATE sync_state SET snapshot_done = 1, cursor = max(cursor, ?)")
+                    .bind(start)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Pulls the feed until caught up, applying each page and saving the cursor after it in one
+    /// transaction; the first request may wait `wait_secs` for a change (long-poll).
+    async fn pull(&self, base: &str, token: &str, mut wait_secs: u64, report: &mut SyncReport) -> Result<()> {
         loop {
             let cursor: i64 = sqlx::query_scalar("SELECT cursor FROM sync_state").fetch_one(&self.pool).await?;
-            let label = self.service.config().label.clone();
-            let url = format!("{base}/v1/changes?after={cursor}&limit={BATCH}");
-            let page = self
-                .service
-                .call(Call::read("pull"), |_| {
-                    let request = self.http.get(&url).bearer_auth(token);
-                    let label = label.clone();
-                    async move {
-                        let reply = http::send_json::<Page>(&label, request).await?;
-                        Ok(Reply { value: reply.value, http_status: reply.http_status })
-                    }
-                })
-                .await?
-                .value;
-            let at = dixon_clock::to_stored(self.now());
-            let mut tx = self.pool.begin().await?;
+            let url = format!("{base}/v1/changes?after={cursor}&limit={BATCH}&wait={wait_secs}");
+            wait_secs = 0;
+            let page = self.get::<Page>("pull", &url, token).await?;
+            let mut tx = self.write().await?;
             for change in &page.changes {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO sync_inbox (seq, change_id, device_id, topic, entity_uid, payload, hlc, received_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(change.seq)
-                .bind(&change.id)
-                .bind(&change.device_id)
-                .bind(&change.topic)
-                .bind(&change.entity_uid)
-                .bind(change.payload.to_string())
-                .bind(&change.hlc)
-                .bind(&at)
-                .execute(&mut *tx)
-                .await?;
+                if let Some(record) = &change.record {
+                    apply::confirmed(&mut tx, record, change.seq).await?;
+                }
                 report.received += 1;
             }
             sqlx::query("UPDATE sync_state SET cursor = ?").bind(page.cursor).execute(&mut *tx).await?;
             tx.commit().await?;
             report.cursor = page.cursor;
             if page.cursor >= page.last_seq || page.changes.is_empty() {
-                break;
+                return Ok(());
             }
         }
-        Ok(report)
+    }
+
+    async fn get<T: serde::de::DeserializeOwned + Serialize + Clone + Send + 'static>(
+        &self,
+        operation: &'static str,
+        url: &str,
+        token: &str,
+    ) -> Result<T> {
+        let label = self.service.config().label.clone();
+        let reply = self
+            .service
+            .call(Call::read(operation), |_| {
+                let request = self.http.get(url).bearer_auth(token);
+                let label = label.clone();
+                async move {
+                    let reply = http::send_json::<T>(&label, request).await?;
+                    Ok(Reply { value: reply.value, http_status: reply.http_status })
+                }
+            })
+            .await?;
+        Ok(reply.value)
     }
 
     /// Gives every change not sent yet its device sequence number and clock stamp, in the order
     /// the changes were made, once: a resend carries the same ones.
     async fn number_pending(&self) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let (device, mut wall, mut counter): (String, i64, i64) =
             sqlx::query_as("SELECT device_id, hlc_wall, hlc_counter FROM sync_state").fetch_one(&mut *tx).await?;
         let mut next: i64 =
@@ -461,6 +628,22 @@ impl SyncClient {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A counter joining its shop sends what it already holds: the messages written before it was
+/// enrolled are set aside (marked sent) and every record goes into the outbox whole, parents
+/// first, in the transaction that enrolls it.
+async fn join_shop(tx: &mut Transaction<'static, Sqlite>, at: &str) -> Result<()> {
+    sqlx::query("UPDATE outbox SET delivered_at = ?, last_error = 'sent whole when the counter joined its shop' WHERE delivered_at IS NULL")
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    for kind in Kind::ALL {
+        for (uid, fields) in dixon_shop::records::all(tx, kind).await? {
+            dixon_shop::outbox::enqueue(tx, &dixon_shop::replica::Edit::put(kind, &uid, fields), at).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The cloud's cheapest question, for the Integrations screen.
