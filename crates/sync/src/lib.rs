@@ -197,6 +197,13 @@ impl SyncClient {
     /// health check (the cloud's `/healthz`) once this counter is enrolled, else listed as not
     /// set up.
     pub async fn register(pool: SqlitePool, integrations: &Integrations) -> SyncClient {
+        SyncClient::register_with(pool, integrations, Policy { timeout: Duration::from_secs(20), ..Policy::default() })
+            .await
+    }
+
+    /// [`SyncClient::register`] with another policy (tests that cut the network on purpose use
+    /// short retries and a quick breaker).
+    pub async fn register_with(pool: SqlitePool, integrations: &Integrations, policy: Policy) -> SyncClient {
         let http = http::client();
         // the store was just opened and migrated; were this read to fail, the counter is listed as
         // not enrolled and `sync now` reports the database error itself
@@ -207,7 +214,7 @@ impl SyncClient {
             id: SERVICE_ID.into(),
             label: "Dixon cloud (sync)".into(),
             kind: ServiceKind::Cloud,
-            policy: Policy { timeout: Duration::from_secs(20), ..Policy::default() },
+            policy,
         };
         let service = integrations.register(config, check);
         SyncClient { pool, service, http, clock: integrations.monitor().clock().clone() }
