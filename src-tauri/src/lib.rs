@@ -18,6 +18,9 @@ pub struct AppState {
     camera_stop: std::sync::Mutex<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
     /// The OBD adapter the diagnostics screen is connected to.
     obd: commands::obd::ObdState,
+    /// Bumped when something arrived from the Dixon cloud or the sync status moved; the window
+    /// watches it to refresh without being asked.
+    sync_changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl AppState {
@@ -27,6 +30,19 @@ impl AppState {
             home,
             camera_stop: Default::default(),
             obd: Default::default(),
+            sync_changes: tokio::sync::watch::Sender::new(0),
+        }
+    }
+
+    fn sync_changed(&self) {
+        self.sync_changes.send_modify(|n| *n += 1);
+    }
+
+    /// Keeps this counter in sync with its shop in the background (it idles until enrolled).
+    fn start_sync(&self) {
+        if let Ok(services) = &self.services {
+            let (sync, changes) = (services.sync.clone(), self.sync_changes.clone());
+            tauri::async_runtime::spawn(sync.run(std::sync::Arc::new(move || changes.send_modify(|n| *n += 1))));
         }
     }
 }
@@ -79,7 +95,9 @@ pub fn run() {
         }
         services
     });
-    configure(tauri::Builder::default(), AppState::new(home, services))
+    let state = AppState::new(home, services);
+    state.start_sync();
+    configure(tauri::Builder::default(), state)
         .run(tauri::generate_context!())
         .expect("the window system failed to start Dixon Counter");
 }

@@ -17,7 +17,9 @@ import {
   type ObdScan_Serialize,
   type Payment_Serialize,
   type PaymentPanel_Serialize,
+  type SyncStatus_Serialize,
 } from "./bindings";
+import { Channel } from "@tauri-apps/api/core";
 
 export type { BreakerState, CommandError, ContactMethod, FieldError, HealthState, LineKind, ListScope, NewAuthorization_Deserialize as NewAuthorization, NewLine_Deserialize as NewLine, PartCondition, Source, Status, SuppliesBasis, Tier } from "./bindings";
 // What the shell sends back (the `_Serialize` shapes: every field present).
@@ -35,6 +37,7 @@ export type ObdConnection = ObdConnection_Serialize;
 export type ObdScan = ObdScan_Serialize;
 export type Payment = Payment_Serialize;
 export type PaymentPanel = PaymentPanel_Serialize;
+export type SyncStatus = SyncStatus_Serialize;
 export type { PaymentProgress_Deserialize as PaymentProgress } from "./bindings";
 export type { AdapterAddress_Deserialize as AdapterAddress, ConnectStep_Deserialize as ConnectStep, Readiness, Reading, WatchEvent } from "./bindings";
 
@@ -96,6 +99,16 @@ export const api = {
   payPaypalFollow: (...a: Parameters<typeof commands.payPaypalFollow>) => unwrap(commands.payPaypalFollow(...a)),
   captureHold: (...a: Parameters<typeof commands.captureHold>) => unwrap(commands.captureHold(...a)),
   releaseHold: (...a: Parameters<typeof commands.releaseHold>) => unwrap(commands.releaseHold(...a)),
+  syncStatus: () => unwrap(commands.syncStatus()),
+  syncEnroll: (...a: Parameters<typeof commands.syncEnroll>) => unwrap(commands.syncEnroll(...a)),
+  syncNow: () => unwrap(commands.syncNow()),
+  syncLeave: () => unwrap(commands.syncLeave()),
+  /** Calls `onStatus` now and whenever something arrives from the cloud or the status moves. */
+  watchSync: (onStatus: (status: SyncStatus) => void) => {
+    const events = new Channel<SyncStatus>();
+    events.onmessage = onStatus;
+    return unwrap(commands.watchSync(events as never));
+  },
 };
 
 /** A sentence for any failure, including ones that never reached the shell. */

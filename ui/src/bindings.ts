@@ -100,6 +100,18 @@ export const commands = {
 	captureHold: (payment: number, amount: Cents | null) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("capture_hold", { payment, amount })),
 	/**  Releases a card hold without taking anything. */
 	releaseHold: (payment: number) => typedError<Payment_Serialize, CommandError>(__TAURI_INVOKE("release_hold", { payment })),
+	/**  Where this counter stands with the Dixon cloud (the status bar, Settings → Dixon cloud). */
+	syncStatus: () => typedError<SyncStatus_Serialize, CommandError>(__TAURI_INVOKE("sync_status")),
+	/**  Joins the shop with the one-time code its owner got from the cloud. */
+	syncEnroll: (cloudUrl: string, code: string, name: string) => typedError<SyncStatus_Serialize, CommandError>(__TAURI_INVOKE("sync_enroll", { cloudUrl, code, name })),
+	syncNow: () => typedError<SyncStatus_Serialize, CommandError>(__TAURI_INVOKE("sync_now")),
+	/**  Takes this counter out of its shop; its records stay. */
+	syncLeave: () => typedError<SyncStatus_Serialize, CommandError>(__TAURI_INVOKE("sync_leave")),
+	/**
+	 *  Sends the sync status on `events` now and whenever something arrived from the cloud or the
+	 *  status moved, for as long as the window listens.
+	 */
+	watchSync: (events: Channel<SyncStatus_Deserialize>) => typedError<null, CommandError>(__TAURI_INVOKE("watch_sync", { events })),
 };
 
 /* Types */
@@ -1300,6 +1312,12 @@ export type Reading = {
 	unit: string,
 };
 
+export type Refused = {
+	topic: string,
+	entity_uid: string,
+	reason: string,
+};
+
 /**  What remembering did. */
 export type Remembered = Remembered_Serialize | Remembered_Deserialize;
 
@@ -1343,6 +1361,8 @@ export type RepairOrderSummary = RepairOrderSummary_Serialize | RepairOrderSumma
 /**  One row of the counter screen's list. */
 export type RepairOrderSummary_Deserialize = {
 	number: number,
+	/**  The number may still change: see [`RepairOrder::provisional`]. */
+	provisional: boolean,
 	status: Status,
 	customer_name: string,
 	/**  "2019 Honda Civic" or the VIN. */
@@ -1356,6 +1376,8 @@ export type RepairOrderSummary_Deserialize = {
 /**  One row of the counter screen's list. */
 export type RepairOrderSummary_Serialize = {
 	number: number,
+	/**  The number may still change: see [`RepairOrder::provisional`]. */
+	provisional: boolean,
 	status: Status,
 	customer_name: string,
 	/**  "2019 Honda Civic" or the VIN. */
@@ -1370,6 +1392,11 @@ export type RepairOrderSummary_Serialize = {
 export type RepairOrder_Deserialize = {
 	/**  The number printed on paperwork and typed at the counter. */
 	number: number,
+	/**
+	 *  Opened at this counter and not confirmed by the Dixon cloud yet: if another counter took
+	 *  the same number while this one was offline, the cloud gives this order the next free one.
+	 */
+	provisional: boolean,
 	status: Status,
 	/**  Where the order may go from here (for the buttons on screen). */
 	next_statuses: Status[],
@@ -1399,6 +1426,11 @@ export type RepairOrder_Deserialize = {
 export type RepairOrder_Serialize = {
 	/**  The number printed on paperwork and typed at the counter. */
 	number: number,
+	/**
+	 *  Opened at this counter and not confirmed by the Dixon cloud yet: if another counter took
+	 *  the same number while this one was offline, the cloud gives this order the next free one.
+	 */
+	provisional: boolean,
 	status: Status,
 	/**  Where the order may go from here (for the buttons on screen). */
 	next_statuses: Status[],
@@ -1745,6 +1777,41 @@ export type StatusChange_Serialize = {
 
 /**  What the shop-supplies fee is a percentage of. */
 export type SuppliesBasis = "labor" | "parts" | "parts_and_labor";
+
+/**  Where this counter stands with the cloud. */
+export type SyncStatus = SyncStatus_Serialize | SyncStatus_Deserialize;
+
+/**  Where this counter stands with the cloud. */
+export type SyncStatus_Deserialize = {
+	enrolled: boolean,
+	cloud_url?: string | null,
+	shop_id?: string | null,
+	device_name?: string | null,
+	/**  Changes made here that the cloud has not taken yet. */
+	waiting: number,
+	/**  Changes the cloud refused, with why. */
+	refused: Refused[],
+	cursor: number,
+	last_sync_at?: string | null,
+	offline_since?: string | null,
+	last_error?: string | null,
+};
+
+/**  Where this counter stands with the cloud. */
+export type SyncStatus_Serialize = {
+	enrolled: boolean,
+	cloud_url: string | null,
+	shop_id: string | null,
+	device_name: string | null,
+	/**  Changes made here that the cloud has not taken yet. */
+	waiting: number,
+	/**  Changes the cloud refused, with why. */
+	refused: Refused[],
+	cursor: number,
+	last_sync_at: string | null,
+	offline_since: string | null,
+	last_error: string | null,
+};
 
 /**  Price tier: which providers are asked first and which offer is recommended. */
 export type Tier = 

@@ -1,7 +1,8 @@
 // Dixon Counter's web UI: the counter list, a new repair order, one repair order, diagnostics,
 // integrations and settings.
 // Keyboard first: every primary action has a key shown on its button.
-import { api, describe, type ScanMeaning, type ShopSettings } from "./api";
+import { api, describe, type ScanMeaning, type ShopSettings, type SyncStatus } from "./api";
+import { syncLine } from "./syncFormat";
 import { h, mount } from "./dom";
 import { counterView } from "./views/counter";
 import { diagnosticsView } from "./views/diagnostics";
@@ -29,6 +30,8 @@ export interface Shell {
   onScan(handler: (meaning: ScanMeaning, text: string) => boolean): void;
   /** Routes a scan (from the gun or the camera) as if the screen had received it. */
   scanned(text: string, source: "wedge" | "camera"): Promise<void>;
+  /** Lets the screen on show reload when another counter's changes arrive. */
+  onSharedChange(handler: () => void): void;
 }
 
 const root = document.getElementById("app")!;
@@ -39,6 +42,10 @@ let current: Route = { screen: "counter" };
 // Screens register a key handler while they are shown; the shell handles the global keys.
 let screenKeys: ((e: KeyboardEvent) => boolean) | null = null;
 let screenScan: ((meaning: ScanMeaning, text: string) => boolean) | null = null;
+let screenReload: (() => void) | null = null;
+// Always visible: where this counter stands with the shop's other counters.
+const syncBar = h("footer", { class: "syncbar sync-off", id: "sync-status", role: "status", title: "Settings → Dixon cloud (F9)" });
+let lastCursor: number | null = null;
 
 const shell: Shell = {
   shop: null,
@@ -59,7 +66,19 @@ const shell: Shell = {
     screenScan = handler;
   },
   scanned: (text, source) => routeScan(text, source),
+  onSharedChange(handler) {
+    screenReload = handler;
+  },
 };
+
+/** Shows the sync status; when changes from the cloud were applied, the screen reloads. */
+function showSync(status: SyncStatus): void {
+  const line = syncLine(status);
+  syncBar.className = `syncbar sync-${line.tone}`;
+  syncBar.textContent = line.text;
+  if (lastCursor !== null && status.cursor !== lastCursor) screenReload?.();
+  lastCursor = status.cursor;
+}
 
 // The keyboard-wedge gun detector, on this PC's thresholds (Settings → This PC).
 let wedge = new WedgeDetector(loadWedgeOptions());
@@ -150,6 +169,7 @@ function toggleTheme(): void {
 function render(): void {
   screenKeys = null;
   screenScan = null;
+  screenReload = null;
   const header = h(
     "header",
     { class: "topbar" },
@@ -165,7 +185,8 @@ function render(): void {
       h("button", { class: "nav", id: "theme", title: "Light or dark theme (F10)", onclick: toggleTheme }, "Theme", h("kbd", {}, "F10")),
     ),
   );
-  mount(root, header, main, toastBox);
+  syncBar.onclick = () => shell.go({ screen: "settings" });
+  mount(root, header, main, syncBar, toastBox);
   const onKeys = (handler: (e: KeyboardEvent) => boolean) => (screenKeys = handler);
   switch (current.screen) {
     case "counter":
@@ -225,6 +246,7 @@ async function start(): Promise<void> {
     return;
   }
   render();
+  api.watchSync(showSync).catch((e) => (syncBar.textContent = describe(e)));
   try {
     shell.setShop(await api.getSettings());
   } catch (e) {

@@ -377,6 +377,9 @@ pub struct StatusChange {
 pub struct RepairOrder {
     /// The number printed on paperwork and typed at the counter.
     pub number: i64,
+    /// Opened at this counter and not confirmed by the Dixon cloud yet: if another counter took
+    /// the same number while this one was offline, the cloud gives this order the next free one.
+    pub provisional: bool,
     pub status: Status,
     /// Where the order may go from here (for the buttons on screen).
     pub next_statuses: Vec<Status>,
@@ -405,6 +408,8 @@ pub struct RepairOrder {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RepairOrderSummary {
     pub number: i64,
+    /// The number may still change: see [`RepairOrder::provisional`].
+    pub provisional: bool,
     pub status: Status,
     pub customer_name: String,
     /// "2019 Honda Civic" or the VIN.

@@ -83,6 +83,7 @@ struct CloudAccount {
 
 /// Where this counter stands with the cloud.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SyncStatus {
     pub enrolled: bool,
     pub cloud_url: Option<String>,
@@ -118,6 +119,7 @@ impl SyncStatus {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Refused {
     pub topic: String,
     pub entity_uid: String,
@@ -309,6 +311,17 @@ impl SyncClient {
                 last_error: r.get(6),
             },
         })
+    }
+
+    /// Takes this counter out of its shop: the credential leaves the keychain and the cloud is
+    /// forgotten; the records stay here, and enrolling again (with a new code) sends them all.
+    pub async fn leave(&self) -> Result<SyncStatus> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sync_state").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sync_records").execute(&mut *tx).await?;
+        dixon_secrets::delete(SECRET).map_err(|e| Error::Keychain(e.to_string()))?;
+        tx.commit().await?;
+        self.status().await
     }
 
     /// Pushes everything waiting, then pulls until caught up. Offline, the time it went offline

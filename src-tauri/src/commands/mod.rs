@@ -11,6 +11,7 @@ mod payments;
 mod repair_orders;
 mod scans;
 mod settings;
+mod sync;
 mod vehicles;
 
 use serde::Serialize;
@@ -68,6 +69,11 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         payments::pay_paypal_follow,
         payments::capture_hold,
         payments::release_hold,
+        sync::sync_status,
+        sync::sync_enroll,
+        sync::sync_now,
+        sync::sync_leave,
+        sync::watch_sync,
     ])
 }
 

@@ -78,7 +78,7 @@ export function counterView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Key
                 onclick: () => open(ro.number),
                 onkeydown: (e: Event) => (e as KeyboardEvent).key === "Enter" && open(ro.number),
               },
-              h("td", { class: "ro-number" }, ro.number),
+              h("td", { class: "ro-number" }, ro.number, ro.provisional ? h("span", { class: "provisional", title: "Provisional until the Dixon cloud confirms it" }, "provisional") : null),
               h("td", {}, ro.customer_name),
               h("td", {}, ro.vehicle, ro.plate ? h("span", { class: "plate" }, ro.plate) : null),
               h("td", {}, statusBadge(ro.status)),
@@ -133,6 +133,8 @@ export function counterView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Key
     }
     return false;
   });
+  // another counter's change arrived: the list reloads, search and scope kept
+  shell.onSharedChange(() => void refresh());
   search.focus();
   refresh();
 }

@@ -97,7 +97,14 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
         h(
           "div",
           { class: "ro-head" },
-          h("h1", {}, `RO ${ro.number}`, " ", statusBadge(ro.status)),
+          h(
+            "h1",
+            {},
+            `RO ${ro.number}`,
+            ro.provisional ? h("span", { class: "provisional", title: "Opened offline: the Dixon cloud confirms the number when this counter syncs" }, "provisional") : null,
+            " ",
+            statusBadge(ro.status),
+          ),
           h("div", { class: "total-big", "aria-label": "Total" }, h("small", {}, "Total"), money(ro.totals.total)),
         ),
         h(
@@ -190,6 +197,11 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
     });
   }
 
+  // another counter changed something: reload, unless someone is typing here
+  shell.onSharedChange(() => {
+    const typing = document.activeElement instanceof HTMLInputElement || document.activeElement instanceof HTMLTextAreaElement;
+    if (!busy && !(typing && main.contains(document.activeElement))) void load();
+  });
   mount(main, h("p", { class: "muted" }, `Opening repair order ${number}…`));
   load();
 }

@@ -4,6 +4,7 @@ import { h, kbd, mount } from "../dom";
 import { moneyInput, parseMoney, parseRate, rateInput } from "../format";
 import type { Shell } from "../main";
 import { loadWedgeOptions, saveWedgeOptions } from "../wedge";
+import { cloudSettings } from "./cloud";
 import { field, input, showFieldErrors, submitting } from "./forms";
 
 const MAX_LOGO_BYTES = 512 * 1024;
@@ -161,6 +162,7 @@ export function settingsView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Ke
           h("div", { class: "row" }, field("State registration no.", "state_registration_number", f.state_registration_number, "e.g. California BAR ARD number"), field("EPA ID", "epa_id", f.epa_id)),
         ),
       ),
+      cloudSettings(shell),
       gunSettings(shell),
       formError,
       h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => shell.go({ screen: "counter" }) }, "Back", kbd("Esc")), saveButton),

@@ -18,6 +18,11 @@ use crate::validate;
 use crate::vehicle::{vehicle_label, Vehicle};
 use dixon_clock::{local_midnight, local_year, to_stored as stored};
 
+/// Whether an order's number is provisional: this counter is in a shop and the cloud has not
+/// confirmed the order yet (another counter may have taken the number while this one was offline).
+const PROVISIONAL: &str = "(EXISTS (SELECT 1 FROM sync_state) AND NOT EXISTS
+    (SELECT 1 FROM sync_records s WHERE s.kind = 'repair_order' AND s.uid = ro.uid)) AS provisional";
+
 /// The first repair order number a new shop gets.
 const FIRST_NUMBER: i64 = 1001;
 
@@ -175,15 +180,15 @@ impl Store {
 
     /// One repair order with its customer, vehicle, lines, totals and history.
     pub async fn repair_order(&self, number: i64) -> Result<RepairOrder> {
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "SELECT ro.id, ro.number, ro.status, ro.concern, ro.odometer_in, ro.created_at, ro.updated_at,
                     c.id AS c_id, c.name, c.phone, c.email, c.preferred_contact, c.sms_consent, c.sms_consent_at,
-                    v.id AS v_id, v.vin, v.year, v.make, v.model, v.plate, v.odometer
+                    v.id AS v_id, v.vin, v.year, v.make, v.model, v.plate, v.odometer, {PROVISIONAL}
              FROM repair_orders ro
              JOIN customers c ON c.id = ro.customer_id
              JOIN vehicles v ON v.id = ro.vehicle_id
-             WHERE ro.number = ?",
-        )
+             WHERE ro.number = ?"
+        ))
         .bind(number)
         .fetch_optional(self.pool())
         .await?
@@ -215,6 +220,7 @@ impl Store {
         .collect::<Result<Vec<_>>>()?;
         Ok(RepairOrder {
             number: row.try_get("number")?,
+            provisional: row.try_get("provisional")?,
             status,
             next_statuses: status.next().to_vec(),
             customer: Customer {
@@ -256,9 +262,9 @@ impl Store {
         let digits: String = search.chars().filter(char::is_ascii_digit).collect();
         let number: Option<i64> = search.trim_start_matches('#').parse().ok();
         let today_start = stored(local_midnight(self.now()));
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT ro.id, ro.number, ro.status, ro.created_at, ro.updated_at, c.name,
-                    v.vin, v.year, v.make, v.model, v.plate
+                    v.vin, v.year, v.make, v.model, v.plate, {PROVISIONAL}
              FROM repair_orders ro
              JOIN customers c ON c.id = ro.customer_id
              JOIN vehicles v ON v.id = ro.vehicle_id
@@ -268,8 +274,8 @@ impl Store {
                     OR v.make LIKE ?5 ESCAPE '\\' OR v.model LIKE ?5 ESCAPE '\\'
                     OR (length(?6) >= 4 AND c.phone LIKE '%' || ?6 || '%'))
              ORDER BY ro.number DESC
-             LIMIT 500",
-        )
+             LIMIT 500"
+        ))
         .bind(match query.scope {
             ListScope::Today => "today",
             ListScope::All => "all",
@@ -303,6 +309,7 @@ impl Store {
                         r.try_get::<Option<&str>, _>("vin")?,
                     ),
                     plate: r.try_get("plate")?,
+                    provisional: r.try_get("provisional")?,
                     total: Totals::of(&lines, &settings).total,
                     created_at: r.try_get("created_at")?,
                     updated_at: r.try_get("updated_at")?,
