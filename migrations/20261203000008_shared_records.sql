@@ -54,3 +54,5 @@ CREATE INDEX line_items_order ON line_items (repair_order_id, position, created_
 DROP TABLE sync_inbox;
 -- A counter joining a shop reads the shop's records once (a snapshot), then the feed from there.
 ALTER TABLE sync_state ADD COLUMN snapshot_done INTEGER NOT NULL DEFAULT 0 CHECK (snapshot_done IN (0, 1));
+-- How many changes made at other counters were applied here: the screens reload when it moves.
+ALTER TABLE sync_state ADD COLUMN applied_from_others INTEGER NOT NULL DEFAULT 0;

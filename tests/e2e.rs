@@ -1,7 +1,9 @@
 //! End to end: the real Dixon Counter binary in a real webview (WebKitGTK), driven over WebDriver
 //! by tauri-driver under a virtual X display. A service writer opens a repair order through the
 //! UI, makes one typing mistake, fixes it, builds the estimate (a barcode-gun scan included), has
-//! it authorized twice, saves the PDF, and finds the order on the counter list.
+//! it authorized twice, saves the PDF, and finds the order on the counter list. The counter is in
+//! a shop on a Dixon cloud (a real PostgreSQL and server, started here): an order opened at
+//! another counter appears on its list without anyone touching it.
 //!
 //! Needs `tauri-driver` (cargo install tauri-driver --locked), `WebKitWebDriver`
 //! (apt webkit2gtk-driver) and `Xvfb` (apt xvfb); `scripts/test.sh` installs them. Set
@@ -108,6 +110,65 @@ async fn text_of(client: &Client, css: &str) -> String {
     }
 }
 
+/// A Dixon cloud for the shop: a throwaway PostgreSQL cluster and the server on 127.0.0.1.
+struct ShopCloud {
+    _postgres: dixon_test_peer::Postgres,
+    admin: dixon_cloud::Admin,
+    shop: uuid::Uuid,
+    url: String,
+}
+
+impl ShopCloud {
+    async fn start() -> ShopCloud {
+        let postgres = dixon_test_peer::Postgres::start();
+        let database = postgres.create_database("dixon");
+        let admin = dixon_cloud::Admin::connect(&database).await.unwrap();
+        admin.migrate().await.unwrap();
+        let pool = dixon_cloud::connect_as_app(&database, 4).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, dixon_cloud::server::router(pool)).await });
+        let (shop, _) = admin.create_shop("Dixon Auto Repair").await.unwrap();
+        ShopCloud { _postgres: postgres, admin, shop, url }
+    }
+
+    /// The sync client of the counter whose data folder is `folder`.
+    async fn counter(&self, folder: &Path) -> (dixon_shop::Store, dixon_sync::SyncClient) {
+        let home = dixon_home::Home::resolve(Some(folder)).unwrap();
+        home.ensure().unwrap();
+        dixon_secrets::use_data_folder(&home);
+        let store = dixon_shop::Store::open(&home.database_path()).await.unwrap();
+        let integrations =
+            dixon_resilience::Integrations::new(store.pool().clone(), Arc::new(dixon_clock::SystemClock));
+        let sync = dixon_sync::SyncClient::register(store.pool().clone(), &integrations).await;
+        (store, sync)
+    }
+
+    async fn enroll(&self, folder: &Path, name: &str) -> (dixon_shop::Store, dixon_sync::SyncClient) {
+        let (store, sync) = self.counter(folder).await;
+        let code = self.admin.enrollment_code(self.shop).await.unwrap();
+        sync.enroll(&self.url, &code.0, name).await.unwrap();
+        (store, sync)
+    }
+
+    /// Another counter joins the shop, catches up, opens an order and sends it; its number.
+    async fn open_order_elsewhere(&self, folder: &Path, customer: &str) -> i64 {
+        let (store, sync) = self.enroll(folder, "Back counter").await;
+        sync.sync_now().await.unwrap();
+        let mut form = dixon_shop::NewRepairOrder::default();
+        form.customer.name = customer.into();
+        form.customer.phone = "(559) 555-0142".into();
+        form.vehicle.vin = "1HGCM82633A004352".into();
+        form.vehicle.year = Some(2003);
+        form.vehicle.make = "Honda".into();
+        form.vehicle.model = "Accord".into();
+        form.concern = "Check engine light".into();
+        let order = store.create_repair_order(&form).await.unwrap();
+        sync.sync_now().await.unwrap();
+        order.number
+    }
+}
+
 async fn type_into(client: &Client, css: &str, text: &str) {
     client.find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
 }
@@ -150,6 +211,17 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         catalog.import_csv(csv.as_bytes()).await.unwrap();
         store.close().await;
     }
+
+    // The shop's Dixon cloud, and this counter enrolled in it before the app starts (as Settings →
+    // Dixon cloud would). The credential goes to the real keychain, under this data folder.
+    let shop_cloud = if std::env::var_os("DIXON_REQUIRE_KEYRING").is_some() {
+        let cloud = ShopCloud::start().await;
+        cloud.enroll(data.path(), "Front counter").await;
+        Some(cloud)
+    } else {
+        eprintln!("no Secret Service (DIXON_REQUIRE_KEYRING unset): the counter runs without a cloud");
+        None
+    };
 
     // The "webcam": two frames of a Code 39 VIN label held at 15°, played over and over.
     let camera_frames = tempfile::tempdir().unwrap();
@@ -473,6 +545,26 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         assert!(client.find(Locator::Css(".camera-panel")).await.is_err(), "the scanner closes once it has read");
+
+        // Another counter of the shop opens an order: it shows up here without a click.
+        if let Some(cloud) = &shop_cloud {
+            client.find(Locator::Css("#nav-counter")).await?.click().await?;
+            client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#ro-list tr[data-number='1001']")).await?;
+            let other = tempfile::tempdir().unwrap();
+            let number = cloud.open_order_elsewhere(other.path(), "Dana Whitfield").await;
+            assert_eq!(number, 1002, "the other counter saw 1001 in the shop and took the next number");
+            let row = client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("#ro-list tr[data-number='1002']"))
+                .await?
+                .text()
+                .await?;
+            assert!(row.contains("Dana Whitfield"), "{row}");
+            let bar = text_of(&client, "#sync-status").await;
+            assert!(bar.contains("Front counter") && bar.contains("Synced"), "{bar}");
+            screenshot("sync-order-from-another-counter").await?;
+        }
         Ok::<(), fantoccini::error::CmdError>(())
     }
     .await;

@@ -1792,6 +1792,11 @@ export type SyncStatus_Deserialize = {
 	/**  Changes the cloud refused, with why. */
 	refused: Refused[],
 	cursor: number,
+	/**
+	 *  Changes made at the shop's other counters applied here so far: the screens reload when
+	 *  it moves (this counter's own changes coming back from the cloud don't count).
+	 */
+	applied_from_others: number,
 	last_sync_at?: string | null,
 	offline_since?: string | null,
 	last_error?: string | null,
@@ -1808,6 +1813,11 @@ export type SyncStatus_Serialize = {
 	/**  Changes the cloud refused, with why. */
 	refused: Refused[],
 	cursor: number,
+	/**
+	 *  Changes made at the shop's other counters applied here so far: the screens reload when
+	 *  it moves (this counter's own changes coming back from the cloud don't count).
+	 */
+	applied_from_others: number,
 	last_sync_at: string | null,
 	offline_since: string | null,
 	last_error: string | null,

@@ -44,8 +44,8 @@ let screenKeys: ((e: KeyboardEvent) => boolean) | null = null;
 let screenScan: ((meaning: ScanMeaning, text: string) => boolean) | null = null;
 let screenReload: (() => void) | null = null;
 // Always visible: where this counter stands with the shop's other counters.
-const syncBar = h("footer", { class: "syncbar sync-off", id: "sync-status", role: "status", title: "Settings → Dixon cloud (F9)" });
-let lastCursor: number | null = null;
+const syncBar = h("button", { class: "syncbar sync-off", id: "sync-status", role: "status", title: "Settings → Dixon cloud (F9)" });
+let lastFromOthers: number | null = null;
 
 const shell: Shell = {
   shop: null,
@@ -76,8 +76,8 @@ function showSync(status: SyncStatus): void {
   const line = syncLine(status);
   syncBar.className = `syncbar sync-${line.tone}`;
   syncBar.textContent = line.text;
-  if (lastCursor !== null && status.cursor !== lastCursor) screenReload?.();
-  lastCursor = status.cursor;
+  if (lastFromOthers !== null && status.applied_from_others !== lastFromOthers) screenReload?.();
+  lastFromOthers = status.applied_from_others;
 }
 
 // The keyboard-wedge gun detector, on this PC's thresholds (Settings → This PC).
@@ -173,7 +173,7 @@ function render(): void {
   const header = h(
     "header",
     { class: "topbar" },
-    h("div", { class: "brand" }, h("strong", {}, "Dixon Counter"), shopName),
+    h("div", { class: "brand" }, h("strong", {}, "Dixon Counter"), shopName, syncBar),
     h(
       "nav",
       {},
@@ -186,7 +186,7 @@ function render(): void {
     ),
   );
   syncBar.onclick = () => shell.go({ screen: "settings" });
-  mount(root, header, main, syncBar, toastBox);
+  mount(root, header, main, toastBox);
   const onKeys = (handler: (e: KeyboardEvent) => boolean) => (screenKeys = handler);
   switch (current.screen) {
     case "counter":

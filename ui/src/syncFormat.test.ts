@@ -10,6 +10,7 @@ const base: SyncStatus = {
   waiting: 0,
   refused: [],
   cursor: 12,
+  applied_from_others: 3,
   last_sync_at: null,
   offline_since: null,
   last_error: null,

@@ -25,15 +25,7 @@ pub enum SyncCommand {
 
 impl From<dixon_sync::Error> for CliError {
     fn from(error: dixon_sync::Error) -> CliError {
-        let kind = match &error {
-            dixon_sync::Error::NotEnrolled => "not_enrolled",
-            dixon_sync::Error::AlreadyEnrolled(_) => "already_enrolled",
-            dixon_sync::Error::Offline(_) => "offline",
-            dixon_sync::Error::Cloud(_) => "cloud",
-            dixon_sync::Error::Keychain(_) => "keychain",
-            dixon_sync::Error::Database(_) => "database",
-        };
-        CliError::new(kind, error.to_string())
+        CliError::new(error.kind(), error.to_string())
     }
 }
 

@@ -100,7 +100,8 @@ async fn the_lifecycle_allows_the_happy_path_and_records_every_move() {
     assert_eq!(ro.history[1].from, Some(Status::Estimate));
     assert_eq!(ro.history[6].to, Status::Closed);
     assert!(ro.next_statuses.is_empty());
-    assert_eq!(count(store.path(), "outbox").await, 7, "every change waits in the outbox for the cloud");
+    // the customer, the vehicle and the order as records, then each of the six moves
+    assert_eq!(count(store.path(), "outbox").await, 9, "every change waits in the outbox for the cloud");
 }
 
 #[tokio::test]

@@ -64,6 +64,20 @@ pub enum Error {
     Store(#[from] dixon_shop::Error),
 }
 
+impl Error {
+    /// A stable name for the CLI's JSON and the UI.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotEnrolled => "not_enrolled",
+            Error::AlreadyEnrolled(_) => "already_enrolled",
+            Error::Offline(_) => "offline",
+            Error::Cloud(_) => "cloud",
+            Error::Keychain(_) => "keychain",
+            Error::Database(_) | Error::Store(_) => "database",
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl From<dixon_resilience::Error> for Error {
@@ -94,6 +108,9 @@ pub struct SyncStatus {
     /// Changes the cloud refused, with why.
     pub refused: Vec<Refused>,
     pub cursor: i64,
+    /// Changes made at the shop's other counters applied here so far: the screens reload when
+    /// it moves (this counter's own changes coming back from the cloud don't count).
+    pub applied_from_others: i64,
     pub last_sync_at: Option<String>,
     pub offline_since: Option<String>,
     pub last_error: Option<String>,
@@ -170,6 +187,7 @@ struct PushAnswer {
 #[derive(Serialize, Deserialize, Clone)]
 struct FedChange {
     seq: i64,
+    device_id: String,
     /// The record after the change, as the cloud merged it.
     record: Option<Record>,
 }
@@ -282,7 +300,8 @@ impl SyncClient {
 
     pub async fn status(&self) -> Result<SyncStatus> {
         let state = sqlx::query(
-            "SELECT cloud_url, shop_id, device_name, cursor, last_sync_at, offline_since, last_error FROM sync_state",
+            "SELECT cloud_url, shop_id, device_name, cursor, last_sync_at, offline_since, last_error, applied_from_others
+               FROM sync_state",
         )
         .fetch_optional(&self.pool)
         .await?;
@@ -306,6 +325,7 @@ impl SyncClient {
                 waiting,
                 refused,
                 cursor: r.get(3),
+                applied_from_others: r.get(7),
                 last_sync_at: r.get(4),
                 offline_since: r.get(5),
                 last_error: r.get(6),
@@ -574,13 +594,20 @@ impl SyncClient {
             wait_secs = 0;
             let page = self.get::<Page>("pull", &url, token).await?;
             let mut tx = self.write().await?;
+            let me: String = sqlx::query_scalar("SELECT device_id FROM sync_state").fetch_one(&mut *tx).await?;
+            let mut from_others = 0;
             for change in &page.changes {
                 if let Some(record) = &change.record {
                     apply::confirmed(&mut tx, record, change.seq).await?;
                 }
+                from_others += i64::from(change.device_id != me);
                 report.received += 1;
             }
-            sqlx::query("UPDATE sync_state SET cursor = ?").bind(page.cursor).execute(&mut *tx).await?;
+            sqlx::query("UPDATE sync_state SET cursor = ?, applied_from_others = applied_from_others + ?")
+                .bind(page.cursor)
+                .bind(from_others)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             report.cursor = page.cursor;
             if page.cursor >= page.last_seq || page.changes.is_empty() {

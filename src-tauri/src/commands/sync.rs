@@ -7,14 +7,7 @@ use crate::AppState;
 
 impl From<dixon_sync::Error> for CommandError {
     fn from(e: dixon_sync::Error) -> CommandError {
-        let kind = match &e {
-            dixon_sync::Error::NotEnrolled => "not_enrolled",
-            dixon_sync::Error::AlreadyEnrolled(_) => "already_enrolled",
-            dixon_sync::Error::Offline(_) => "offline",
-            dixon_sync::Error::Keychain(_) => "keychain",
-            dixon_sync::Error::Cloud(_) | dixon_sync::Error::Database(_) | dixon_sync::Error::Store(_) => "cloud",
-        };
-        CommandError::new(kind, e.to_string())
+        CommandError::new(e.kind(), e.to_string())
     }
 }
 
