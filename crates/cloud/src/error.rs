@@ -14,6 +14,8 @@ pub enum Error {
     BadRequest(String),
     #[error("This Dixon Counter is too old for this cloud (sync protocol {protocol}): update it. Its changes wait on the counter; nothing is lost.")]
     TooOld { protocol: u32 },
+    #[error("The cursor {cursor} is not in this shop's feed (it ends at {end}): the cloud was restored from a backup. Start again from a snapshot.")]
+    CursorOutOfRange { cursor: i64, end: i64 },
     #[error("No shop {0} here. `dixon-cloud shop list` shows the shops.")]
     UnknownShop(String),
     #[error("The database can't be reached or refused the request: {0}")]
@@ -33,6 +35,7 @@ impl Error {
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::TooOld { .. } => StatusCode::UPGRADE_REQUIRED,
+            Error::CursorOutOfRange { .. } => StatusCode::CONFLICT,
             Error::UnknownShop(_) => StatusCode::NOT_FOUND,
             Error::Database(_) | Error::Migrate(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -46,6 +49,7 @@ impl Error {
             Error::Unauthorized => "unauthorized",
             Error::BadRequest(_) => "bad_request",
             Error::TooOld { .. } => "update_required",
+            Error::CursorOutOfRange { .. } => "cursor_out_of_range",
             Error::UnknownShop(_) => "unknown_shop",
             Error::Database(_) => "database",
             Error::Migrate(_) => "migrate",

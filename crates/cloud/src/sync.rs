@@ -395,10 +395,11 @@ async fn read_page(pool: &sqlx::PgPool, shop: Uuid, cursor: i64, limit: usize) -
         .bind(shop)
         .fetch_one(&mut *tenant.tx)
         .await?;
-    if cursor < 0 || cursor > last_seq {
-        return Err(Error::BadRequest(format!(
-            "The cursor {cursor} is not in this shop's feed (it ends at {last_seq}). Start again from 0."
-        )));
+    if cursor < 0 {
+        return Err(Error::BadRequest(format!("The cursor {cursor} is not a place in a feed; they start at 0.")));
+    }
+    if cursor > last_seq {
+        return Err(Error::CursorOutOfRange { cursor, end: last_seq });
     }
     let rows = sqlx::query(
         "SELECT seq, device_id, device_seq, change_id, topic, entity_uid, payload, hlc, record FROM changes

@@ -58,7 +58,7 @@ async fn a_batch_is_applied_once_and_the_other_counter_reads_it_from_the_feed() 
     let (_, other) = cloud.shop_with_counter("Shop B").await;
     let (_, theirs) = cloud.pull(&other, "after=0").await;
     assert_eq!(theirs["last_seq"], 0, "{theirs}");
-    assert_eq!(cloud.pull(&other, "after=3").await.0, 400, "shop A's cursor is not in shop B's feed");
+    assert_eq!(cloud.pull(&other, "after=3").await.0, 409, "shop A's cursor is not in shop B's feed");
 }
 
 #[tokio::test(flavor = "multi_thread")]

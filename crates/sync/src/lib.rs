@@ -592,7 +592,18 @@ impl SyncClient {
             let cursor: i64 = sqlx::query_scalar("SELECT cursor FROM sync_state").fetch_one(&self.pool).await?;
             let url = format!("{base}/v1/changes?after={cursor}&limit={BATCH}&wait={wait_secs}");
             wait_secs = 0;
-            let page = self.get::<Page>("pull", &url, token).await?;
+            let page = match self.fetch::<Page>("pull", &url, token).await {
+                Ok(page) => page,
+                // the cloud no longer has this counter's place in the feed (restored from a
+                // backup): read the shop's records again, then follow the feed from there
+                Err(dixon_resilience::Error::Rejected { status: 409, .. }) => {
+                    tracing::warn!(cursor, "the cloud's feed is behind this counter's cursor; starting from a snapshot");
+                    sqlx::query("UPDATE sync_state SET cursor = 0, snapshot_done = 0").execute(&self.pool).await?;
+                    self.snapshot(base, token).await?;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             let mut tx = self.write().await?;
             let me: String = sqlx::query_scalar("SELECT device_id FROM sync_state").fetch_one(&mut *tx).await?;
             let mut from_others = 0;
@@ -622,6 +633,16 @@ impl SyncClient {
         url: &str,
         token: &str,
     ) -> Result<T> {
+        Ok(self.fetch(operation, url, token).await?)
+    }
+
+    /// A read through the policy stack, its error as the stack gave it.
+    async fn fetch<T: serde::de::DeserializeOwned + Serialize + Clone + Send + 'static>(
+        &self,
+        operation: &'static str,
+        url: &str,
+        token: &str,
+    ) -> std::result::Result<T, dixon_resilience::Error> {
         let label = self.service.config().label.clone();
         let reply = self
             .service

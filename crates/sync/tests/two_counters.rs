@@ -106,6 +106,13 @@ async fn an_order_opened_at_one_counter_reaches_the_other_through_the_cloud() {
     assert_eq!(resent.sent, sent.sent);
     assert_eq!(back.active().sync_now().await.unwrap().received, 0, "nothing new in the feed");
 
+    // the cloud was restored from an older backup: the counter's cursor is past the feed's end;
+    // it reads the shop's records again and goes on
+    sqlx::query("UPDATE sync_state SET cursor = 999").execute(back.store.pool()).await.unwrap();
+    let again = back.active().sync_now().await.unwrap();
+    assert_eq!(again.cursor, 3, "{again:?}");
+    assert_eq!(back.store.repair_order(1001).await.unwrap().customer.name, "Pat Lee");
+
     // the cloud goes away: the counter keeps working, its change waits, and it says so
     server.abort();
     let _ = server.await;
