@@ -73,7 +73,7 @@ pub async fn refresh(
             view = after;
         }
     }
-    records::free_number(tx, kind, &view).await?;
+    records::free_number(tx, &view).await?;
     match records::write(tx, &view).await? {
         Stored::Written => {}
         // the feed brings parents first; a row deleted here since is the only way to get here

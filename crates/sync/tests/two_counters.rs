@@ -125,3 +125,48 @@ async fn an_order_opened_at_one_counter_reaches_the_other_through_the_cloud() {
     assert!(status.offline_since.is_some() && status.waiting >= 1, "{status:?}");
     assert!(status.summary().starts_with("offline since"), "{}", status.summary());
 }
+
+/// A Dixon cloud on a throwaway PostgreSQL, the server on 127.0.0.1.
+async fn shop_cloud() -> (Postgres, Admin, uuid::Uuid, String) {
+    let pg = Postgres::start();
+    let url = pg.create_database("dixon");
+    let admin = Admin::connect(&url).await.unwrap();
+    admin.migrate().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cloud_url = format!("http://{}", listener.local_addr().unwrap());
+    let pool = connect_as_app(&url, 4).await.unwrap();
+    tokio::spawn(async move { axum::serve(listener, server::router(pool)).await });
+    let (shop, _) = admin.create_shop("Dixon Auto Repair").await.unwrap();
+    (pg, admin, shop, cloud_url)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn orders_opened_offline_at_two_counters_end_with_one_number_each() {
+    if std::env::var_os("DIXON_REQUIRE_KEYRING").is_none() {
+        eprintln!("not under scripts/test.sh (DIXON_REQUIRE_KEYRING unset): no keychain to keep the credentials");
+        return;
+    }
+    let (_pg, admin, shop, cloud_url) = shop_cloud().await;
+    let (front, back) = (Counter::new().await, Counter::new().await);
+    for (counter, name) in [(&front, "Front counter"), (&back, "Back counter")] {
+        let code = admin.enrollment_code(shop).await.unwrap();
+        counter.active().enroll(&cloud_url, &code.0, name).await.unwrap();
+    }
+    // both offline: each opens "1001", shown as provisional
+    let pat = front.store.create_repair_order(&order("Pat Lee")).await.unwrap();
+    let sam = back.store.create_repair_order(&order("Sam Ortiz")).await.unwrap();
+    assert_eq!((pat.number, sam.number), (1001, 1001));
+    assert!(pat.provisional && sam.provisional);
+
+    front.active().sync_now().await.unwrap();
+    back.active().sync_now().await.unwrap();
+    front.active().sync_now().await.unwrap();
+    for counter in [&front, &back] {
+        let first = counter.store.repair_order(1001).await.unwrap();
+        let second = counter.store.repair_order(1002).await.unwrap();
+        assert_eq!((first.customer.name.as_str(), second.customer.name.as_str()), ("Pat Lee", "Sam Ortiz"));
+        assert!(!first.provisional && !second.provisional, "confirmed by the cloud");
+    }
+    // the back counter's order moved to 1002; its history says nothing odd, its outbox is empty
+    assert_eq!(back.active().status().await.unwrap().waiting, 0);
+}

@@ -318,36 +318,39 @@ pub async fn write(tx: &mut Transaction<'static, Sqlite>, record: &Record) -> Re
     Ok(Stored::Written)
 }
 
-/// Frees `number` for the repair order `uid`: another order holding it here (one opened at this
-/// counter, not confirmed yet) moves to the next free number. Its own edit is then renumbered by
-/// the cloud the same way.
-pub async fn free_number(tx: &mut Transaction<'static, Sqlite>, kind: Kind, record: &Record) -> Result<()> {
-    let (sql_holder, sql_next) = match kind {
-        Kind::RepairOrder => (
-            "SELECT id FROM repair_orders WHERE number = ?1 AND uid <> ?2",
-            "UPDATE repair_orders SET number = (SELECT MAX(number) + 1 FROM repair_orders) WHERE id = ?1",
-        ),
-        Kind::Authorization => (
-            "SELECT id FROM authorizations WHERE revision = ?1 AND uid <> ?2
-               AND repair_order_id = (SELECT id FROM repair_orders WHERE uid = ?3)",
-            "UPDATE authorizations SET revision = (SELECT MAX(revision) + 1 FROM authorizations a
-                 WHERE a.repair_order_id = authorizations.repair_order_id) WHERE id = ?1",
-        ),
-        _ => return Ok(()),
-    };
-    let number = match kind {
-        Kind::RepairOrder => record.integer("number"),
-        _ => record.integer("revision"),
-    };
-    let Some(number) = number else { return Ok(()) };
-    let holder: Option<i64> = sqlx::query_scalar(sql_holder)
-        .bind(number)
-        .bind(&record.uid)
-        .bind(record.text("repair_order_uid"))
-        .fetch_optional(&mut **tx)
-        .await?;
-    if let Some(id) = holder {
-        sqlx::query(sql_next).bind(id).execute(&mut **tx).await?;
+/// Frees the number a confirmed record holds here: another repair order holding `number` (one
+/// opened at this counter, not confirmed yet) moves to the next free number, and likewise another
+/// authorization of the same order holding `revision`. The cloud renumbers that one's own edit
+/// the same way when it arrives.
+pub async fn free_number(tx: &mut Transaction<'static, Sqlite>, record: &Record) -> Result<()> {
+    match record.kind {
+        Kind::RepairOrder => {
+            let Some(number) = record.integer("number") else { return Ok(()) };
+            sqlx::query(
+                "UPDATE repair_orders SET number = (SELECT MAX(number) + 1 FROM repair_orders)
+                  WHERE number = ? AND uid <> ?",
+            )
+            .bind(number)
+            .bind(&record.uid)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Kind::Authorization => {
+            let (Some(revision), Some(order)) = (record.integer("revision"), record.text("repair_order_uid")) else {
+                return Ok(());
+            };
+            sqlx::query(
+                "UPDATE authorizations SET revision = (SELECT MAX(revision) + 1 FROM authorizations a
+                     WHERE a.repair_order_id = authorizations.repair_order_id)
+                  WHERE revision = ? AND uid <> ? AND repair_order_id = (SELECT id FROM repair_orders WHERE uid = ?)",
+            )
+            .bind(revision)
+            .bind(&record.uid)
+            .bind(order)
+            .execute(&mut **tx)
+            .await?;
+        }
+        _ => {}
     }
     Ok(())
 }
