@@ -38,11 +38,21 @@ impl AppState {
         self.sync_changes.send_modify(|n| *n += 1);
     }
 
-    /// Keeps this counter in sync with its shop in the background (it idles until enrolled).
+    /// Keeps this counter in sync with its shop in the background (it idles until enrolled); a
+    /// Stripe event the cloud relayed makes the payment it is about be read back from Stripe.
     fn start_sync(&self) {
         if let Ok(services) = &self.services {
-            let (sync, changes) = (services.sync.clone(), self.sync_changes.clone());
-            tauri::async_runtime::spawn(sync.run(std::sync::Arc::new(move || changes.send_modify(|n| *n += 1))));
+            let (sync, changes, payments) = (services.sync.clone(), self.sync_changes.clone(), services.payments.clone());
+            let changed = move || {
+                changes.send_modify(|n| *n += 1);
+                let payments = payments.clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = payments.apply_relayed().await {
+                        tracing::warn!("relayed Stripe events not applied yet: {e}");
+                    }
+                });
+            };
+            tauri::async_runtime::spawn(sync.run(std::sync::Arc::new(changed)));
         }
     }
 }

@@ -12,6 +12,8 @@ pub enum Error {
     Unauthorized,
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("This Dixon Counter is too old for this cloud (sync protocol {protocol}): update it. Its changes wait on the counter; nothing is lost.")]
     TooOld { protocol: u32 },
     #[error("The cursor {cursor} is not in this shop's feed (it ends at {end}): the cloud was restored from a backup. Start again from a snapshot.")]
@@ -34,6 +36,7 @@ impl Error {
             Error::BadEnrollmentCode => StatusCode::FORBIDDEN,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::TooOld { .. } => StatusCode::UPGRADE_REQUIRED,
             Error::CursorOutOfRange { .. } => StatusCode::CONFLICT,
             Error::UnknownShop(_) => StatusCode::NOT_FOUND,
@@ -48,6 +51,7 @@ impl Error {
             Error::BadEnrollmentCode => "bad_enrollment_code",
             Error::Unauthorized => "unauthorized",
             Error::BadRequest(_) => "bad_request",
+            Error::Forbidden(_) => "forbidden",
             Error::TooOld { .. } => "update_required",
             Error::CursorOutOfRange { .. } => "cursor_out_of_range",
             Error::UnknownShop(_) => "unknown_shop",

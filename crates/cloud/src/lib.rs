@@ -1,14 +1,17 @@
 //! The Dixon cloud: the server that the counters of many shops sync through, on PostgreSQL.
 //!
-//! This first part is the tenancy every later part stands on:
 //! - [`Admin`] is what the operator runs (`dixon-cloud migrate`, `shop create`, `shop
-//!   enroll-code`, `device revoke`): the schema, shops, and one-time enrollment codes.
+//!   enroll-code`, `device revoke`, `relay set`): the schema, shops, one-time enrollment codes,
+//!   and the secrets outside services sign their calls to a shop with.
 //! - [`server::router`] is the HTTP API a counter talks to: `POST /v1/enroll` trades a code for a
 //!   device credential, `GET /v1/device` says who a credential is, `POST /v1/push` takes a batch
 //!   of the counter's changes, `GET /v1/changes` hands out the shop's change feed after a cursor
 //!   (long-poll), `GET /healthz`, `GET /metrics` (Prometheus).
 //! - [`sync`] is push and pull: gapless per-device and per-shop sequence numbers, each change
-//!   answered applied / duplicate / rejected-with-reason, a resent batch changing nothing.
+//!   merged into the shop's records by the shared rules and answered applied / duplicate /
+//!   rejected-with-reason, a resent batch changing nothing; snapshots for new counters.
+//! - [`relay`] takes Stripe, Twilio and SendGrid calls for a shop, checks their signatures, and
+//!   hands them to the shop's counters through the same feed.
 //!
 //! Many shops share one database. The shop always comes from the caller's credential, never from
 //! a request body, and a second guard stands behind it: the server works as the `dixon_app`
@@ -22,6 +25,7 @@
 mod credentials;
 mod error;
 pub mod metrics;
+pub mod relay;
 pub mod server;
 pub mod sync;
 mod tenancy;

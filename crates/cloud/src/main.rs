@@ -32,6 +32,9 @@ enum Command {
     /// Counters (devices) of a shop.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// What outside services sign their calls to a shop with.
+    #[command(subcommand)]
+    Relay(RelayCommand),
 }
 
 #[derive(Subcommand)]
@@ -40,6 +43,13 @@ enum ShopCommand {
     Create { name: String },
     /// Another one-time enrollment code for a shop (valid 7 days).
     EnrollCode { shop: uuid::Uuid },
+}
+
+#[derive(Subcommand)]
+enum RelayCommand {
+    /// Sets a shop's secret for stripe (webhook signing secret), twilio (auth token) or sendgrid
+    /// (event-webhook public key), read from the standard input so it never lands in a shell's history.
+    Set { shop: uuid::Uuid, provider: String },
 }
 
 #[derive(Subcommand)]
@@ -88,6 +98,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Shop(ShopCommand::EnrollCode { shop }) => {
             let code = Admin::connect(&cli.database_url).await?.enrollment_code(shop).await?;
             println!("enrollment code {} (one counter, valid 7 days)", code.0);
+        }
+        Command::Relay(RelayCommand::Set { shop, provider }) => {
+            let mut secret = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut secret)?;
+            Admin::connect(&cli.database_url).await?.set_relay_secret(shop, &provider, &secret).await?;
+            println!("{provider} calls to shop {shop} are now checked with the secret given; they go to /v1/relay/{shop}/{provider}");
         }
         Command::Device(DeviceCommand::Revoke { shop, device }) => {
             if Admin::connect(&cli.database_url).await?.revoke_device(shop, device).await? {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use crate::metrics::Metrics;
+use crate::relay;
 use crate::sync::{self, Feeds, Outcome, Page, Push, PushAnswer};
 use crate::{enroll, DeviceInfo, DeviceToken, Enrolled, Error, Result, Tenant};
 
@@ -38,6 +39,7 @@ pub fn router(pool: PgPool) -> Router {
         .route("/v1/push", post(push))
         .route("/v1/changes", get(changes))
         .route("/v1/snapshot", get(snapshot))
+        .route("/v1/relay/{shop}/{provider}", post(relay_call))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(App { pool, feeds: Arc::default(), metrics: Arc::default() })
@@ -131,6 +133,28 @@ async fn changes(State(app): State<App>, headers: HeaderMap, Query(cursor): Quer
         Err(_) => app.metrics.failed(),
     }
     Ok(Json(page?))
+}
+
+/// A call from Stripe, Twilio or SendGrid for `shop`: checked, then handed to its counters.
+async fn relay_call(
+    State(app): State<App>,
+    Path((shop, provider)): Path<(String, String)>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>> {
+    let (Ok(shop), Some(provider)) = (shop.parse::<uuid::Uuid>(), relay::Provider::parse(&provider)) else {
+        return Err(Error::Forbidden("This address takes no calls.".into()));
+    };
+    // the URL the service called, as it signed it (behind a proxy: its Host and scheme)
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".into());
+    let host = header("host").unwrap_or_default();
+    let url = format!("{scheme}://{host}{}", uri.path_and_query().map_or("", |p| p.as_str()));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let call = relay::Call { body: &body, url, header: &header, now };
+    let new = relay::receive(&app.pool, &app.feeds, shop, provider, call).await?;
+    Ok(Json(serde_json::json!({ "relayed": new })))
 }
 
 #[derive(Deserialize)]

@@ -113,6 +113,11 @@ pub struct Feeds {
 }
 
 impl Feeds {
+    /// Wakes the shop's waiting pulls (after a commit that added to its feed).
+    pub(crate) fn wake(&self, shop: Uuid) {
+        self.of(shop).notify_waiters();
+    }
+
     fn of(&self, shop: Uuid) -> Arc<Notify> {
         self.waiting.lock().unwrap_or_else(|p| p.into_inner()).entry(shop).or_default().clone()
     }
@@ -246,35 +251,7 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
             }
         };
         last_seq += 1;
-        let record_json = serde_json::to_value(&record).map_err(|e| Error::Internal(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO records (shop_id, kind, uid, rank, record, seq) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (shop_id, kind, uid) DO UPDATE SET record = excluded.record, seq = excluded.seq",
-        )
-        .bind(shop)
-        .bind(record.kind.as_str())
-        .bind(&record.uid)
-        .bind(record.kind.rank())
-        .bind(&record_json)
-        .bind(last_seq)
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO changes (shop_id, seq, device_id, device_seq, change_id, topic, entity_uid, payload, hlc, record)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(shop)
-        .bind(last_seq)
-        .bind(device)
-        .bind(change.device_seq)
-        .bind(change.id)
-        .bind(&change.topic)
-        .bind(&change.entity_uid)
-        .bind(&change.payload)
-        .bind(&change.hlc)
-        .bind(&record_json)
-        .execute(&mut **tx)
-        .await?;
+        append(tx, shop, last_seq, device, &change, &record).await?;
         results.push(Outcome::Applied { id: change.id, seq: last_seq });
         applied_any = true;
     }
@@ -296,6 +273,47 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
     Ok(PushAnswer { results, device_seq })
 }
 
+/// Writes `record` as the shop now holds it and `change` as feed entry `seq`.
+pub(crate) async fn append(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    shop: Uuid,
+    seq: i64,
+    device: Uuid,
+    change: &Change,
+    record: &Record,
+) -> Result<()> {
+    let record_json = serde_json::to_value(record).map_err(|e| Error::Internal(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO records (shop_id, kind, uid, rank, record, seq) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (shop_id, kind, uid) DO UPDATE SET record = excluded.record, seq = excluded.seq",
+    )
+    .bind(shop)
+    .bind(record.kind.as_str())
+    .bind(&record.uid)
+    .bind(record.kind.rank())
+    .bind(&record_json)
+    .bind(seq)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO changes (shop_id, seq, device_id, device_seq, change_id, topic, entity_uid, payload, hlc, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(shop)
+    .bind(seq)
+    .bind(device)
+    .bind(change.device_seq)
+    .bind(change.id)
+    .bind(&change.topic)
+    .bind(&change.entity_uid)
+    .bind(&change.payload)
+    .bind(&change.hlc)
+    .bind(&record_json)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Merges one change into the shop's record: the record after it, or why it is refused.
 async fn merge_change(
     tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
@@ -303,6 +321,9 @@ async fn merge_change(
     change: &Change,
 ) -> Result<std::result::Result<Record, String>> {
     let edit = match Edit::from_wire(&change.topic, &change.entity_uid, &change.payload) {
+        Ok(edit) if edit.kind == Kind::RelayEvent => {
+            return Ok(Err("calls from outside services are recorded by the cloud, not by a counter".into()))
+        }
         Ok(edit) => edit,
         Err(reason) => return Ok(Err(reason)),
     };

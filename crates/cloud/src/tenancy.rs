@@ -55,6 +55,37 @@ impl Admin {
         Ok(code)
     }
 
+    /// Sets what `provider` ("stripe", "twilio", "sendgrid") signs its calls to `shop` with: the
+    /// Stripe webhook signing secret, the Twilio auth token, SendGrid's event-webhook public key.
+    pub async fn set_relay_secret(&self, shop: Uuid, provider: &str, secret: &str) -> Result<()> {
+        let secret = secret.trim();
+        if crate::relay::Provider::parse(provider).is_none() {
+            return Err(Error::BadRequest(format!("'{provider}' is not a service the cloud relays: stripe, twilio or sendgrid.")));
+        }
+        if secret.is_empty() {
+            return Err(Error::BadRequest("The secret is empty: paste it on the standard input.".into()));
+        }
+        let mut tx = Tenant::begin(&self.pool, shop).await?;
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM shops WHERE id = $1)")
+            .bind(shop)
+            .fetch_one(&mut *tx.tx)
+            .await?;
+        if !exists {
+            return Err(Error::UnknownShop(shop.to_string()));
+        }
+        sqlx::query(
+            "INSERT INTO relay_secrets (shop_id, provider, secret) VALUES ($1, $2, $3)
+             ON CONFLICT (shop_id, provider) DO UPDATE SET secret = excluded.secret, set_at = now()",
+        )
+        .bind(shop)
+        .bind(provider)
+        .bind(secret)
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.tx.commit().await?;
+        Ok(())
+    }
+
     /// Removes a device's right to sync (a stolen or replaced PC); its credential stops working
     /// at once. `false` when the shop has no such device.
     pub async fn revoke_device(&self, shop: Uuid, device: Uuid) -> Result<bool> {

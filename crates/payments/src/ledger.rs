@@ -390,12 +390,41 @@ impl Ledger {
         Ok(Handle { id, uid: row.try_get("uid")?, create_key: row.try_get("create_key")?, hold: row.try_get("hold")? })
     }
 
-    /// The payment Stripe's PaymentIntent `provider_id` belongs to, if it is ours.
+    /// The payment Stripe's PaymentIntent `provider_id` belongs to, if it was taken at this
+    /// counter (one taken at another counter is that counter's to follow).
     pub(crate) async fn by_intent(&self, provider_id: &str) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM payments WHERE provider_id = ?")
+        Ok(sqlx::query_scalar("SELECT id FROM payments WHERE provider_id = ? AND taken_here = 1")
             .bind(provider_id)
             .fetch_optional(self.store.pool())
             .await?)
+    }
+
+    /// Stripe events the Dixon cloud relayed that this counter has not acted on yet: (row id,
+    /// payload, Stripe-Signature, unix time the cloud received it).
+    pub(crate) async fn relayed_stripe_events(&self) -> Result<Vec<(i64, String, String, i64)>> {
+        let rows: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT id, payload, signature, received_at FROM relayed_events
+              WHERE provider = 'stripe' AND handled_at IS NULL ORDER BY id",
+        )
+        .fetch_all(self.store.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, payload, signature, at)| {
+                let at = chrono::DateTime::parse_from_rfc3339(&at).map_or(0, |t| t.timestamp());
+                (id, payload, signature.unwrap_or_default(), at)
+            })
+            .collect())
+    }
+
+    /// Marks a relayed event as acted on.
+    pub(crate) async fn relayed_handled(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE relayed_events SET handled_at = ? WHERE id = ?")
+            .bind(self.now())
+            .bind(id)
+            .execute(self.store.pool())
+            .await?;
+        Ok(())
     }
 
     /// Every payment of order `number`, oldest first.

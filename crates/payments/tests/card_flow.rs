@@ -356,6 +356,49 @@ async fn a_signed_webhook_confirms_a_payment_only_as_stripe_holds_it() {
     assert!(refund[0].header("idempotency-key").unwrap().starts_with("dixon-refund-"));
 }
 
+/// A Stripe event as the sync stores it when the Dixon cloud relays it (a `relay_event` record).
+async fn relayed(store: &dixon_shop::Store, uid: &str, event: &[u8], signature: &str, received: i64) {
+    let received_at = chrono::DateTime::from_timestamp(received, 0).unwrap().to_rfc3339();
+    let fields = serde_json::json!({
+        "provider": "stripe", "event_key": uid, "payload": String::from_utf8_lossy(event),
+        "signature": signature, "received_at": received_at,
+    });
+    let record = dixon_shop::replica::Record {
+        kind: dixon_shop::replica::Kind::RelayEvent,
+        uid: format!("stripe:{uid}"),
+        fields: fields.as_object().unwrap().clone(),
+        stamps: Default::default(),
+        deleted: false,
+    };
+    let mut tx = store.pool().begin().await.unwrap();
+    dixon_shop::records::write(&mut tx, &record).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn stripe_events_relayed_by_the_cloud_are_checked_and_applied_once() {
+    let mut c = counter(Script { intent: vec!["requires_payment_method"], ..Script::default() }).await;
+    c.payments.reader_timeout = Duration::from_millis(200);
+    let payment = c.payments.card(c.number, Cents(48_213), READER, |_| {}).await.unwrap();
+    assert_eq!(payment.status, PaymentStatus::Failed);
+    c.script.lock().unwrap().intent = vec!["succeeded"];
+
+    let event = br#"{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1","object":"payment_intent","status":"succeeded"}}}"#;
+    // received by the cloud an hour ago, while this counter was offline: still good (the cloud
+    // checked it was fresh when it came); a forged one is set aside
+    let received = chrono::Utc::now().timestamp() - 3600;
+    relayed(&c.store, "evt_forged", event, &dixon_payments::webhook::sign(event, "whsec_attacker", received), received).await;
+    relayed(&c.store, "evt_1", event, &dixon_payments::webhook::sign(event, "whsec_test", received), received).await;
+    assert_eq!(c.payments.apply_relayed().await.unwrap(), 1);
+    assert_eq!(c.payments.ledger().payment(payment.id).await.unwrap().status, PaymentStatus::Succeeded);
+    assert_eq!(c.payments.apply_relayed().await.unwrap(), 0, "each relayed event is acted on once");
+    let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM relayed_events WHERE handled_at IS NULL")
+        .fetch_one(c.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(waiting, 0);
+}
+
 #[tokio::test]
 async fn the_days_reconciliation_flags_what_stripe_and_the_app_disagree_on() {
     let c = counter(Script {

@@ -10,7 +10,7 @@
 //! | customer, vehicle | field by field: the later edit of each field wins (hybrid logical clock) |
 //! | repair order | fields as above; the number is set once (the cloud renumbers a clash); the status moves only along the lifecycle — a move no longer legal is refused with why |
 //! | line | fields as above; a removed line stays removed (tombstone) |
-//! | authorization, diagnostic | append-only: written once, a second copy changes nothing |
+//! | authorization, diagnostic, relayed event | append-only: written once, a second copy changes nothing |
 //! | payment | written by the counter that takes it; its status never leaves a final state and the refunded amount only grows |
 //!
 //! Exactly-once comes from the uid: every record is created once, whatever number of times its
@@ -35,10 +35,13 @@ pub enum Kind {
     Authorization,
     Payment,
     Diagnostic,
+    /// A call an outside service made to the shop (a Stripe event, a Twilio text or delivery
+    /// report, a SendGrid event), received and checked by the cloud, handed to every counter.
+    RelayEvent,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Customer,
         Kind::Vehicle,
         Kind::RepairOrder,
@@ -46,6 +49,7 @@ impl Kind {
         Kind::Authorization,
         Kind::Payment,
         Kind::Diagnostic,
+        Kind::RelayEvent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +61,7 @@ impl Kind {
             Kind::Authorization => "authorization",
             Kind::Payment => "payment",
             Kind::Diagnostic => "diagnostic",
+            Kind::RelayEvent => "relay_event",
         }
     }
 
@@ -64,7 +69,7 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
-    /// Parents come first in a snapshot: 0 for customers, up to 6.
+    /// Parents come first in a snapshot: 0 for customers, up to 7.
     pub fn rank(self) -> i16 {
         self as i16
     }
@@ -72,7 +77,7 @@ impl Kind {
     /// The fields that name another record, and the kind of that record.
     pub fn references(self) -> &'static [(&'static str, Kind)] {
         match self {
-            Kind::Customer => &[],
+            Kind::Customer | Kind::RelayEvent => &[],
             Kind::Vehicle => &[("customer_uid", Kind::Customer)],
             Kind::RepairOrder => &[("customer_uid", Kind::Customer), ("vehicle_uid", Kind::Vehicle)],
             Kind::Line | Kind::Authorization | Kind::Payment | Kind::Diagnostic => {
@@ -91,7 +96,7 @@ impl Kind {
     }
 
     fn append_only(self) -> bool {
-        matches!(self, Kind::Authorization | Kind::Diagnostic)
+        matches!(self, Kind::Authorization | Kind::Diagnostic | Kind::RelayEvent)
     }
 }
 
@@ -288,6 +293,7 @@ fn check_new(kind: Kind, fields: &Map<String, Value>) -> Result<(), String> {
         Kind::Authorization => &["repair_order_uid", "revision", "amount_cents"],
         Kind::Payment => &["repair_order_uid", "method", "amount", "status"],
         Kind::Diagnostic => &["repair_order_uid", "taken_at"],
+        Kind::RelayEvent => &["provider", "event_key", "payload", "received_at"],
     };
     match required.iter().find(|f| fields.get(**f).is_none_or(Value::is_null)) {
         Some(missing) => Err(format!("a new {} needs its {missing}", label(kind))),

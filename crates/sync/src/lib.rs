@@ -709,7 +709,8 @@ async fn join_shop(tx: &mut Transaction<'static, Sqlite>, at: &str) -> Result<()
         .bind(at)
         .execute(&mut **tx)
         .await?;
-    for kind in Kind::ALL {
+    // relayed calls come from the cloud; they are never sent back to it
+    for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::RelayEvent) {
         for (uid, fields) in dixon_shop::records::all(tx, kind).await? {
             dixon_shop::outbox::enqueue(tx, &dixon_shop::replica::Edit::put(kind, &uid, fields), at).await?;
         }

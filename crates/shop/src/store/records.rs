@@ -173,6 +173,13 @@ fn table(kind: Kind) -> Table {
             },
             on_arrival: "",
         },
+        Kind::RelayEvent => Table {
+            name: "relayed_events",
+            columns: const {
+                &[plain("provider"), plain("event_key"), plain("payload"), plain("signature"), plain("received_at")]
+            },
+            on_arrival: "",
+        },
     }
 }
 
