@@ -136,11 +136,12 @@ impl ShopCloud {
     async fn counter(&self, folder: &Path) -> (dixon_shop::Store, dixon_sync::SyncClient) {
         let home = dixon_home::Home::resolve(Some(folder)).unwrap();
         home.ensure().unwrap();
-        dixon_secrets::use_data_folder(&home);
         let store = dixon_shop::Store::open(&home.database_path()).await.unwrap();
         let integrations =
             dixon_resilience::Integrations::new(store.pool().clone(), Arc::new(dixon_clock::SystemClock));
-        let sync = dixon_sync::SyncClient::register(store.pool().clone(), &integrations).await;
+        let sync = dixon_sync::SyncClient::register(store.pool().clone(), &integrations)
+            .await
+            .keep_secrets_in(dixon_secrets::Keychain::of(&home));
         (store, sync)
     }
 

@@ -35,31 +35,64 @@ pub fn use_data_folder(home: &dixon_home::Home) {
     *SERVICE.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(service);
 }
 
-fn entry(name: &str) -> Result<keyring::Entry, Error> {
-    let service = SERVICE.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-    let service = service.as_deref().unwrap_or(dixon_home::APP_IDENTIFIER);
-    keyring::Entry::new(service, name).map_err(|e| Error::Unavailable(e.to_string()))
+/// The secrets of one data folder. A client that keeps one (the sync client) is unaffected by
+/// a later [`use_data_folder`] — so one process can play several counters (tests do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keychain {
+    service: String,
 }
 
-/// The secret called `name`, or `None` if it was never saved.
+impl Keychain {
+    /// The secrets of `home`'s data folder.
+    pub fn of(home: &dixon_home::Home) -> Keychain {
+        Keychain { service: home.keychain_service() }
+    }
+
+    /// The secrets of the folder this process uses now (see [`use_data_folder`]).
+    pub fn current() -> Keychain {
+        let service = SERVICE.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        Keychain { service: service.unwrap_or_else(|| dixon_home::APP_IDENTIFIER.to_string()) }
+    }
+
+    fn entry(&self, name: &str) -> Result<keyring::Entry, Error> {
+        keyring::Entry::new(&self.service, name).map_err(|e| Error::Unavailable(e.to_string()))
+    }
+
+    /// The secret called `name`, or `None` if it was never saved.
+    pub fn load<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Error> {
+        match self.entry(name)?.get_password() {
+            Ok(json) => serde_json::from_str(&json).map(Some).map_err(|_| Error::Damaged(name.to_string())),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(Error::Unavailable(e.to_string())),
+        }
+    }
+
+    /// Saves `value` as the secret called `name`, replacing any earlier one.
+    pub fn save<T: Serialize>(&self, name: &str, value: &T) -> Result<(), Error> {
+        let json = serde_json::to_string(value).map_err(|_| Error::Damaged(name.to_string()))?;
+        self.entry(name)?.set_password(&json).map_err(|e| Error::Unavailable(e.to_string()))
+    }
+
+    /// Forgets the secret called `name` (nothing happens if there is none).
+    pub fn delete(&self, name: &str) -> Result<(), Error> {
+        match self.entry(name)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(Error::Unavailable(e.to_string())),
+        }
+    }
+}
+
+/// The secret called `name` in this process's data folder, or `None` if it was never saved.
 pub fn load<T: DeserializeOwned>(name: &str) -> Result<Option<T>, Error> {
-    match entry(name)?.get_password() {
-        Ok(json) => serde_json::from_str(&json).map(Some).map_err(|_| Error::Damaged(name.to_string())),
-        Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(Error::Unavailable(e.to_string())),
-    }
+    Keychain::current().load(name)
 }
 
-/// Saves `value` as the secret called `name`, replacing any earlier one.
+/// Saves `value` as the secret called `name` in this process's data folder.
 pub fn save<T: Serialize>(name: &str, value: &T) -> Result<(), Error> {
-    let json = serde_json::to_string(value).map_err(|_| Error::Damaged(name.to_string()))?;
-    entry(name)?.set_password(&json).map_err(|e| Error::Unavailable(e.to_string()))
+    Keychain::current().save(name, value)
 }
 
-/// Forgets the secret called `name` (nothing happens if there is none).
+/// Forgets the secret called `name` in this process's data folder.
 pub fn delete(name: &str) -> Result<(), Error> {
-    match entry(name)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(Error::Unavailable(e.to_string())),
-    }
+    Keychain::current().delete(name)
 }

@@ -155,6 +155,8 @@ pub struct SyncReport {
 #[derive(Clone)]
 pub struct SyncClient {
     pool: SqlitePool,
+    /// Where this counter's credential is kept: its data folder's secrets.
+    keychain: dixon_secrets::Keychain,
     service: Arc<Service>,
     http: reqwest::Client,
     clock: Arc<dyn Clock>,
@@ -238,7 +240,15 @@ impl SyncClient {
             policy,
         };
         let service = integrations.register(config, check);
-        SyncClient { pool, service, http, clock: integrations.monitor().clock().clone() }
+        let keychain = dixon_secrets::Keychain::current();
+        SyncClient { pool, keychain, service, http, clock: integrations.monitor().clock().clone() }
+    }
+
+    /// Keeps this counter's credential in `keychain` instead of the process's data folder at
+    /// registration (one process playing several counters).
+    pub fn keep_secrets_in(mut self, keychain: dixon_secrets::Keychain) -> SyncClient {
+        self.keychain = keychain;
+        self
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -280,7 +290,7 @@ impl SyncClient {
                 ))
             })?;
         let enrolled = answer.value;
-        dixon_secrets::save(SECRET, &CloudAccount { token: enrolled.token })
+        self.keychain.save(SECRET, &CloudAccount { token: enrolled.token })
             .map_err(|e| Error::Keychain(e.to_string()))?;
         let at = dixon_clock::to_stored(self.now());
         let mut tx = self.write().await?;
@@ -340,7 +350,7 @@ impl SyncClient {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM sync_state").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM sync_records").execute(&mut *tx).await?;
-        dixon_secrets::delete(SECRET).map_err(|e| Error::Keychain(e.to_string()))?;
+        self.keychain.delete(SECRET).map_err(|e| Error::Keychain(e.to_string()))?;
         tx.commit().await?;
         self.status().await
     }
@@ -424,7 +434,7 @@ impl SyncClient {
     /// The cloud's address and this counter's credential (from the keychain).
     async fn account(&self) -> Result<(String, String)> {
         let base = self.cloud_url().await?;
-        match dixon_secrets::load::<CloudAccount>(SECRET) {
+        match self.keychain.load::<CloudAccount>(SECRET) {
             Ok(Some(account)) => Ok((base, account.token)),
             Ok(None) => Err(Error::Keychain("no entry".into())),
             Err(e) => Err(Error::Keychain(e.to_string())),

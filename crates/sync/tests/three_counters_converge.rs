@@ -153,7 +153,6 @@ impl Cloud {
 
 struct Counter {
     name: String,
-    home: Home,
     store: Store,
     payments: Payments,
     sync: SyncClient,
@@ -175,13 +174,14 @@ impl Counter {
             breaker: BreakerPolicy { open_for: Duration::from_millis(200), successes_to_close: 1, ..BreakerPolicy::default() },
             ..Policy::default()
         };
-        let sync = SyncClient::register_with(store.pool().clone(), &integrations, policy).await;
+        let sync = SyncClient::register_with(store.pool().clone(), &integrations, policy)
+            .await
+            .keep_secrets_in(dixon_secrets::Keychain::of(&home));
         let payments = Payments::new(Ledger::new(store.clone(), clock), None, "Dixon Auto Repair");
-        Counter { name: name.into(), home, store, payments, sync, _dir: dir }
+        Counter { name: name.into(), store, payments, sync, _dir: dir }
     }
 
     fn sync(&self) -> &SyncClient {
-        dixon_secrets::use_data_folder(&self.home);
         &self.sync
     }
 

@@ -14,7 +14,6 @@ use dixon_sync::{Error, SyncClient};
 use dixon_test_peer::Postgres;
 
 struct Counter {
-    home: Home,
     store: Store,
     sync: SyncClient,
     _dir: tempfile::TempDir,
@@ -27,13 +26,14 @@ impl Counter {
         home.ensure().unwrap();
         let store = Store::open(&home.database_path()).await.unwrap();
         let integrations = Integrations::new(store.pool().clone(), Arc::new(SystemClock));
-        let sync = SyncClient::register(store.pool().clone(), &integrations).await;
-        Counter { home, store, sync, _dir: dir }
+        let sync = SyncClient::register(store.pool().clone(), &integrations)
+            .await
+            .keep_secrets_in(dixon_secrets::Keychain::of(&home));
+        Counter { store, sync, _dir: dir }
     }
 
-    /// Secrets are kept per data folder; this process plays two counters, so it says which.
+    /// (Each counter's client keeps its credential with its own data folder.)
     fn active(&self) -> &SyncClient {
-        dixon_secrets::use_data_folder(&self.home);
         &self.sync
     }
 }
