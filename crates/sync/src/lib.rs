@@ -719,6 +719,10 @@ async fn join_shop(tx: &mut Transaction<'static, Sqlite>, at: &str) -> Result<()
         .bind(at)
         .execute(&mut **tx)
         .await?;
+    // a new device to the cloud: its sequence numbers start again at 1 (after leaving a shop too)
+    sqlx::query("UPDATE outbox SET device_seq = NULL, feed_seq = NULL WHERE device_seq IS NOT NULL OR feed_seq IS NOT NULL")
+        .execute(&mut **tx)
+        .await?;
     // relayed calls come from the cloud; they are never sent back to it
     for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::RelayEvent) {
         for (uid, fields) in dixon_shop::records::all(tx, kind).await? {

@@ -167,6 +167,18 @@ async fn orders_opened_offline_at_two_counters_end_with_one_number_each() {
         assert_eq!((first.customer.name.as_str(), second.customer.name.as_str()), ("Pat Lee", "Sam Ortiz"));
         assert!(!first.provisional && !second.provisional, "confirmed by the cloud");
     }
-    // the back counter's order moved to 1002; its history says nothing odd, its outbox is empty
+    // the back counter's order moved to 1002; its outbox is empty
     assert_eq!(back.active().status().await.unwrap().waiting, 0);
+
+    // the back counter leaves the shop and joins again with a new code: a new device to the
+    // cloud, its numbering starts over, and its orders are still there
+    let left = back.active().leave().await.unwrap();
+    assert!(!left.enrolled);
+    let code = admin.enrollment_code(shop).await.unwrap();
+    back.active().enroll(&cloud_url, &code.0, "Back counter").await.unwrap();
+    back.store.change_status(1002, dixon_shop::Status::Approved, None).await.unwrap();
+    let report = back.active().sync_now().await.unwrap();
+    assert_eq!(report.refused, 0, "{report:?}");
+    front.active().sync_now().await.unwrap();
+    assert_eq!(front.store.repair_order(1002).await.unwrap().status, dixon_shop::Status::Approved);
 }
