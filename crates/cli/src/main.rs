@@ -12,6 +12,7 @@ mod output;
 mod pay_cmd;
 mod scan_cmd;
 mod settings_keys;
+mod backup_cmd;
 mod sync_cmd;
 mod vin_batch;
 
@@ -88,6 +89,9 @@ enum Command {
     /// The Dixon cloud: enroll this counter, sync now, sync status.
     #[command(subcommand)]
     Sync(sync_cmd::SyncCommand),
+    /// Backups: take one now, list them, restore one.
+    #[command(subcommand)]
+    Backup(backup_cmd::BackupCommand),
 }
 
 #[derive(Subcommand)]
@@ -269,6 +273,10 @@ async fn run(cli: Cli, out: &Output) -> Result<(), CliError> {
     }
     home.ensure()?;
     let _log_guard = dixon_home::init_logging(&home, Program::Cli).ok();
+    if let Command::Backup(command) = cli.command {
+        // a backup copies the store through its own connections; a restore must not find it open
+        return backup_cmd::backup(command, &home, out).await;
+    }
     let services = Services::open(&home).await?;
     let result = dispatch(cli.command, &services, out).await;
     services.store.close().await;
@@ -326,6 +334,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
             out.settings(&store.save_settings(&settings).await?);
         }
         Command::Doctor => unreachable!("handled before the store is opened"),
+        Command::Backup(_) => unreachable!("handled before the store is opened"),
         Command::Health => {
             integrations.check_health().await;
             integrations.evaluate_alerts(&AlertRules::default(), &LogNotifier).await?;

@@ -680,3 +680,28 @@ fn an_invoice_is_paid_in_cash_and_by_check_and_bad_payments_are_refused() {
     assert!(saved["bytes"].as_u64().unwrap() > 1000);
     assert!(std::fs::read(&receipt).unwrap().starts_with(b"%PDF-"));
 }
+
+#[test]
+fn a_backup_round_trips_the_store_and_the_restore_keeps_the_current_one_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(ok_json(dir.path(), NEW_RO)["number"], 1001);
+    let taken = ok_json(dir.path(), &["backup", "now"]);
+    assert_eq!(taken["backup"]["manifest"]["rows"]["repair_orders"], 1, "{taken}");
+    let folder = taken["backup"]["path"].as_str().unwrap().to_string();
+    // later work, then the restore puts the store back as it was
+    assert_eq!(ok_json(dir.path(), NEW_RO)["number"], 1002);
+    let listed = ok_json(dir.path(), &["backup", "list"]);
+    assert_eq!(listed[0]["ok"], true, "{listed}");
+    let restored = ok_json(dir.path(), &["backup", "restore", &folder]);
+    let aside = restored["kept_aside"].as_str().unwrap();
+    assert!(Path::new(aside).join("dixon.sqlite3").exists(), "the replaced database is kept");
+    let orders = ok_json(dir.path(), &["ro", "list", "--all"]);
+    let numbers: Vec<i64> = orders.as_array().unwrap().iter().map(|o| o["number"].as_i64().unwrap()).collect();
+    assert_eq!(numbers, [1001]);
+    // a damaged backup is refused with what to do, and the store is untouched
+    std::fs::write(Path::new(&folder).join("dixon.sqlite3"), b"not a database at all").unwrap();
+    let refused = dixon(dir.path(), &["backup", "restore", &folder]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("pick another one"), "{}", stderr(&refused));
+    assert_eq!(ok_json(dir.path(), &["ro", "list", "--all"]).as_array().unwrap().len(), 1);
+}

@@ -1,0 +1,89 @@
+//! Backups of a real store: taken while another task writes (nothing torn, every committed order
+//! there), restored row for row with the current database kept aside, a damaged backup refused.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use dixon_backup::{backup, list, restore, verify, Error, Reason};
+use dixon_shop::{NewRepairOrder, Store};
+
+fn order(n: usize) -> NewRepairOrder {
+    let mut form = NewRepairOrder::default();
+    form.customer.name = format!("Customer {n}");
+    form.customer.phone = "(559) 234-5678".into();
+    form.vehicle.vin = "1HGCM82633A004352".into();
+    form
+}
+
+async fn dump(database: &Path) -> Vec<String> {
+    let store = Store::open(database).await.unwrap();
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT ro.number || ' ' || ro.uid || ' ' || c.name || ' ' || ro.status FROM repair_orders ro
+           JOIN customers c ON c.id = ro.customer_id ORDER BY ro.number",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    store.close().await;
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 3)]
+async fn a_backup_taken_while_orders_are_written_holds_every_committed_one_and_restores_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("dixon.sqlite3");
+    let documents = dir.path().join("documents");
+    std::fs::create_dir_all(&documents).unwrap();
+    std::fs::write(documents.join("Estimate-1001.pdf"), b"%PDF-1.7 test").unwrap();
+    let store = Store::open(&database).await.unwrap();
+    for n in 0..20 {
+        store.create_repair_order(&order(n)).await.unwrap();
+    }
+
+    // another writer keeps opening orders during the backup
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (store, stop) = (store.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 1000;
+            while !stop.load(Ordering::SeqCst) {
+                store.create_repair_order(&order(n)).await.unwrap();
+                n += 1;
+            }
+            n - 1000
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let committed_before = dump(&database).await.len();
+    let backups = dir.path().join("backups");
+    let taken = backup(&database, Some(&documents), &backups, Reason::Manual, chrono::Utc::now()).await.unwrap();
+    stop.store(true, Ordering::SeqCst);
+    let written = writer.await.unwrap();
+    assert!(written > 0, "the other writer really wrote");
+    let in_backup = taken.repair_orders() as usize;
+    assert!(in_backup >= committed_before, "every order committed before the backup is in it");
+    assert!(taken.path.join("documents/Estimate-1001.pdf").exists());
+    assert_eq!(list(&backups).await.len(), 1);
+
+    // later work, then a restore: the database is the backup's, the later one kept aside
+    let before_restore = dump(&database).await;
+    store.close().await;
+    let aside = restore(&taken.path, &database, chrono::Utc::now()).await.unwrap();
+    let restored = dump(&database).await;
+    assert_eq!(restored.len(), in_backup);
+    assert_eq!(restored[..], before_restore[..in_backup], "row for row what the backup held");
+    assert_eq!(dump(&aside.join("dixon.sqlite3")).await, before_restore, "the replaced database is kept");
+
+    // a damaged backup is refused, and restoring it changes nothing
+    let copy = taken.path.join("dixon.sqlite3");
+    let mut bytes = std::fs::read(&copy).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle..middle + 4096].fill(0x5a);
+    std::fs::write(&copy, bytes).unwrap();
+    let error = verify(&taken.path).await.unwrap_err();
+    assert!(matches!(error, Error::Damaged { .. }), "{error}");
+    assert!(error.to_string().contains("pick another one"), "{error}");
+    assert!(restore(&taken.path, &database, chrono::Utc::now()).await.is_err());
+    assert_eq!(dump(&database).await, restored);
+}
