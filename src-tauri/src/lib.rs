@@ -89,6 +89,8 @@ pub fn run() {
         match &services {
             Ok(services) => {
                 drop(services.start_monitoring());
+                // a verified backup of the data folder every day while the app runs
+                tauri::async_runtime::spawn(dixon_backup::keep_daily(home.data_dir().to_path_buf()));
                 // card payments whose outcome was not known when the app last stopped
                 let payments = services.payments.clone();
                 tauri::async_runtime::spawn(async move {

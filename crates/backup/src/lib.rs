@@ -86,6 +86,7 @@ pub async fn backup(database: &Path, documents: Option<&Path>, into: &Path, reas
         // hold the write lock: nothing commits between the counts and the copy
         sqlx::query("BEGIN IMMEDIATE").execute(&mut writer).await?;
         let rows = count_rows(&mut writer).await?;
+        // (the copy runs on a second connection: VACUUM can't run inside a transaction)
         let last_payment_at: Option<String> =
             sqlx::query_scalar("SELECT max(created_at) FROM payments").fetch_one(&mut writer).await.unwrap_or(None);
         let copied = sqlx::query("VACUUM INTO ?").bind(copy.to_string_lossy().to_string()).execute(&mut reader).await;
@@ -160,6 +161,36 @@ pub async fn list(folder: &Path) -> Vec<std::result::Result<Backup, Error>> {
         out.push(verify(&path).await);
     }
     out
+}
+
+/// Whether a daily backup is due: none in `folder` taken within the last 24 hours.
+pub fn daily_due(folder: &Path, now: DateTime<Utc>) -> bool {
+    let newest = std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| chrono::NaiveDateTime::parse_from_str(&e.file_name().to_string_lossy(), "%Y-%m-%dT%H%M%SZ").ok())
+        .max();
+    newest.is_none_or(|at| now - at.and_utc() >= chrono::Duration::hours(24))
+}
+
+/// While the app runs: once an hour, takes the daily backup of the data folder `data` when one is
+/// due, then rotates. Failures are logged and tried again the next hour.
+pub async fn keep_daily(data: PathBuf) {
+    let folder = data.join("backups");
+    loop {
+        let now = Utc::now();
+        if daily_due(&folder, now) {
+            match backup(&data.join(DATABASE), Some(&data.join("documents")), &folder, Reason::Daily, now).await {
+                Ok(taken) => {
+                    let removed = rotate(&folder, now).await.len();
+                    tracing::info!(path = %taken.path.display(), removed, "daily backup taken and checked");
+                }
+                Err(e) => tracing::error!("the daily backup failed, trying again in an hour: {e}"),
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    }
 }
 
 /// Keeps the newest backup of each of the last 7 days, 4 ISO weeks and 12 months (as of `now`)
@@ -292,6 +323,16 @@ pub async fn open_read_only(backup: &Path) -> Result<SqlitePool> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_daily_backup_is_due_after_a_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap();
+        assert!(daily_due(dir.path(), now), "none yet");
+        std::fs::create_dir(dir.path().join("2026-12-03T020000Z")).unwrap();
+        assert!(!daily_due(dir.path(), now));
+        assert!(daily_due(dir.path(), now + chrono::Duration::hours(14)));
+    }
 
     #[test]
     fn rotation_keeps_seven_days_four_weeks_twelve_months() {

@@ -87,3 +87,31 @@ async fn a_backup_taken_while_orders_are_written_holds_every_committed_one_and_r
     assert!(restore(&taken.path, &database, chrono::Utc::now()).await.is_err());
     assert_eq!(dump(&database).await, restored);
 }
+
+#[tokio::test]
+async fn a_store_is_backed_up_before_its_schema_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("dixon.sqlite3");
+    let store = Store::open(&database).await.unwrap();
+    store.create_repair_order(&order(1)).await.unwrap();
+    store.close().await;
+    // make it look like a store from the build before the newest migration
+    let newest = dixon_shop::MIGRATOR.iter().map(|m| m.version).max().unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display())).await.unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = ?").bind(newest).execute(&pool).await.unwrap();
+    sqlx::query("DROP TABLE relayed_events").execute(&pool).await.unwrap();
+    pool.close().await;
+    assert!(list(&dir.path().join("backups")).await.is_empty());
+
+    let store = Store::open(&database).await.unwrap();
+    store.close().await;
+    let backups = list(&dir.path().join("backups")).await;
+    assert_eq!(backups.len(), 1, "one backup, taken before the update");
+    let backup = backups[0].as_ref().unwrap();
+    assert_eq!(backup.manifest.reason, Reason::BeforeMigration);
+    assert_eq!(backup.repair_orders(), 1);
+    assert!(!backup.manifest.rows.contains_key("relayed_events"), "the copy is the store as it was before");
+    // opening again changes nothing more
+    Store::open(&database).await.unwrap().close().await;
+    assert_eq!(list(&dir.path().join("backups")).await.len(), 1);
+}
