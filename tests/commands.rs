@@ -136,7 +136,11 @@ fn the_integrations_view_shows_every_service_and_a_failing_one_as_down() {
     assert!(vpic["state_detail"].as_str().unwrap().contains("can't be reached"), "{vpic}");
     let stripe = services.iter().find(|s| s["id"] == "stripe").unwrap();
     assert_eq!(stripe["state"], "not_configured");
-    assert_eq!(services.len(), 8);
+    // a new counter has no backup yet: the screen says so, and what to do
+    let backups = services.iter().find(|s| s["id"] == "backup").unwrap();
+    assert_eq!(backups["state"], "down");
+    assert!(backups["state_detail"].as_str().unwrap().contains("no backup yet"), "{backups}");
+    assert_eq!(services.len(), 9);
 
     // vPIC is unreachable: the offline decoder answers, and says so.
     let decoded = counter.invoke("decode_vin", json!({ "vin": "1FTMW1T88MFA00001" })).unwrap();

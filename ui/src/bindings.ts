@@ -1529,7 +1529,9 @@ export type ServiceKind =
 /**  SMS, email, push. */
 "messaging" | 
 /**  The Dixon cloud. */
-"cloud";
+"cloud" | 
+/**  Something on this PC the screen watches like a service (the backups). */
+"local";
 
 /**  One row of the Integrations screen and of `dixon health`. */
 export type ServiceStatus = ServiceStatus_Serialize | ServiceStatus_Deserialize;

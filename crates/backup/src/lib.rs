@@ -163,15 +163,21 @@ pub async fn list(folder: &Path) -> Vec<std::result::Result<Backup, Error>> {
     out
 }
 
-/// Whether a daily backup is due: none in `folder` taken within the last 24 hours.
-pub fn daily_due(folder: &Path, now: DateTime<Utc>) -> bool {
-    let newest = std::fs::read_dir(folder)
+/// When the newest backup in `folder` was taken (a failed one is never left there).
+pub fn newest(folder: &Path) -> Option<DateTime<Utc>> {
+    std::fs::read_dir(folder)
         .into_iter()
         .flatten()
         .flatten()
+        .filter(|e| e.path().join(MANIFEST).is_file())
         .filter_map(|e| chrono::NaiveDateTime::parse_from_str(&e.file_name().to_string_lossy(), "%Y-%m-%dT%H%M%SZ").ok())
-        .max();
-    newest.is_none_or(|at| now - at.and_utc() >= chrono::Duration::hours(24))
+        .max()
+        .map(|at| at.and_utc())
+}
+
+/// Whether a daily backup is due: none in `folder` taken within the last 24 hours.
+pub fn daily_due(folder: &Path, now: DateTime<Utc>) -> bool {
+    newest(folder).is_none_or(|at| now - at >= chrono::Duration::hours(24))
 }
 
 /// While the app runs: once an hour, takes the daily backup of the data folder `data` when one is
@@ -330,6 +336,7 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap();
         assert!(daily_due(dir.path(), now), "none yet");
         std::fs::create_dir(dir.path().join("2026-12-03T020000Z")).unwrap();
+        std::fs::write(dir.path().join("2026-12-03T020000Z").join(MANIFEST), "{}").unwrap();
         assert!(!daily_due(dir.path(), now));
         assert!(daily_due(dir.path(), now + chrono::Duration::hours(14)));
     }

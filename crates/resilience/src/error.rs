@@ -38,6 +38,10 @@ pub enum Error {
 
     #[error("The integration monitor could not read or write its records ({0}). Try again; if it keeps failing, run `dixon doctor`.")]
     Monitor(String),
+
+    /// A health check of something on this PC (the backups) found it wanting.
+    #[error("{service}: {detail}")]
+    Unhealthy { service: String, detail: String },
 }
 
 impl From<sqlx::Error> for Error {
@@ -65,6 +69,7 @@ impl Error {
             Error::LocalRateLimit { .. } => "local_rate_limit",
             Error::NotConfigured { .. } => "not_configured",
             Error::Monitor(_) => "monitor",
+            Error::Unhealthy { .. } => "unhealthy",
         }
     }
 

@@ -30,6 +30,8 @@ pub enum ServiceKind {
     Messaging,
     /// The Dixon cloud.
     Cloud,
+    /// Something on this PC the screen watches like a service (the backups).
+    Local,
 }
 
 /// A service's identity and policy.

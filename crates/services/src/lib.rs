@@ -85,12 +85,41 @@ impl Services {
         let shop_name = store.settings().await.map(|s| s.name).unwrap_or_default();
         let payments = Payments::new(Ledger::new(store.clone(), clock), stripe, &shop_name).with_paypal(paypal);
         let sync = SyncClient::register(store.pool().clone(), &integrations).await;
+        let backups = ServiceConfig {
+            id: "backup".into(),
+            label: "Backups".into(),
+            kind: ServiceKind::Local,
+            policy: Policy::default(),
+        };
+        integrations.register(backups, Some(Arc::new(BackupsHealth { folder: home.data_dir().join("backups") })));
         Ok(Services { store, integrations, vpic, parts, payments, sync })
     }
 
     /// Starts the background health checks and alert rules (inside a Tokio runtime).
     pub fn start_monitoring(&self) -> tokio::task::JoinHandle<()> {
         self.integrations.spawn_monitoring(MONITOR_EVERY, AlertRules::default(), Arc::new(LogNotifier))
+    }
+}
+
+/// The backups are healthy while one was taken (and checked) within the last two days; after
+/// that the Integrations screen shows them down and the alert rules speak up.
+struct BackupsHealth {
+    folder: std::path::PathBuf,
+}
+
+impl dixon_resilience::HealthCheck for BackupsHealth {
+    fn check(&self) -> dixon_resilience::BoxFuture<'_, Result<(), dixon_resilience::Error>> {
+        Box::pin(async move {
+            let unhealthy = |detail: String| dixon_resilience::Error::Unhealthy { service: "Backups".into(), detail };
+            match dixon_backup::newest(&self.folder) {
+                None => Err(unhealthy("no backup yet: run `dixon backup now`, or leave the app open (it backs up daily)".into())),
+                Some(at) if chrono::Utc::now() - at > chrono::Duration::hours(48) => Err(unhealthy(format!(
+                    "the newest backup is from {}: check the log for why the daily backup fails, and run `dixon backup now`",
+                    at.format("%Y-%m-%d %H:%M UTC")
+                ))),
+                Some(_) => Ok(()),
+            }
+        })
     }
 }
 
