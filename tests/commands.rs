@@ -222,3 +222,38 @@ fn scans_are_logged_classified_and_a_scanned_vin_fills_the_vehicle() {
         counter.invoke("classify_scan", json!({ "text": "?!", "source": "camera", "repairOrder": null })).unwrap();
     assert_eq!(unknown["kind"], "unknown");
 }
+
+#[test]
+fn a_damaged_database_offers_the_newest_backup_and_restores_it() {
+    std::env::set_var("DIXON_NO_RESTART", "1");
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("dixon.sqlite3");
+    tauri::async_runtime::block_on(async {
+        let store = dixon_shop::Store::open(&database).await.unwrap();
+        let mut form = dixon_shop::NewRepairOrder::default();
+        form.customer.name = "Pat Lee".into();
+        form.customer.phone = "(559) 234-5678".into();
+        form.vehicle.vin = "1HGCM82633A004352".into();
+        store.create_repair_order(&form).await.unwrap();
+        store.close().await;
+        let backups = dir.path().join("backups");
+        dixon_backup::backup(&database, None, &backups, dixon_backup::Reason::Daily, chrono::Utc::now()).await.unwrap();
+    });
+    std::fs::write(&database, b"definitely not sqlite").unwrap();
+
+    let counter = Counter::start(dir.path());
+    assert_eq!(counter.invoke("app_status", json!({})).unwrap()["startup_error"]["kind"], "database_corrupt");
+    let backups = counter.invoke("list_backups", json!({})).unwrap();
+    assert_eq!(backups[0]["repair_orders"], 1, "{backups}");
+    assert!(backups[0]["problem"].is_null());
+    let restored = counter.invoke("restore_backup", json!({ "path": backups[0]["path"] })).unwrap();
+    assert!(restored.as_str().unwrap().contains("damaged database is kept"), "{restored}");
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("replaced-"))
+        .collect();
+    assert_eq!(std::fs::read(aside[0].path().join("dixon.sqlite3")).unwrap(), b"definitely not sqlite", "kept, not deleted");
+    let store = tauri::async_runtime::block_on(dixon_shop::Store::open(&database)).unwrap();
+    assert_eq!(tauri::async_runtime::block_on(store.repair_order(1001)).unwrap().customer.name, "Pat Lee");
+}

@@ -112,6 +112,14 @@ export const commands = {
 	 *  status moved, for as long as the window listens.
 	 */
 	watchSync: (events: Channel<SyncStatus_Deserialize>) => typedError<null, CommandError>(__TAURI_INVOKE("watch_sync", { events })),
+	/**  The backups of this data folder, newest first — also when the database can't be opened. */
+	listBackups: () => typedError<BackupView_Serialize[], CommandError>(__TAURI_INVOKE("list_backups")),
+	/**
+	 *  Puts a backup in place of a database that can't be opened (the damaged one is kept aside),
+	 *  then starts the app again on it. Refused while the database is healthy: use `dixon backup
+	 *  restore` with the app closed.
+	 */
+	restoreBackup: (path: string) => typedError<string, CommandError>(__TAURI_INVOKE("restore_backup", { path })),
 };
 
 /* Types */
@@ -326,6 +334,31 @@ export type Availability_Deserialize = { status: "in_stock"; quantity?: number |
 export type Availability_Serialize = { status: "in_stock"; quantity: number | null } | { status: "out_of_stock" } | { status: "special_order" } | { status: "back_order" } | 
 /**  The supplier did not say (or the answer is an estimate). */
 { status: "unknown" };
+
+/**  One backup, as the restore screen lists it. */
+export type BackupView = BackupView_Serialize | BackupView_Deserialize;
+
+/**  One backup, as the restore screen lists it. */
+export type BackupView_Deserialize = {
+	path: string,
+	taken_at: string,
+	repair_orders: number,
+	last_payment_at?: string | null,
+	size_bytes: number,
+	/**  Why it can't be used, when it can't. */
+	problem?: string | null,
+};
+
+/**  One backup, as the restore screen lists it. */
+export type BackupView_Serialize = {
+	path: string,
+	taken_at: string,
+	repair_orders: number,
+	last_payment_at: string | null,
+	size_bytes: number,
+	/**  Why it can't be used, when it can't. */
+	problem: string | null,
+};
 
 /**  What an invoice comes to and what is left to pay. */
 export type Balance = {

@@ -3,6 +3,7 @@
 // Keyboard first: every primary action has a key shown on its button.
 import { api, describe, type ScanMeaning, type ShopSettings, type SyncStatus } from "./api";
 import { syncLine } from "./syncFormat";
+import { when } from "./format";
 import { h, mount } from "./dom";
 import { counterView } from "./views/counter";
 import { diagnosticsView } from "./views/diagnostics";
@@ -233,6 +234,7 @@ async function start(): Promise<void> {
   document.documentElement.dataset.theme = dark ? "dark" : "light";
   const status = await api.appStatus();
   if (status.startup_error) {
+    const offer = h("div", { id: "restore-offer" });
     mount(
       root,
       h(
@@ -241,8 +243,10 @@ async function start(): Promise<void> {
         h("h1", {}, "Dixon Counter can't open its data"),
         h("p", {}, status.startup_error.message),
         h("p", { class: "muted" }, `Data folder: ${status.data_dir}`),
+        offer,
       ),
     );
+    void offerBackups(offer);
     return;
   }
   render();
@@ -252,6 +256,48 @@ async function start(): Promise<void> {
   } catch (e) {
     shell.toast(describe(e));
   }
+}
+
+/** When the database can't be opened: the backups, newest first, each restorable in one click. */
+async function offerBackups(box: HTMLElement): Promise<void> {
+  const backups = (await api.listBackups().catch(() => [])).filter((b) => b.problem === null);
+  if (backups.length === 0) {
+    mount(box, h("p", {}, "There is no backup in this data folder. If you keep backups elsewhere (a USB drive), run `dixon backup restore FOLDER`."));
+    return;
+  }
+  const message = h("p", { class: "error", hidden: true });
+  const row = (b: (typeof backups)[number], newest: boolean) =>
+    h(
+      "tr",
+      {},
+      h("td", {}, when(b.taken_at), newest ? h("span", { class: "badge status-completed" }, "newest") : null),
+      h("td", { class: "num" }, `${b.repair_orders} repair orders`),
+      h("td", {}, b.last_payment_at ? `last payment ${when(b.last_payment_at)}` : "no payments"),
+      h("td", { class: "num" }, `${(b.size_bytes / 1e6).toFixed(1)} MB`),
+      h(
+        "td",
+        {},
+        h("button", {
+          class: newest ? "primary" : "secondary",
+          onclick: async () => {
+            if (!window.confirm(`Restore the backup of ${when(b.taken_at)}? The damaged database is kept aside, not deleted.`)) return;
+            try {
+              message.textContent = await api.restoreBackup(b.path);
+            } catch (e) {
+              message.textContent = describe(e);
+            }
+            message.hidden = false;
+          },
+        }, "Restore this backup"),
+      ),
+    );
+  mount(
+    box,
+    h("h2", {}, "Restore a backup"),
+    h("p", {}, "These backups were checked when they were taken. Restoring one keeps the damaged database aside and starts Dixon Counter again; work since the backup must be entered again (or comes back from the Dixon cloud, if this counter is in a shop)."),
+    h("table", { class: "backups" }, h("tbody", {}, backups.map((b, i) => row(b, i === 0)))),
+    message,
+  );
 }
 
 start().catch((e) => mount(root, h("section", { class: "fatal", role: "alert" }, h("p", {}, describe(e)))));

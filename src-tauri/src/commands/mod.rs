@@ -3,6 +3,7 @@
 //! (`ui/src/bindings.ts`) so the UI and the shell cannot drift.
 
 mod app;
+mod backups;
 mod camera;
 mod estimates;
 mod integrations;
@@ -74,6 +75,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         sync::sync_now,
         sync::sync_leave,
         sync::watch_sync,
+        backups::list_backups,
+        backups::restore_backup,
     ])
 }
 
