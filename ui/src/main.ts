@@ -271,7 +271,7 @@ async function offerBackups(box: HTMLElement): Promise<void> {
       "tr",
       {},
       h("td", {}, when(b.taken_at), newest ? h("span", { class: "badge status-completed" }, "newest") : null),
-      h("td", { class: "num" }, `${b.repair_orders} repair orders`),
+      h("td", { class: "num" }, `${b.repair_orders} repair order${b.repair_orders === 1 ? "" : "s"}`),
       h("td", {}, b.last_payment_at ? `last payment ${when(b.last_payment_at)}` : "no payments"),
       h("td", { class: "num" }, `${(b.size_bytes / 1e6).toFixed(1)} MB`),
       h(
