@@ -296,6 +296,7 @@ async function offerBackups(box: HTMLElement): Promise<void> {
     h("h2", {}, "Restore a backup"),
     h("p", {}, "These backups were checked when they were taken. Restoring one keeps the damaged database aside and starts Dixon Counter again; work since the backup must be entered again (or comes back from the Dixon cloud, if this counter is in a shop)."),
     h("table", { class: "backups" }, h("tbody", {}, backups.map((b, i) => row(b, i === 0)))),
+    h("p", { class: "muted" }, "Secrets are not in backups: on this PC Stripe, PayPal, PartsTech and the Dixon cloud stay connected; on a new PC, connect them again."),
     message,
   );
 }

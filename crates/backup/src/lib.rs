@@ -180,19 +180,47 @@ pub fn daily_due(folder: &Path, now: DateTime<Utc>) -> bool {
     newest(folder).is_none_or(|at| now - at >= chrono::Duration::hours(24))
 }
 
+/// Where the daily backup also goes when set (a USB drive or a network share).
+pub const MIRROR_ENV: &str = "DIXON_BACKUP_MIRROR";
+/// Left in the backups folder while the last daily backup failed, with why (read by the health
+/// check, so the Integrations screen says so at once).
+pub const FAILURE_NOTE: &str = "LAST-FAILURE.txt";
+
+/// Why the last daily backup into `folder` failed, if it did.
+pub fn last_failure(folder: &Path) -> Option<String> {
+    std::fs::read_to_string(folder.join(FAILURE_NOTE)).ok()
+}
+
 /// While the app runs: once an hour, takes the daily backup of the data folder `data` when one is
-/// due, then rotates. Failures are logged and tried again the next hour.
+/// due (and the same into `$DIXON_BACKUP_MIRROR` when set), then rotates. A failure is noted
+/// beside the backups for the Integrations screen and tried again the next hour.
 pub async fn keep_daily(data: PathBuf) {
     let folder = data.join("backups");
+    let mirror = std::env::var_os(MIRROR_ENV).map(PathBuf::from);
     loop {
         let now = Utc::now();
         if daily_due(&folder, now) {
-            match backup(&data.join(DATABASE), Some(&data.join("documents")), &folder, Reason::Daily, now).await {
-                Ok(taken) => {
-                    let removed = rotate(&folder, now).await.len();
-                    tracing::info!(path = %taken.path.display(), removed, "daily backup taken and checked");
+            let mut targets = vec![folder.clone()];
+            targets.extend(mirror.clone());
+            let mut failures = Vec::new();
+            for target in &targets {
+                match backup(&data.join(DATABASE), Some(&data.join("documents")), target, Reason::Daily, now).await {
+                    Ok(taken) => {
+                        let removed = rotate(target, now).await.len();
+                        tracing::info!(path = %taken.path.display(), removed, "daily backup taken and checked");
+                    }
+                    Err(e) => {
+                        tracing::error!("the daily backup into {} failed, trying again in an hour: {e}", target.display());
+                        failures.push(format!("{}: {e}", target.display()));
+                    }
                 }
-                Err(e) => tracing::error!("the daily backup failed, trying again in an hour: {e}"),
+            }
+            let note = folder.join(FAILURE_NOTE);
+            if failures.is_empty() {
+                let _ = tokio::fs::remove_file(&note).await;
+            } else {
+                let _ = tokio::fs::create_dir_all(&folder).await;
+                let _ = tokio::fs::write(&note, failures.join("\n")).await;
             }
         }
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
@@ -339,6 +367,9 @@ mod tests {
         std::fs::write(dir.path().join("2026-12-03T020000Z").join(MANIFEST), "{}").unwrap();
         assert!(!daily_due(dir.path(), now));
         assert!(daily_due(dir.path(), now + chrono::Duration::hours(14)));
+        assert_eq!(last_failure(dir.path()), None);
+        std::fs::write(dir.path().join(FAILURE_NOTE), "/media/usb: no room").unwrap();
+        assert_eq!(last_failure(dir.path()).as_deref(), Some("/media/usb: no room"));
     }
 
     #[test]

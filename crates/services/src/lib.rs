@@ -111,6 +111,9 @@ impl dixon_resilience::HealthCheck for BackupsHealth {
     fn check(&self) -> dixon_resilience::BoxFuture<'_, Result<(), dixon_resilience::Error>> {
         Box::pin(async move {
             let unhealthy = |detail: String| dixon_resilience::Error::Unhealthy { service: "Backups".into(), detail };
+            if let Some(why) = dixon_backup::last_failure(&self.folder) {
+                return Err(unhealthy(format!("the last daily backup failed ({why}); it is tried again every hour")));
+            }
             match dixon_backup::newest(&self.folder) {
                 None => Err(unhealthy("no backup yet: run `dixon backup now`, or leave the app open (it backs up daily)".into())),
                 Some(at) if chrono::Utc::now() - at > chrono::Duration::hours(48) => Err(unhealthy(format!(
