@@ -23,6 +23,8 @@ use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
 /// The store's file name inside a data folder and inside a backup.
 pub const DATABASE: &str = "dixon.sqlite3";
 const MANIFEST: &str = "manifest.json";
+/// A backup folder's name: its UTC time to the millisecond (two backups in one second are two).
+const FOLDER_TIME: &str = "%Y-%m-%dT%H%M%S%.3fZ";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -74,7 +76,7 @@ impl Backup {
 /// Takes a backup of the store at `database` (and the `documents` folder beside it) into
 /// `into/<time>/`, verified. The store's writers wait (up to their busy timeout) during the copy.
 pub async fn backup(database: &Path, documents: Option<&Path>, into: &Path, reason: Reason, now: DateTime<Utc>) -> Result<Backup> {
-    let folder = into.join(now.format("%Y-%m-%dT%H%M%SZ").to_string());
+    let folder = into.join(now.format(FOLDER_TIME).to_string());
     let write_error = |e: std::io::Error| Error::Write { path: folder.clone(), detail: e.to_string() };
     tokio::fs::create_dir_all(&folder).await.map_err(write_error)?;
     let copy = folder.join(DATABASE);
@@ -170,7 +172,7 @@ pub fn newest(folder: &Path) -> Option<DateTime<Utc>> {
         .flatten()
         .flatten()
         .filter(|e| e.path().join(MANIFEST).is_file())
-        .filter_map(|e| chrono::NaiveDateTime::parse_from_str(&e.file_name().to_string_lossy(), "%Y-%m-%dT%H%M%SZ").ok())
+        .filter_map(|e| chrono::NaiveDateTime::parse_from_str(&e.file_name().to_string_lossy(), FOLDER_TIME).ok())
         .max()
         .map(|at| at.and_utc())
 }
@@ -233,7 +235,7 @@ pub async fn rotate(folder: &Path, now: DateTime<Utc>) -> Vec<PathBuf> {
     let mut backups: Vec<(DateTime<Utc>, PathBuf)> = Vec::new();
     for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(&name, "%Y-%m-%dT%H%M%SZ") {
+        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(&name, FOLDER_TIME) {
             backups.push((at.and_utc(), entry.path()));
         }
     }
@@ -277,7 +279,7 @@ fn keep_set(times: &[DateTime<Utc>], now: DateTime<Utc>) -> std::collections::Ha
 pub async fn restore(backup: &Path, database: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
     verify(backup).await?;
     let data = database.parent().unwrap_or(Path::new("."));
-    let aside = data.join(format!("replaced-{}", now.format("%Y-%m-%dT%H%M%SZ")));
+    let aside = data.join(format!("replaced-{}", now.format(FOLDER_TIME)));
     let write_error = |e: std::io::Error| Error::Write { path: aside.clone(), detail: e.to_string() };
     tokio::fs::create_dir_all(&aside).await.map_err(write_error)?;
     for suffix in ["", "-wal", "-shm"] {
@@ -363,8 +365,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let now = Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap();
         assert!(daily_due(dir.path(), now), "none yet");
-        std::fs::create_dir(dir.path().join("2026-12-03T020000Z")).unwrap();
-        std::fs::write(dir.path().join("2026-12-03T020000Z").join(MANIFEST), "{}").unwrap();
+        std::fs::create_dir(dir.path().join("2026-12-03T020000.000Z")).unwrap();
+        std::fs::write(dir.path().join("2026-12-03T020000.000Z").join(MANIFEST), "{}").unwrap();
         assert!(!daily_due(dir.path(), now));
         assert!(daily_due(dir.path(), now + chrono::Duration::hours(14)));
         assert_eq!(last_failure(dir.path()), None);
