@@ -253,7 +253,11 @@ fn a_damaged_database_offers_the_newest_backup_and_restores_it() {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with("replaced-"))
         .collect();
-    assert_eq!(std::fs::read(aside[0].path().join("dixon.sqlite3")).unwrap(), b"definitely not sqlite", "kept, not deleted");
+    assert_eq!(
+        std::fs::read(aside[0].path().join("dixon.sqlite3")).unwrap(),
+        b"definitely not sqlite",
+        "kept, not deleted"
+    );
     let store = tauri::async_runtime::block_on(dixon_shop::Store::open(&database)).unwrap();
     assert_eq!(tauri::async_runtime::block_on(store.repair_order(1001)).unwrap().customer.name, "Pat Lee");
 }

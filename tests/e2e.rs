@@ -550,7 +550,11 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         // Another counter of the shop opens an order: it shows up here without a click.
         if let Some(cloud) = &shop_cloud {
             client.find(Locator::Css("#nav-counter")).await?.click().await?;
-            client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#ro-list tr[data-number='1001']")).await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("#ro-list tr[data-number='1001']"))
+                .await?;
             let other = tempfile::tempdir().unwrap();
             let number = cloud.open_order_elsewhere(other.path(), "Dana Whitfield").await;
             assert_eq!(number, 1002, "the other counter saw 1001 in the shop and took the next number");

@@ -42,7 +42,8 @@ impl AppState {
     /// Stripe event the cloud relayed makes the payment it is about be read back from Stripe.
     fn start_sync(&self) {
         if let Ok(services) = &self.services {
-            let (sync, changes, payments) = (services.sync.clone(), self.sync_changes.clone(), services.payments.clone());
+            let (sync, changes, payments) =
+                (services.sync.clone(), self.sync_changes.clone(), services.payments.clone());
             let changed = move || {
                 changes.send_modify(|n| *n += 1);
                 let payments = payments.clone();

@@ -75,7 +75,13 @@ impl Backup {
 
 /// Takes a backup of the store at `database` (and the `documents` folder beside it) into
 /// `into/<time>/`, verified. The store's writers wait (up to their busy timeout) during the copy.
-pub async fn backup(database: &Path, documents: Option<&Path>, into: &Path, reason: Reason, now: DateTime<Utc>) -> Result<Backup> {
+pub async fn backup(
+    database: &Path,
+    documents: Option<&Path>,
+    into: &Path,
+    reason: Reason,
+    now: DateTime<Utc>,
+) -> Result<Backup> {
     let folder = into.join(now.format(FOLDER_TIME).to_string());
     let write_error = |e: std::io::Error| Error::Write { path: folder.clone(), detail: e.to_string() };
     tokio::fs::create_dir_all(&folder).await.map_err(write_error)?;
@@ -122,8 +128,10 @@ pub async fn backup(database: &Path, documents: Option<&Path>, into: &Path, reas
 /// row counts the manifest recorded.
 pub async fn verify(folder: &Path) -> Result<Backup> {
     let damaged = |detail: String| Error::Damaged { path: folder.to_path_buf(), detail };
-    let text = tokio::fs::read_to_string(folder.join(MANIFEST)).await.map_err(|e| damaged(format!("no manifest: {e}")))?;
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| damaged(format!("the manifest can't be read: {e}")))?;
+    let text =
+        tokio::fs::read_to_string(folder.join(MANIFEST)).await.map_err(|e| damaged(format!("no manifest: {e}")))?;
+    let manifest: Manifest =
+        serde_json::from_str(&text).map_err(|e| damaged(format!("the manifest can't be read: {e}")))?;
     let copy = folder.join(DATABASE);
     if !copy.is_file() {
         return Err(damaged("the database copy is missing".into()));
@@ -153,7 +161,9 @@ pub async fn verify(folder: &Path) -> Result<Backup> {
 /// The backups in `folder`, newest first; ones that can't be read are listed with their error.
 pub async fn list(folder: &Path) -> Vec<std::result::Result<Backup, Error>> {
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(folder) {
-        Ok(dir) => dir.flatten().map(|e| e.path()).filter(|p| p.join(MANIFEST).exists() || p.join(DATABASE).exists()).collect(),
+        Ok(dir) => {
+            dir.flatten().map(|e| e.path()).filter(|p| p.join(MANIFEST).exists() || p.join(DATABASE).exists()).collect()
+        }
         Err(_) => Vec::new(),
     };
     entries.sort();
@@ -212,7 +222,10 @@ pub async fn keep_daily(data: PathBuf) {
                         tracing::info!(path = %taken.path.display(), removed, "daily backup taken and checked");
                     }
                     Err(e) => {
-                        tracing::error!("the daily backup into {} failed, trying again in an hour: {e}", target.display());
+                        tracing::error!(
+                            "the daily backup into {} failed, trying again in an hour: {e}",
+                            target.display()
+                        );
                         failures.push(format!("{}: {e}", target.display()));
                     }
                 }
@@ -350,8 +363,8 @@ async fn dir_size(folder: &Path) -> u64 {
 
 /// A pool on the backup's copy, for showing what it holds.
 pub async fn open_read_only(backup: &Path) -> Result<SqlitePool> {
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", backup.join(DATABASE).display()))?
-        .read_only(true);
+    let options =
+        SqliteConnectOptions::from_str(&format!("sqlite://{}", backup.join(DATABASE).display()))?.read_only(true);
     Ok(SqlitePoolOptions::new().max_connections(1).connect_with(options).await?)
 }
 
@@ -381,7 +394,8 @@ mod tests {
         let times: Vec<DateTime<Utc>> =
             (0..800).map(|half_days| now - chrono::Duration::hours(12 * half_days)).collect();
         let keep = keep_set(&times, now);
-        let kept: Vec<DateTime<Utc>> = times.iter().enumerate().filter(|(i, _)| keep.contains(i)).map(|(_, t)| *t).collect();
+        let kept: Vec<DateTime<Utc>> =
+            times.iter().enumerate().filter(|(i, _)| keep.contains(i)).map(|(_, t)| *t).collect();
         // the newest of each of the 7 last days
         for day in 0..7 {
             let date = (now - chrono::Duration::days(day)).date_naive();

@@ -5,6 +5,7 @@
 //! output. Exit status: 0 done, 1 refused or failed (the message says why and what to do),
 //! 2 wrong usage.
 
+mod backup_cmd;
 mod estimate_cmd;
 mod estimate_output;
 mod obd_cmd;
@@ -12,7 +13,6 @@ mod output;
 mod pay_cmd;
 mod scan_cmd;
 mod settings_keys;
-mod backup_cmd;
 mod sync_cmd;
 mod vin_batch;
 

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use dixon_shop::replica::{self, Edit, Kind};
 
-use crate::sync::{append, Change, Feeds};
+use crate::sync::{append, lock_feed, set_feed_end, Change, Feeds};
 use crate::{Error, Result, Tenant};
 
 /// The feed's "device" for calls relayed from outside services.
@@ -62,7 +62,13 @@ struct Event {
 }
 
 /// Checks `call` for `shop` and appends its events to the shop's feed; how many were new.
-pub async fn receive(pool: &sqlx::PgPool, feeds: &Feeds, shop: Uuid, provider: Provider, call: Call<'_>) -> Result<usize> {
+pub async fn receive(
+    pool: &sqlx::PgPool,
+    feeds: &Feeds,
+    shop: Uuid,
+    provider: Provider,
+    call: Call<'_>,
+) -> Result<usize> {
     let mut tenant = Tenant::begin(pool, shop).await?;
     let secret: Option<String> =
         sqlx::query_scalar("SELECT secret FROM relay_secrets WHERE shop_id = $1 AND provider = $2")
@@ -109,13 +115,18 @@ fn check(provider: Provider, call: &Call<'_>, secret: &str) -> Result<Vec<Event>
             let status = field("MessageStatus").or(field("SmsStatus")).unwrap_or("received");
             let fields: serde_json::Map<String, Value> =
                 params.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
-            Ok(vec![Event { key: format!("{sid}:{status}"), payload: Value::Object(fields).to_string(), signature: None }])
+            Ok(vec![Event {
+                key: format!("{sid}:{status}"),
+                payload: Value::Object(fields).to_string(),
+                signature: None,
+            }])
         }
         Provider::SendGrid => {
             let signature = (call.header)(dixon_webhooks::sendgrid::SIGNATURE_HEADER).unwrap_or_default();
             let timestamp = (call.header)(dixon_webhooks::sendgrid::TIMESTAMP_HEADER).unwrap_or_default();
             dixon_webhooks::sendgrid::verify(call.body, &signature, &timestamp, secret, call.now).map_err(refused)?;
-            let events: Vec<Value> = serde_json::from_slice(call.body).map_err(|_| unreadable("SendGrid event batch"))?;
+            let events: Vec<Value> =
+                serde_json::from_slice(call.body).map_err(|_| unreadable("SendGrid event batch"))?;
             events
                 .into_iter()
                 .map(|event| {
@@ -131,14 +142,7 @@ fn check(provider: Provider, call: &Call<'_>, secret: &str) -> Result<Vec<Event>
 async fn append_events(tenant: &mut Tenant, provider: Provider, events: Vec<Event>, now: i64) -> Result<usize> {
     let shop = tenant.shop;
     let tx = &mut tenant.tx;
-    sqlx::query("INSERT INTO shop_feeds (shop_id) VALUES ($1) ON CONFLICT (shop_id) DO NOTHING")
-        .bind(shop)
-        .execute(&mut **tx)
-        .await?;
-    let mut last_seq: i64 = sqlx::query_scalar("SELECT last_seq FROM shop_feeds WHERE shop_id = $1 FOR UPDATE")
-        .bind(shop)
-        .fetch_one(&mut **tx)
-        .await?;
+    let mut last_seq = lock_feed(tx, shop).await?;
     let mut device_seq: i64 =
         sqlx::query_scalar("SELECT coalesce(max(device_seq), 0) FROM changes WHERE shop_id = $1 AND device_id = $2")
             .bind(shop)
@@ -181,7 +185,7 @@ async fn append_events(tenant: &mut Tenant, provider: Provider, events: Vec<Even
         append(tx, shop, last_seq, RELAY_DEVICE, &change, &record).await?;
         new += 1;
     }
-    sqlx::query("UPDATE shop_feeds SET last_seq = $2 WHERE shop_id = $1").bind(shop).bind(last_seq).execute(&mut **tx).await?;
+    set_feed_end(tx, shop, last_seq).await?;
     Ok(new)
 }
 

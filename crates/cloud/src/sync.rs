@@ -169,14 +169,7 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
     check_batch(&push)?;
     let shop = tenant.shop;
     let tx = &mut tenant.tx;
-    sqlx::query("INSERT INTO shop_feeds (shop_id) VALUES ($1) ON CONFLICT (shop_id) DO NOTHING")
-        .bind(shop)
-        .execute(&mut **tx)
-        .await?;
-    let mut last_seq: i64 = sqlx::query_scalar("SELECT last_seq FROM shop_feeds WHERE shop_id = $1 FOR UPDATE")
-        .bind(shop)
-        .fetch_one(&mut **tx)
-        .await?;
+    let mut last_seq = lock_feed(tx, shop).await?;
     let mut device_seq: i64 =
         sqlx::query_scalar("SELECT last_device_seq FROM devices WHERE shop_id = $1 AND id = $2 FOR UPDATE")
             .bind(shop)
@@ -255,11 +248,7 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
         results.push(Outcome::Applied { id: change.id, seq: last_seq });
         applied_any = true;
     }
-    sqlx::query("UPDATE shop_feeds SET last_seq = $2 WHERE shop_id = $1")
-        .bind(shop)
-        .bind(last_seq)
-        .execute(&mut **tx)
-        .await?;
+    set_feed_end(tx, shop, last_seq).await?;
     sqlx::query("UPDATE devices SET last_device_seq = $3 WHERE shop_id = $1 AND id = $2")
         .bind(shop)
         .bind(device)
@@ -271,6 +260,33 @@ pub async fn push(mut tenant: Tenant, device: Uuid, push: Push, feeds: &Feeds) -
         feeds.of(shop).notify_waiters();
     }
     Ok(PushAnswer { results, device_seq })
+}
+
+/// Locks the shop's feed for this transaction (made on its first change) and gives its end: feed
+/// numbers stay gapless and in commit order.
+pub(crate) async fn lock_feed(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, shop: Uuid) -> Result<i64> {
+    sqlx::query("INSERT INTO shop_feeds (shop_id) VALUES ($1) ON CONFLICT (shop_id) DO NOTHING")
+        .bind(shop)
+        .execute(&mut **tx)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT last_seq FROM shop_feeds WHERE shop_id = $1 FOR UPDATE")
+        .bind(shop)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+/// Moves the locked feed's end to `last_seq`.
+pub(crate) async fn set_feed_end(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    shop: Uuid,
+    last_seq: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE shop_feeds SET last_seq = $2 WHERE shop_id = $1")
+        .bind(shop)
+        .bind(last_seq)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Writes `record` as the shop now holds it and `change` as feed entry `seq`.

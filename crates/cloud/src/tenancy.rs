@@ -43,13 +43,7 @@ impl Admin {
     /// Another one-time code for an existing shop (a new counter, or one to enroll again).
     pub async fn enrollment_code(&self, shop: Uuid) -> Result<EnrollmentCode> {
         let mut tx = Tenant::begin(&self.pool, shop).await?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM shops WHERE id = $1)")
-            .bind(shop)
-            .fetch_one(&mut *tx.tx)
-            .await?;
-        if !exists {
-            return Err(Error::UnknownShop(shop.to_string()));
-        }
+        known_shop(&mut tx.tx, shop).await?;
         let code = insert_code(&mut tx.tx, shop).await?;
         tx.tx.commit().await?;
         Ok(code)
@@ -60,19 +54,15 @@ impl Admin {
     pub async fn set_relay_secret(&self, shop: Uuid, provider: &str, secret: &str) -> Result<()> {
         let secret = secret.trim();
         if crate::relay::Provider::parse(provider).is_none() {
-            return Err(Error::BadRequest(format!("'{provider}' is not a service the cloud relays: stripe, twilio or sendgrid.")));
+            return Err(Error::BadRequest(format!(
+                "'{provider}' is not a service the cloud relays: stripe, twilio or sendgrid."
+            )));
         }
         if secret.is_empty() {
             return Err(Error::BadRequest("The secret is empty: paste it on the standard input.".into()));
         }
         let mut tx = Tenant::begin(&self.pool, shop).await?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM shops WHERE id = $1)")
-            .bind(shop)
-            .fetch_one(&mut *tx.tx)
-            .await?;
-        if !exists {
-            return Err(Error::UnknownShop(shop.to_string()));
-        }
+        known_shop(&mut tx.tx, shop).await?;
         sqlx::query(
             "INSERT INTO relay_secrets (shop_id, provider, secret) VALUES ($1, $2, $3)
              ON CONFLICT (shop_id, provider) DO UPDATE SET secret = excluded.secret, set_at = now()",
@@ -100,6 +90,17 @@ impl Admin {
                 == 1;
         tx.tx.commit().await?;
         Ok(done)
+    }
+}
+
+/// Refuses a shop id that names no shop.
+async fn known_shop(tx: &mut Transaction<'static, Postgres>, shop: Uuid) -> Result<()> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM shops WHERE id = $1)").bind(shop).fetch_one(&mut **tx).await?;
+    if exists {
+        Ok(())
+    } else {
+        Err(Error::UnknownShop(shop.to_string()))
     }
 }
 

@@ -16,10 +16,25 @@ fn edit(seq: i64, topic: &str, uid: &str, payload: Value) -> Value {
 
 fn new_order(first_seq: i64, tag: &str, number: i64) -> Vec<Value> {
     vec![
-        edit(first_seq, "customer.put", &format!("c-{tag}"), json!({"fields": {"name": format!("Pat {tag}"), "phone": "+15552345678"}})),
-        edit(first_seq + 1, "vehicle.put", &format!("v-{tag}"), json!({"fields": {"customer_uid": format!("c-{tag}"), "make": "Honda"}})),
-        edit(first_seq + 2, "repair_order.put", &format!("ro-{tag}"), json!({"fields": {
-            "number": number, "customer_uid": format!("c-{tag}"), "vehicle_uid": format!("v-{tag}"), "status": "estimate"}})),
+        edit(
+            first_seq,
+            "customer.put",
+            &format!("c-{tag}"),
+            json!({"fields": {"name": format!("Pat {tag}"), "phone": "+15552345678"}}),
+        ),
+        edit(
+            first_seq + 1,
+            "vehicle.put",
+            &format!("v-{tag}"),
+            json!({"fields": {"customer_uid": format!("c-{tag}"), "make": "Honda"}}),
+        ),
+        edit(
+            first_seq + 2,
+            "repair_order.put",
+            &format!("ro-{tag}"),
+            json!({"fields": {
+            "number": number, "customer_uid": format!("c-{tag}"), "vehicle_uid": format!("v-{tag}"), "status": "estimate"}}),
+        ),
     ]
 }
 
@@ -48,14 +63,27 @@ async fn records_merge_in_the_cloud_by_the_shared_rules() {
     let cancel = edit(4, "repair_order.status", "ro-a", json!({"from": "estimate", "to": "canceled"}));
     assert_eq!(cloud.push(&front, json!({"protocol": 2, "changes": [cancel]})).await.0, 200);
     let approve = edit(4, "repair_order.status", "ro-a", json!({"from": "estimate", "to": "approved"}));
-    let orphan = edit(5, "line.put", "l-x", json!({"fields": {"repair_order_uid": "ro-nowhere", "kind": "labor",
-        "description": "Brakes", "quantity_milli": 1000, "unit_price_cents": 12000, "taxable": 1}}));
-    let line = edit(6, "line.put", "l-b", json!({"fields": {"repair_order_uid": "ro-b", "kind": "labor",
-        "description": "Brakes", "quantity_milli": 1000, "unit_price_cents": 12000, "taxable": 1}}));
+    let orphan = edit(
+        5,
+        "line.put",
+        "l-x",
+        json!({"fields": {"repair_order_uid": "ro-nowhere", "kind": "labor",
+        "description": "Brakes", "quantity_milli": 1000, "unit_price_cents": 12000, "taxable": 1}}),
+    );
+    let line = edit(
+        6,
+        "line.put",
+        "l-b",
+        json!({"fields": {"repair_order_uid": "ro-b", "kind": "labor",
+        "description": "Brakes", "quantity_milli": 1000, "unit_price_cents": 12000, "taxable": 1}}),
+    );
     let (_, answer) = cloud.push(&back, json!({"protocol": 2, "changes": [approve, orphan, line]})).await;
     let results = answer["results"].as_array().unwrap();
     assert!(results[0]["reason"].as_str().unwrap().contains("is canceled"), "{answer}");
-    assert!(results[1]["reason"].as_str().unwrap().contains("repair order it belongs to is not in the cloud"), "{answer}");
+    assert!(
+        results[1]["reason"].as_str().unwrap().contains("repair order it belongs to is not in the cloud"),
+        "{answer}"
+    );
     assert_eq!(results[2]["status"], "applied");
 
     // a new counter starts from a snapshot: parents first, in pages
@@ -64,13 +92,16 @@ async fn records_merge_in_the_cloud_by_the_shared_rules() {
     let mut query = "limit=2".to_string();
     let mut feed_end = None;
     loop {
-        let reply = cloud.http.get(format!("{}/v1/snapshot?{query}", cloud.base)).bearer_auth(&third).send().await.unwrap();
+        let reply =
+            cloud.http.get(format!("{}/v1/snapshot?{query}", cloud.base)).bearer_auth(&third).send().await.unwrap();
         assert_eq!(reply.status(), 200);
         let page: Value = reply.json().await.unwrap();
         feed_end.get_or_insert(page["feed_end"].as_i64().unwrap());
         records.extend(page["records"].as_array().unwrap().iter().cloned());
         match page["next"].as_object() {
-            Some(next) => query = format!("limit=2&after_rank={}&after_uid={}", next["rank"], next["uid"].as_str().unwrap()),
+            Some(next) => {
+                query = format!("limit=2&after_rank={}&after_uid={}", next["rank"], next["uid"].as_str().unwrap())
+            }
             None => break,
         }
     }
@@ -80,7 +111,15 @@ async fn records_merge_in_the_cloud_by_the_shared_rules() {
     assert_eq!(feed_end, Some(8));
     // another shop's snapshot is empty
     let (_, other) = cloud.shop_with_counter("Shop B").await;
-    let theirs: Value =
-        cloud.http.get(format!("{}/v1/snapshot", cloud.base)).bearer_auth(&other).send().await.unwrap().json().await.unwrap();
+    let theirs: Value = cloud
+        .http
+        .get(format!("{}/v1/snapshot", cloud.base))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(theirs["records"], json!([]), "{theirs}");
 }

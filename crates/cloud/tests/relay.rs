@@ -120,7 +120,10 @@ async fn signed_calls_reach_the_counters_once_and_forged_or_stale_ones_do_not() 
     let keys: Vec<(&str, &str)> =
         events.iter().map(|e| (e["provider"].as_str().unwrap(), e["event_key"].as_str().unwrap())).collect();
     assert_eq!(keys, [("stripe", "evt_1"), ("twilio", "SM1:received"), ("sendgrid", "e1"), ("sendgrid", "e2")]);
-    assert!(events[0]["signature"].as_str().unwrap().starts_with("t="), "the counter can check Stripe's signature itself");
+    assert!(
+        events[0]["signature"].as_str().unwrap().starts_with("t="),
+        "the counter can check Stripe's signature itself"
+    );
     assert!(events[1]["payload"].as_str().unwrap().contains("Yes, go ahead"));
     assert!(relayed_events(&cloud, &other).await.is_empty());
     // a counter can't make up relayed calls

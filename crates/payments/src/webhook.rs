@@ -32,7 +32,8 @@ pub struct EventData {
 /// [`dixon_webhooks::stripe`]), then reads the event. Every refusal says why, and never echoes the
 /// secret or the expected signature.
 pub fn verify(payload: &[u8], signature_header: &str, secret: &str, now: i64) -> Result<Event> {
-    dixon_webhooks::stripe::verify(payload, signature_header, secret, now).map_err(|e| Error::Webhook(e.to_string()))?;
+    dixon_webhooks::stripe::verify(payload, signature_header, secret, now)
+        .map_err(|e| Error::Webhook(e.to_string()))?;
     serde_json::from_slice(payload).map_err(|e| Error::Webhook(format!("the event is not one we can read ({e})")))
 }
 

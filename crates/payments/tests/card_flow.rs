@@ -387,7 +387,8 @@ async fn stripe_events_relayed_by_the_cloud_are_checked_and_applied_once() {
     // received by the cloud an hour ago, while this counter was offline: still good (the cloud
     // checked it was fresh when it came); a forged one is set aside
     let received = chrono::Utc::now().timestamp() - 3600;
-    relayed(&c.store, "evt_forged", event, &dixon_payments::webhook::sign(event, "whsec_attacker", received), received).await;
+    relayed(&c.store, "evt_forged", event, &dixon_payments::webhook::sign(event, "whsec_attacker", received), received)
+        .await;
     relayed(&c.store, "evt_1", event, &dixon_payments::webhook::sign(event, "whsec_test", received), received).await;
     assert_eq!(c.payments.apply_relayed().await.unwrap(), 1);
     assert_eq!(c.payments.ledger().payment(payment.id).await.unwrap().status, PaymentStatus::Succeeded);

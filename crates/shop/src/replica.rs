@@ -338,9 +338,8 @@ mod tests {
 
     #[test]
     fn the_later_edit_of_each_field_wins_whatever_order_they_arrive_in() {
-        let made =
-            merge(None, &Edit::put(Kind::Customer, "c", fields(json!({"name": "Pat", "phone": "+1"}))), "1.0.a")
-                .unwrap();
+        let made = merge(None, &Edit::put(Kind::Customer, "c", fields(json!({"name": "Pat", "phone": "+1"}))), "1.0.a")
+            .unwrap();
         let phone = Edit::put(Kind::Customer, "c", fields(json!({"phone": "+2"})));
         let name = Edit::put(Kind::Customer, "c", fields(json!({"name": "Pat Lee"})));
         let a = merge(Some(&merge(Some(&made), &phone, "5.0.a").unwrap()), &name, "3.0.b").unwrap();
@@ -356,11 +355,19 @@ mod tests {
     #[test]
     fn a_status_move_no_longer_legal_is_refused_with_why() {
         let paid = order("paid");
-        let cancel = Edit { kind: Kind::RepairOrder, uid: "ro".into(), op: Op::Status { from: Status::InProgress, to: Status::Canceled } };
+        let cancel = Edit {
+            kind: Kind::RepairOrder,
+            uid: "ro".into(),
+            op: Op::Status { from: Status::InProgress, to: Status::Canceled },
+        };
         let reason = merge(Some(&paid), &cancel, "200.0.b").unwrap_err();
         assert!(reason.contains("repair order 1001 is paid"), "{reason}");
         // the same move twice: the second changes nothing
-        let approve = Edit { kind: Kind::RepairOrder, uid: "ro".into(), op: Op::Status { from: Status::Estimate, to: Status::Approved } };
+        let approve = Edit {
+            kind: Kind::RepairOrder,
+            uid: "ro".into(),
+            op: Op::Status { from: Status::Estimate, to: Status::Approved },
+        };
         let approved = merge(Some(&order("estimate")), &approve, "2.0.a").unwrap();
         assert_eq!(merge(Some(&approved), &approve, "2.0.a").unwrap(), approved);
     }
@@ -368,7 +375,8 @@ mod tests {
     #[test]
     fn the_number_and_status_are_not_changed_by_a_put() {
         let made = order("approved");
-        let put = Edit::put(Kind::RepairOrder, "ro", fields(json!({"number": 7, "status": "closed", "concern": "noise"})));
+        let put =
+            Edit::put(Kind::RepairOrder, "ro", fields(json!({"number": 7, "status": "closed", "concern": "noise"})));
         let after = merge(Some(&made), &put, "300.0.a").unwrap();
         assert_eq!(after.integer("number"), Some(1001));
         assert_eq!(after.text("status"), Some("approved"));
@@ -386,7 +394,11 @@ mod tests {
         let removed = merge(Some(&line), &Edit { kind: Kind::Line, uid: "l".into(), op: Op::Delete }, "2.0.b").unwrap();
         let late = Edit::put(Kind::Line, "l", fields(json!({"description": "Brakes front"})));
         assert!(merge(Some(&removed), &late, "3.0.a").unwrap().deleted);
-        let auth = Edit::put(Kind::Authorization, "x", fields(json!({"repair_order_uid": "ro", "revision": 1, "amount_cents": 5})));
+        let auth = Edit::put(
+            Kind::Authorization,
+            "x",
+            fields(json!({"repair_order_uid": "ro", "revision": 1, "amount_cents": 5})),
+        );
         let once = merge(None, &auth, "1.0.a").unwrap();
         let again = Edit::put(Kind::Authorization, "x", fields(json!({"amount_cents": 9})));
         assert_eq!(merge(Some(&once), &again, "9.0.a").unwrap(), once);
@@ -414,7 +426,11 @@ mod tests {
         assert!(Edit::from_wire("repair_order.status", "x", &json!({"from": "paid", "to": "sideways"})).is_err());
         let new_order = Edit::put(Kind::RepairOrder, "r", fields(json!({"number": 1})));
         assert!(merge(None, &new_order, "1.0.a").unwrap_err().contains("customer_uid"));
-        let round = Edit { kind: Kind::RepairOrder, uid: "r".into(), op: Op::Status { from: Status::Estimate, to: Status::Approved } };
+        let round = Edit {
+            kind: Kind::RepairOrder,
+            uid: "r".into(),
+            op: Op::Status { from: Status::Estimate, to: Status::Approved },
+        };
         assert_eq!(Edit::from_wire(&round.topic(), "r", &round.payload()).unwrap(), round);
     }
 }

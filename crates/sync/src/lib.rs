@@ -290,7 +290,8 @@ impl SyncClient {
                 ))
             })?;
         let enrolled = answer.value;
-        self.keychain.save(SECRET, &CloudAccount { token: enrolled.token })
+        self.keychain
+            .save(SECRET, &CloudAccount { token: enrolled.token })
             .map_err(|e| Error::Keychain(e.to_string()))?;
         let at = dixon_clock::to_stored(self.now());
         let mut tx = self.write().await?;
@@ -541,7 +542,8 @@ impl SyncClient {
                         .fetch_optional(&mut *tx)
                         .await?;
                         // the row goes back to what the cloud holds, with the edits still waiting
-                        let kind = refused.as_ref().and_then(|(topic, _)| topic.split('.').next().and_then(Kind::parse));
+                        let kind =
+                            refused.as_ref().and_then(|(topic, _)| topic.split('.').next().and_then(Kind::parse));
                         if let (Some(kind), Some((_, uid))) = (kind, &refused) {
                             apply::refresh(&mut tx, kind, uid, None, cursor).await?;
                         }
@@ -608,7 +610,10 @@ impl SyncClient {
                 // the cloud no longer has this counter's place in the feed (restored from a
                 // backup): read the shop's records again, then follow the feed from there
                 Err(dixon_resilience::Error::Rejected { status: 409, .. }) => {
-                    tracing::warn!(cursor, "the cloud's feed is behind this counter's cursor; starting from a snapshot");
+                    tracing::warn!(
+                        cursor,
+                        "the cloud's feed is behind this counter's cursor; starting from a snapshot"
+                    );
                     sqlx::query("UPDATE sync_state SET cursor = 0, snapshot_done = 0").execute(&self.pool).await?;
                     self.snapshot(base, token).await?;
                     continue;
@@ -621,7 +626,9 @@ impl SyncClient {
             for change in &page.changes {
                 match change.record.clone().map(serde_json::from_value::<Record>) {
                     Some(Ok(record)) => apply::confirmed(&mut tx, &record, change.seq).await?,
-                    Some(Err(e)) => tracing::warn!(seq = change.seq, "a change this counter can't read was passed over: {e}"),
+                    Some(Err(e)) => {
+                        tracing::warn!(seq = change.seq, "a change this counter can't read was passed over: {e}")
+                    }
                     None => {}
                 }
                 from_others += i64::from(change.device_id != me);
@@ -720,9 +727,11 @@ async fn join_shop(tx: &mut Transaction<'static, Sqlite>, at: &str) -> Result<()
         .execute(&mut **tx)
         .await?;
     // a new device to the cloud: its sequence numbers start again at 1 (after leaving a shop too)
-    sqlx::query("UPDATE outbox SET device_seq = NULL, feed_seq = NULL WHERE device_seq IS NOT NULL OR feed_seq IS NOT NULL")
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE outbox SET device_seq = NULL, feed_seq = NULL WHERE device_seq IS NOT NULL OR feed_seq IS NOT NULL",
+    )
+    .execute(&mut **tx)
+    .await?;
     // relayed calls come from the cloud; they are never sent back to it
     for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::RelayEvent) {
         for (uid, fields) in dixon_shop::records::all(tx, kind).await? {

@@ -92,7 +92,13 @@ impl Chaos {
     }
 }
 
-async fn proxy(State(chaos): State<Chaos>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> (StatusCode, Bytes) {
+async fn proxy(
+    State(chaos): State<Chaos>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, Bytes) {
     let gone = (StatusCode::BAD_GATEWAY, Bytes::from_static(b"{\"error\":\"network\",\"message\":\"cut\"}"));
     let answer = |reply: Option<(u16, Bytes)>| match reply {
         Some((status, body)) => (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), body),
@@ -171,7 +177,11 @@ impl Counter {
         let policy = Policy {
             timeout: Duration::from_secs(5),
             retry: RetryPolicy { max_retries: 1, base: Duration::from_millis(20), ..RetryPolicy::default() },
-            breaker: BreakerPolicy { open_for: Duration::from_millis(200), successes_to_close: 1, ..BreakerPolicy::default() },
+            breaker: BreakerPolicy {
+                open_for: Duration::from_millis(200),
+                successes_to_close: 1,
+                ..BreakerPolicy::default()
+            },
             ..Policy::default()
         };
         let sync = SyncClient::register_with(store.pool().clone(), &integrations, policy)
@@ -299,7 +309,13 @@ async fn random_work(counter: &Counter, rng: &mut StdRng, step: usize) {
     let roll = if order.status == Status::Invoiced && rng.random_range(0..100) < 70 { 61 } else { roll };
     match roll {
         18..=44 => {
-            let line = NewLine::simple(LineKind::Labor, &format!("Job {step}"), 1000, Cents(rng.random_range(1..500) * 100), true);
+            let line = NewLine::simple(
+                LineKind::Labor,
+                &format!("Job {step}"),
+                1000,
+                Cents(rng.random_range(1..500) * 100),
+                true,
+            );
             let _ = counter.store.add_line(number, &line).await;
         }
         45..=52 if !order.lines.is_empty() => {
@@ -401,7 +417,8 @@ async fn three_counters_converge_through_a_hostile_network() {
     tokio::time::sleep(Duration::from_millis(800)).await; // late duplicates land
     for _ in 0..3 {
         for counter in &counters {
-            let report = counter.sync().sync_now().await.unwrap_or_else(|e| panic!("{}: {e} (seed {seed})", counter.name));
+            let report =
+                counter.sync().sync_now().await.unwrap_or_else(|e| panic!("{}: {e} (seed {seed})", counter.name));
             refused += report.refused;
         }
     }
@@ -443,7 +460,9 @@ async fn three_counters_converge_through_a_hostile_network() {
             .unwrap();
         records.extend(page["records"].as_array().unwrap().iter().cloned());
         match page["next"].as_object() {
-            Some(next) => query = format!("limit=500&after_rank={}&after_uid={}", next["rank"], next["uid"].as_str().unwrap()),
+            Some(next) => {
+                query = format!("limit=500&after_rank={}&after_uid={}", next["rank"], next["uid"].as_str().unwrap())
+            }
             None => break,
         }
     }
@@ -483,7 +502,10 @@ async fn three_counters_converge_through_a_hostile_network() {
                 let status: Status = record["fields"]["status"].as_str().unwrap().parse().unwrap();
                 let uid = record["uid"].as_str().unwrap().to_string();
                 if let Some(before) = last_status.insert(uid, status) {
-                    assert!(before == status || before.can_move_to(status), "{before} → {status} in the feed (seed {seed})");
+                    assert!(
+                        before == status || before.can_move_to(status),
+                        "{before} → {status} in the feed (seed {seed})"
+                    );
                 }
             }
             Some("payment") => {

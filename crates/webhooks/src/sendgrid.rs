@@ -64,7 +64,10 @@ mod tests {
         let (_, other) = keys();
         assert_eq!(verify(EVENTS, &signature, "1700000000", &other, 1_700_000_060), Err(Error::Mismatch("SendGrid")));
         assert_eq!(verify(EVENTS, &signature, "1700000000", &public, 1_700_000_900), Err(Error::Stale { age: 900 }));
-        assert_eq!(verify(EVENTS, "AAAA", "1700000000", &public, 1_700_000_000), Err(Error::Malformed(SIGNATURE_HEADER)));
+        assert_eq!(
+            verify(EVENTS, "AAAA", "1700000000", &public, 1_700_000_000),
+            Err(Error::Malformed(SIGNATURE_HEADER))
+        );
         assert_eq!(verify(EVENTS, &signature, "1700000000", "not a key", 0), Err(Error::BadKey("SendGrid")));
     }
 }

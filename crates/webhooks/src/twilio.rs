@@ -12,7 +12,8 @@ const HEADER: &str = "X-Twilio-Signature";
 
 /// Accepts the call when `header` is the signature of `url` and `params` under `auth_token`.
 pub fn verify(url: &str, params: &[(String, String)], header: &str, auth_token: &str) -> Result<()> {
-    let given = base64::engine::general_purpose::STANDARD.decode(header.trim()).map_err(|_| Error::Malformed(HEADER))?;
+    let given =
+        base64::engine::general_purpose::STANDARD.decode(header.trim()).map_err(|_| Error::Malformed(HEADER))?;
     mac(url, params, auth_token).verify_slice(&given).map_err(|_| Error::Mismatch("Twilio"))
 }
 

@@ -73,7 +73,8 @@ pub async fn restore_backup(state: State<'_, AppState>, path: String) -> Command
             "The database opens fine: to go back to a backup, close Dixon Counter and run `dixon backup restore`.",
         ));
     }
-    let aside = dixon_backup::restore(std::path::Path::new(&path), &state.home.database_path(), chrono::Utc::now()).await?;
+    let aside =
+        dixon_backup::restore(std::path::Path::new(&path), &state.home.database_path(), chrono::Utc::now()).await?;
     tracing::warn!(backup = %path, aside = %aside.display(), "restored a backup over a damaged database");
     let message = format!("Restored. The damaged database is kept in {}.", aside.display());
     if std::env::var_os("DIXON_NO_RESTART").is_none() {

@@ -28,10 +28,16 @@ pub async fn sync_enroll(
     name: String,
 ) -> CommandResult<SyncStatus> {
     if name.trim().is_empty() {
-        return Err(CommandError::invalid("name", "Name this counter (\"Front counter\") so the others can tell it apart.".into()));
+        return Err(CommandError::invalid(
+            "name",
+            "Name this counter (\"Front counter\") so the others can tell it apart.".into(),
+        ));
     }
     if code.trim().is_empty() {
-        return Err(CommandError::invalid("code", "Type the enrollment code the shop's owner got from the cloud.".into()));
+        return Err(CommandError::invalid(
+            "code",
+            "Type the enrollment code the shop's owner got from the cloud.".into(),
+        ));
     }
     let status = state.services()?.sync.enroll(&cloud_url, code.trim(), name.trim()).await?;
     state.sync_changed();

@@ -17,8 +17,8 @@ use crate::estimate::{
 };
 use crate::money::Cents;
 use crate::repair_order::{LineItem, NewLine, RepairOrder, Status, Totals};
-use crate::settings::ShopSettings;
 use crate::replica::{Edit, Kind, Op};
+use crate::settings::ShopSettings;
 use crate::validate;
 use dixon_clock::to_stored as stored;
 
@@ -233,14 +233,15 @@ async fn estimate_in(
     order_id: i64,
     settings: &ShopSettings,
 ) -> Result<(Vec<LineItem>, Totals)> {
-    let lines =
-        sqlx::query(&format!("SELECT {LINE_COLUMNS} FROM line_items WHERE repair_order_id = ? ORDER BY position, created_at, uid"))
-            .bind(order_id)
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(line_from_row)
-            .collect::<Result<Vec<_>>>()?;
+    let lines = sqlx::query(&format!(
+        "SELECT {LINE_COLUMNS} FROM line_items WHERE repair_order_id = ? ORDER BY position, created_at, uid"
+    ))
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(line_from_row)
+    .collect::<Result<Vec<_>>>()?;
     let totals = Totals::of(&lines, settings);
     Ok((lines, totals))
 }

@@ -91,12 +91,18 @@ impl Store {
         if status.version > 0 && status.version < status.latest_known {
             let data = self.path.parent().unwrap_or(Path::new("."));
             let now = self.clock.now();
-            dixon_backup::backup(&self.path, Some(&data.join("documents")), &data.join("backups"), dixon_backup::Reason::BeforeMigration, now)
-                .await
-                .map_err(|e| Error::DatabaseUnavailable {
-                    path: self.path.clone(),
-                    detail: format!("the backup before updating the database failed, so nothing was changed: {e}"),
-                })?;
+            dixon_backup::backup(
+                &self.path,
+                Some(&data.join("documents")),
+                &data.join("backups"),
+                dixon_backup::Reason::BeforeMigration,
+                now,
+            )
+            .await
+            .map_err(|e| Error::DatabaseUnavailable {
+                path: self.path.clone(),
+                detail: format!("the backup before updating the database failed, so nothing was changed: {e}"),
+            })?;
             tracing::info!(from = status.version, to = status.latest_known, "backed up before updating the database");
         }
         MIGRATOR.run(&self.pool).await.map_err(|e| match e {

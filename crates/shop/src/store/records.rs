@@ -41,16 +41,16 @@ fn table(kind: Kind) -> Table {
             name: "customers",
             columns: const {
                 &[
-                plain("name"),
-                plain("phone"),
-                plain("email"),
-                plain("preferred_contact"),
-                plain("sms_consent"),
-                plain("sms_consent_at"),
-                plain("notes"),
-                plain("created_at"),
-                plain("updated_at"),
-            ]
+                    plain("name"),
+                    plain("phone"),
+                    plain("email"),
+                    plain("preferred_contact"),
+                    plain("sms_consent"),
+                    plain("sms_consent_at"),
+                    plain("notes"),
+                    plain("created_at"),
+                    plain("updated_at"),
+                ]
             },
             on_arrival: "",
         },
@@ -58,19 +58,19 @@ fn table(kind: Kind) -> Table {
             name: "vehicles",
             columns: const {
                 &[
-                Reference { column: "customer_id", field: "customer_uid", table: "customers" },
-                plain("vin"),
-                plain("year"),
-                plain("make"),
-                plain("model"),
-                plain("trim"),
-                plain("engine"),
-                plain("plate"),
-                plain("plate_state"),
-                plain("odometer"),
-                plain("created_at"),
-                plain("updated_at"),
-            ]
+                    Reference { column: "customer_id", field: "customer_uid", table: "customers" },
+                    plain("vin"),
+                    plain("year"),
+                    plain("make"),
+                    plain("model"),
+                    plain("trim"),
+                    plain("engine"),
+                    plain("plate"),
+                    plain("plate_state"),
+                    plain("odometer"),
+                    plain("created_at"),
+                    plain("updated_at"),
+                ]
             },
             on_arrival: "",
         },
@@ -78,17 +78,17 @@ fn table(kind: Kind) -> Table {
             name: "repair_orders",
             columns: const {
                 &[
-                plain("number"),
-                Reference { column: "customer_id", field: "customer_uid", table: "customers" },
-                Reference { column: "vehicle_id", field: "vehicle_uid", table: "vehicles" },
-                plain("status"),
-                plain("concern"),
-                plain("odometer_in"),
-                plain("odometer_out"),
-                plain("promised_at"),
-                plain("created_at"),
-                plain("updated_at"),
-            ]
+                    plain("number"),
+                    Reference { column: "customer_id", field: "customer_uid", table: "customers" },
+                    Reference { column: "vehicle_id", field: "vehicle_uid", table: "vehicles" },
+                    plain("status"),
+                    plain("concern"),
+                    plain("odometer_in"),
+                    plain("odometer_out"),
+                    plain("promised_at"),
+                    plain("created_at"),
+                    plain("updated_at"),
+                ]
             },
             on_arrival: "",
         },
@@ -96,22 +96,22 @@ fn table(kind: Kind) -> Table {
             name: "line_items",
             columns: const {
                 &[
-                ORDER,
-                plain("position"),
-                plain("kind"),
-                plain("description"),
-                plain("quantity_milli"),
-                plain("unit_price_cents"),
-                plain("taxable"),
-                plain("part_number"),
-                plain("brand"),
-                plain("supplier"),
-                plain("part_condition"),
-                plain("core_charge_cents"),
-                plain("technician"),
-                plain("created_at"),
-                plain("updated_at"),
-            ]
+                    ORDER,
+                    plain("position"),
+                    plain("kind"),
+                    plain("description"),
+                    plain("quantity_milli"),
+                    plain("unit_price_cents"),
+                    plain("taxable"),
+                    plain("part_number"),
+                    plain("brand"),
+                    plain("supplier"),
+                    plain("part_condition"),
+                    plain("core_charge_cents"),
+                    plain("technician"),
+                    plain("created_at"),
+                    plain("updated_at"),
+                ]
             },
             on_arrival: "",
         },
@@ -119,17 +119,17 @@ fn table(kind: Kind) -> Table {
             name: "authorizations",
             columns: const {
                 &[
-                ORDER,
-                plain("revision"),
-                plain("kind"),
-                plain("method"),
-                plain("authorized_by"),
-                plain("phone"),
-                plain("amount_cents"),
-                plain("note"),
-                json("estimate"),
-                plain("authorized_at"),
-            ]
+                    ORDER,
+                    plain("revision"),
+                    plain("kind"),
+                    plain("method"),
+                    plain("authorized_by"),
+                    plain("phone"),
+                    plain("amount_cents"),
+                    plain("note"),
+                    json("estimate"),
+                    plain("authorized_at"),
+                ]
             },
             on_arrival: "",
         },
@@ -137,21 +137,21 @@ fn table(kind: Kind) -> Table {
             name: "payments",
             columns: const {
                 &[
-                ORDER,
-                plain("method"),
-                plain("amount"),
-                plain("status"),
-                plain("refunded"),
-                plain("tendered"),
-                plain("check_number"),
-                plain("hold"),
-                plain("provider_id"),
-                plain("card"),
-                plain("wallet"),
-                plain("failure"),
-                plain("created_at"),
-                plain("updated_at"),
-            ]
+                    ORDER,
+                    plain("method"),
+                    plain("amount"),
+                    plain("status"),
+                    plain("refunded"),
+                    plain("tendered"),
+                    plain("check_number"),
+                    plain("hold"),
+                    plain("provider_id"),
+                    plain("card"),
+                    plain("wallet"),
+                    plain("failure"),
+                    plain("created_at"),
+                    plain("updated_at"),
+                ]
             },
             // a payment taken at another counter is never resumed or refunded from this one
             on_arrival: "taken_here = 0",
@@ -160,16 +160,16 @@ fn table(kind: Kind) -> Table {
             name: "diagnostic_snapshots",
             columns: const {
                 &[
-                ORDER,
-                plain("taken_at"),
-                plain("adapter"),
-                plain("protocol"),
-                plain("vin"),
-                plain("mil_on"),
-                plain("odometer_km"),
-                json("codes"),
-                json("detail"),
-            ]
+                    ORDER,
+                    plain("taken_at"),
+                    plain("adapter"),
+                    plain("protocol"),
+                    plain("vin"),
+                    plain("mil_on"),
+                    plain("odometer_km"),
+                    json("codes"),
+                    json("detail"),
+                ]
             },
             on_arrival: "",
         },
@@ -365,13 +365,12 @@ pub async fn free_number(tx: &mut Transaction<'static, Sqlite>, record: &Record)
 /// Every record of `kind` on this counter, as (uid, fields): what a counter joining a shop sends.
 pub async fn all(tx: &mut Transaction<'static, Sqlite>, kind: Kind) -> Result<Vec<(String, Map<String, Value>)>> {
     let table = table(kind);
-    let uids: Vec<String> =
-        sqlx::query(&format!("SELECT uid FROM {} ORDER BY id", table.name))
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+    let uids: Vec<String> = sqlx::query(&format!("SELECT uid FROM {} ORDER BY id", table.name))
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     let mut out = Vec::with_capacity(uids.len());
     for uid in uids {
         if let Some(fields) = read(tx, kind, &uid, None).await? {

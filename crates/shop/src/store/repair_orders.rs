@@ -12,8 +12,8 @@ use crate::estimate::{shop_fees, PartCondition, PartDetails};
 use crate::repair_order::{
     LineItem, LineKind, NewLine, NewRepairOrder, RepairOrder, RepairOrderSummary, Status, StatusChange, Totals,
 };
-use crate::settings::ShopSettings;
 use crate::replica::{Edit, Kind, Op};
+use crate::settings::ShopSettings;
 use crate::validate;
 use crate::vehicle::{vehicle_label, Vehicle};
 use dixon_clock::{local_midnight, local_year, to_stored as stored};
