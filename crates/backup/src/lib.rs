@@ -30,6 +30,8 @@ const FOLDER_TIME: &str = "%Y-%m-%dT%H%M%S%.3fZ";
 pub enum Error {
     #[error("The backup could not be written to {path}: {detail}. Check that the folder exists and has room.")]
     Write { path: PathBuf, detail: String },
+    #[error("There is no backup at {0}: `dixon backup list` shows the backups kept.")]
+    NotFound(PathBuf),
     #[error("The backup {path} is damaged ({detail}); pick another one.")]
     Damaged { path: PathBuf, detail: String },
     #[error("The database could not be read for the backup: {0}")]
@@ -127,6 +129,9 @@ pub async fn backup(
 /// Opens the backup at `folder` and checks it: readable manifest, `integrity_check` ok, and the
 /// row counts the manifest recorded.
 pub async fn verify(folder: &Path) -> Result<Backup> {
+    if !folder.is_dir() {
+        return Err(Error::NotFound(folder.to_path_buf()));
+    }
     let damaged = |detail: String| Error::Damaged { path: folder.to_path_buf(), detail };
     let text =
         tokio::fs::read_to_string(folder.join(MANIFEST)).await.map_err(|e| damaged(format!("no manifest: {e}")))?;

@@ -30,6 +30,7 @@ impl From<dixon_backup::Error> for CliError {
         let kind = match error {
             dixon_backup::Error::Write { .. } => "backup_write",
             dixon_backup::Error::Damaged { .. } => "backup_damaged",
+            dixon_backup::Error::NotFound(_) => "not_found",
             dixon_backup::Error::Database(_) => "database",
         };
         CliError::new(kind, error.to_string())

@@ -704,6 +704,8 @@ fn a_backup_round_trips_the_store_and_the_restore_keeps_the_current_one_aside() 
     assert!(!refused.status.success());
     assert!(stderr(&refused).contains("pick another one"), "{}", stderr(&refused));
     assert_eq!(ok_json(dir.path(), &["ro", "list", "--all"]).as_array().unwrap().len(), 1);
+    let missing = dixon(dir.path(), &["backup", "restore", "/no/such/backup"]);
+    assert!(stderr(&missing).contains("There is no backup at /no/such/backup"), "{}", stderr(&missing));
 }
 
 #[test]

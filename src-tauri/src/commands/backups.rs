@@ -21,6 +21,7 @@ impl From<dixon_backup::Error> for CommandError {
     fn from(e: dixon_backup::Error) -> CommandError {
         let kind = match e {
             dixon_backup::Error::Damaged { .. } => "backup_damaged",
+            dixon_backup::Error::NotFound(_) => "not_found",
             dixon_backup::Error::Write { .. } => "backup_write",
             dixon_backup::Error::Database(_) => "database",
         };
@@ -46,9 +47,9 @@ pub async fn list_backups(state: State<'_, AppState>) -> CommandResult<Vec<Backu
             },
             Err(e) => BackupView {
                 path: match &e {
-                    dixon_backup::Error::Damaged { path, .. } | dixon_backup::Error::Write { path, .. } => {
-                        path.display().to_string()
-                    }
+                    dixon_backup::Error::Damaged { path, .. }
+                    | dixon_backup::Error::Write { path, .. }
+                    | dixon_backup::Error::NotFound(path) => path.display().to_string(),
                     dixon_backup::Error::Database(_) => String::new(),
                 },
                 taken_at: String::new(),
