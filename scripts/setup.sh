@@ -52,7 +52,7 @@ fi
 
 # The ELM327 emulator the OBD tests talk to, and python-OBD for the benchmark, in their own venv.
 if $want_test && { [[ ! -x tests/peers/.venv/bin/python3 ]] || [[ tests/peers/requirements.txt -nt tests/peers/.venv/installed ]]; }; then
-  say "Installing the OBD tests' ELM327 emulator (Python venv in tests/peers/.venv)"
+  say "Installing the Python test peers: the ELM327 emulator, moto (AWS SNS) and the benchmarks' references (tests/peers/.venv)"
   python3 -m venv tests/peers/.venv
   tests/peers/.venv/bin/python3 -m pip install --quiet --disable-pip-version-check -r tests/peers/requirements.txt
   touch tests/peers/.venv/installed

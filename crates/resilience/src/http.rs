@@ -18,25 +18,41 @@ pub fn client() -> reqwest::Client {
         .expect("a TLS-capable HTTP client can always be built")
 }
 
+/// A successful answer as it came: its status, headers and body.
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// Sends `request` and keeps a successful answer as it came (for services answering with no
+/// body, XML, or an id in a header). `service` is the service's label, used in error messages.
+pub async fn send_raw(service: &str, request: reqwest::RequestBuilder) -> Result<RawReply, Error> {
+    let response = request.send().await.map_err(|e| transport_error(service, &e))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let retry_after =
+        headers.get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+    let body = response.bytes().await.map_err(|e| transport_error(service, &e))?;
+    if let Some(error) = status_error(service, status, retry_after, &body) {
+        return Err(error);
+    }
+    Ok(RawReply { status, headers, body: body.to_vec() })
+}
+
 /// Sends `request` and reads a JSON body of type `T`. `service` is the service's label, used in
 /// error messages.
 pub async fn send_json<T: DeserializeOwned>(
     service: &str,
     request: reqwest::RequestBuilder,
 ) -> Result<Reply<T>, Error> {
-    let response = request.send().await.map_err(|e| transport_error(service, &e))?;
-    let status = response.status().as_u16();
-    let retry_after =
-        response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
-    let body = response.bytes().await.map_err(|e| transport_error(service, &e))?;
-    if let Some(error) = status_error(service, status, retry_after, &body) {
-        return Err(error);
-    }
-    let value = serde_json::from_slice::<T>(&body).map_err(|e| Error::Corrupt {
+    let raw = send_raw(service, request).await?;
+    let value = serde_json::from_slice::<T>(&raw.body).map_err(|e| Error::Corrupt {
         service: service.to_string(),
-        detail: if body.is_empty() { "empty body".to_string() } else { format!("invalid JSON or wrong shape: {e}") },
+        detail: if raw.body.is_empty() { "empty body".to_string() } else { format!("invalid JSON or wrong shape: {e}") },
     })?;
-    Ok(Reply { value, http_status: Some(status) })
+    Ok(Reply { value, http_status: Some(raw.status) })
 }
 
 /// The error an HTTP status means, or `None` for success.

@@ -38,10 +38,13 @@ pub enum Kind {
     /// A call an outside service made to the shop (a Stripe event, a Twilio text or delivery
     /// report, a SendGrid event), received and checked by the cloud, handed to every counter.
     RelayEvent,
+    /// A text, email, push or in-app note to or from a customer (or to the owner); its delivery
+    /// state only moves forward.
+    Message,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Customer,
         Kind::Vehicle,
         Kind::RepairOrder,
@@ -50,6 +53,7 @@ impl Kind {
         Kind::Payment,
         Kind::Diagnostic,
         Kind::RelayEvent,
+        Kind::Message,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +66,7 @@ impl Kind {
             Kind::Payment => "payment",
             Kind::Diagnostic => "diagnostic",
             Kind::RelayEvent => "relay_event",
+            Kind::Message => "message",
         }
     }
 
@@ -69,7 +74,7 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
-    /// Parents come first in a snapshot: 0 for customers, up to 7.
+    /// Parents come first in a snapshot: 0 for customers, up to 8.
     pub fn rank(self) -> i16 {
         self as i16
     }
@@ -83,6 +88,8 @@ impl Kind {
             Kind::Line | Kind::Authorization | Kind::Payment | Kind::Diagnostic => {
                 &[("repair_order_uid", Kind::RepairOrder)]
             }
+            // both optional: an owner's alert has neither, a reply from an unknown number no order
+            Kind::Message => &[("customer_uid", Kind::Customer), ("repair_order_uid", Kind::RepairOrder)],
         }
     }
 
@@ -91,6 +98,7 @@ impl Kind {
         match self {
             Kind::RepairOrder => &["number", "status", "created_at"],
             Kind::Line | Kind::Payment => &["repair_order_uid", "created_at"],
+            Kind::Message => &["direction", "channel", "to_address", "body", "created_at"],
             _ => &["created_at"],
         }
     }
@@ -241,6 +249,12 @@ pub fn merge(current: Option<&Record>, edit: &Edit, stamp: &str) -> Result<Recor
                 if edit.kind == Kind::Payment && !payment_field_may_change(record, field, value) {
                     continue;
                 }
+                if edit.kind == Kind::Message
+                    && field == "state"
+                    && !record.text("state").is_none_or(|from| message_state_may_move(from, value.as_str().unwrap_or("")))
+                {
+                    continue;
+                }
                 let later = record
                     .stamps
                     .get(field)
@@ -294,6 +308,7 @@ fn check_new(kind: Kind, fields: &Map<String, Value>) -> Result<(), String> {
         Kind::Payment => &["repair_order_uid", "method", "amount", "status"],
         Kind::Diagnostic => &["repair_order_uid", "taken_at"],
         Kind::RelayEvent => &["provider", "event_key", "payload", "received_at"],
+        Kind::Message => &["direction", "channel", "to_address", "body", "state"],
     };
     match required.iter().find(|f| fields.get(**f).is_none_or(Value::is_null)) {
         Some(missing) => Err(format!("a new {} needs its {missing}", label(kind))),
@@ -308,6 +323,28 @@ fn payment_field_may_change(record: &Record, field: &str, value: &Value) -> bool
         "status" => !record.text("status").is_some_and(|s| FINAL.contains(&s)),
         "refunded" => value.as_i64().unwrap_or(0) >= record.integer("refunded").unwrap_or(0),
         _ => true,
+    }
+}
+
+/// Whether a message's delivery state may move from `from` to `to`: only forward (scheduled →
+/// queued → sending/unknown → sent → delivered, undelivered, failed or not sent), so a late or
+/// repeated delivery report never takes a message back. `sending` and `unknown` (an answer lost,
+/// being looked up) may swap.
+pub fn message_state_may_move(from: &str, to: &str) -> bool {
+    fn rank(state: &str) -> Option<u8> {
+        Some(match state {
+            "scheduled" => 0,
+            "queued" => 1,
+            "sending" | "unknown" => 2,
+            "sent" => 3,
+            "delivered" | "undelivered" | "failed" | "not_sent" | "received" => 4,
+            _ => return None,
+        })
+    }
+    match (rank(from), rank(to)) {
+        (Some(2), Some(2)) => from != to,
+        (Some(from), Some(to)) => to > from,
+        _ => false,
     }
 }
 
@@ -432,5 +469,21 @@ mod tests {
             op: Op::Status { from: Status::Estimate, to: Status::Approved },
         };
         assert_eq!(Edit::from_wire(&round.topic(), "r", &round.payload()).unwrap(), round);
+    }
+
+    #[test]
+    fn a_message_s_delivery_state_never_goes_back() {
+        let new = fields(json!({"direction": "out", "channel": "sms", "to_address": "+15555550100", "body": "hi", "state": "sending"}));
+        let record = merge(None, &Edit::put(Kind::Message, "m", new), "1.0.a").unwrap();
+        let delivered = merge(Some(&record), &Edit::put(Kind::Message, "m", fields(json!({"state": "delivered"}))), "3.0.a").unwrap();
+        // Twilio's "sent" report arrives after its "delivered" one (they race)
+        let late = merge(Some(&delivered), &Edit::put(Kind::Message, "m", fields(json!({"state": "sent"}))), "4.0.b").unwrap();
+        assert_eq!(late.text("state"), Some("delivered"));
+        let failed = merge(Some(&delivered), &Edit::put(Kind::Message, "m", fields(json!({"state": "undelivered"}))), "5.0.b").unwrap();
+        assert_eq!(failed.text("state"), Some("delivered"), "a final state stays");
+        let body = merge(Some(&record), &Edit::put(Kind::Message, "m", fields(json!({"body": "changed"}))), "6.0.b").unwrap();
+        assert_eq!(body.text("body"), Some("hi"), "what was sent is never rewritten");
+        assert!(message_state_may_move("unknown", "sending") && message_state_may_move("sending", "unknown"));
+        assert!(!message_state_may_move("sent", "queued") && !message_state_may_move("bogus", "sent"));
     }
 }

@@ -47,6 +47,9 @@ fn table(kind: Kind) -> Table {
                     plain("preferred_contact"),
                     plain("sms_consent"),
                     plain("sms_consent_at"),
+                    plain("sms_consent_how"),
+                    plain("sms_opted_out_at"),
+                    plain("push_endpoint"),
                     plain("notes"),
                     plain("created_at"),
                     plain("updated_at"),
@@ -179,6 +182,34 @@ fn table(kind: Kind) -> Table {
                 &[plain("provider"), plain("event_key"), plain("payload"), plain("signature"), plain("received_at")]
             },
             on_arrival: "",
+        },
+        Kind::Message => Table {
+            name: "messages",
+            columns: const {
+                &[
+                    Reference { column: "customer_id", field: "customer_uid", table: "customers" },
+                    ORDER,
+                    plain("direction"),
+                    plain("channel"),
+                    plain("template"),
+                    plain("priority"),
+                    plain("to_address"),
+                    plain("subject"),
+                    plain("body"),
+                    plain("attachment"),
+                    plain("segments"),
+                    plain("state"),
+                    plain("not_before"),
+                    plain("provider_id"),
+                    plain("error_code"),
+                    plain("error"),
+                    plain("fallback_of"),
+                    plain("created_at"),
+                    plain("updated_at"),
+                ]
+            },
+            // a message written at another counter is sent (and looked up) there, never here
+            on_arrival: "sent_here = 0",
         },
     }
 }

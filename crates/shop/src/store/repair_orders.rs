@@ -65,8 +65,9 @@ impl Store {
         let mut tx = self.write().await?;
         let customer_uid = uuid::Uuid::new_v4().to_string();
         let customer_id: i64 = sqlx::query_scalar(
-            "INSERT INTO customers (uid, name, phone, email, preferred_contact, sms_consent, sms_consent_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO customers (uid, name, phone, email, preferred_contact, sms_consent, sms_consent_at, sms_consent_how,
+                                    created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&customer_uid)
         .bind(&customer.name)
@@ -75,6 +76,8 @@ impl Store {
         .bind(customer.preferred_contact.as_str())
         .bind(customer.sms_consent)
         .bind(customer.sms_consent.then(|| at.clone()))
+        // the proof TCPA asks for: when, and how (ticked on the new-order form at the counter)
+        .bind(customer.sms_consent.then_some("ticked at the counter when the repair order was opened"))
         .bind(&at)
         .bind(&at)
         .fetch_one(&mut *tx)
