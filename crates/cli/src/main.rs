@@ -8,6 +8,7 @@
 mod backup_cmd;
 mod estimate_cmd;
 mod estimate_output;
+mod notify_cmd;
 mod obd_cmd;
 mod output;
 mod pay_cmd;
@@ -92,6 +93,15 @@ enum Command {
     /// Backups: take one now, list them, restore one.
     #[command(subcommand)]
     Backup(backup_cmd::BackupCommand),
+    /// Text, email or push a customer; connect Twilio, SendGrid and AWS SNS.
+    #[command(subcommand)]
+    Notify(notify_cmd::NotifyCommand),
+    /// Messages to and from customers (and the owner's alerts), with their delivery.
+    Messages {
+        /// Only this repair order's conversation.
+        #[arg(long)]
+        ro: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -360,6 +370,8 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
         Command::Obd(command) => obd_cmd::obd(command, services, out).await?,
         Command::Pay(command) => pay_cmd::pay(command, services, out).await?,
         Command::Sync(command) => sync_cmd::sync(command, services, out).await?,
+        Command::Notify(command) => notify_cmd::notify(command, services, out).await?,
+        Command::Messages { ro } => notify_cmd::messages(ro, services, out).await?,
         Command::Vin(VinCommand::Check { vin }) => {
             let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
             out.vin_check(&checked);

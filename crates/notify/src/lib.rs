@@ -51,6 +51,9 @@ use store::{Change, NewMessage};
 /// `after_write`, `after_claim` or `after_provider`.
 pub const CRASH_AT_ENV: &str = "DIXON_NOTIFY_CRASH_AT";
 
+/// How many times a message the provider says it never got is sent again, after its first try.
+const RESENDS: u32 = 2;
+
 /// Renders the PDF sent with an email: `estimate` or `receipt` of a repair order.
 pub trait Documents: Send + Sync {
     fn render(&self, kind: &str, number: i64) -> BoxFuture<'_, std::result::Result<Attachment, String>>;
@@ -275,12 +278,13 @@ impl Messenger {
                 return Ok(Vec::new()); // another task took it
             }
             crash_point("after_claim");
-            self.attempt(id, provider.as_ref(), &outgoing).await
+            self.attempt(id, provider.as_ref(), &outgoing, RESENDS).await
         })
     }
 
-    /// One provider call for a claimed message, and what its answer means.
-    async fn attempt(&self, id: i64, provider: &dyn Provider, outgoing: &Outgoing) -> Result<Vec<i64>> {
+    /// One provider call for a claimed message, and what its answer means. After a lost answer
+    /// the message is looked up, and sent again at most `resends` more times.
+    async fn attempt(&self, id: i64, provider: &dyn Provider, outgoing: &Outgoing, resends: u32) -> Result<Vec<i64>> {
         match provider.send(outgoing).await {
             Ok(accepted) => {
                 crash_point("after_provider");
@@ -288,12 +292,12 @@ impl Messenger {
                 store::advance(&self.store, id, &change, self.now()).await?;
                 Ok(Vec::new())
             }
-            Err(error) if provider::may_have_arrived(&error) => {
+            Err(error) if error.may_have_arrived() => {
                 tracing::warn!(message = id, "the answer to a send was lost ({}); looking it up before anything else", error.kind());
                 let change = Change { state: "unknown", error: Some(&error.to_string()), ..Change::default() };
                 store::advance(&self.store, id, &change, self.now()).await?;
                 tokio::time::sleep(self.look_up_after).await;
-                self.recover(id).await
+                self.recover(id, resends).await
             }
             Err(error) => {
                 let code = provider.error_code(&error);
@@ -315,7 +319,7 @@ impl Messenger {
 
     /// Settles a message whose send may or may not have reached the provider: looked up first,
     /// sent again only when the provider says it never got it.
-    fn recover(&self, id: i64) -> BoxFuture<'_, Result<Vec<i64>>> {
+    fn recover(&self, id: i64, resends: u32) -> BoxFuture<'_, Result<Vec<i64>>> {
         Box::pin(async move {
             let row = store::row(&self.store, id).await?;
             if !matches!(row.state.as_str(), "sending" | "unknown") {
@@ -330,11 +334,21 @@ impl Messenger {
                 }
             };
             let since = row.attempt_started_at.unwrap_or_else(|| self.now());
-            match provider.look_up(&outgoing, since).await {
+            let known = store::known_provider_ids(&self.store, row.channel, id).await?;
+            match provider.look_up(&outgoing, since, &known).await {
                 Ok(Found::Sent(accepted)) => {
                     let change = Change { state: "sent", provider_id: Some(&accepted.provider_id), ..Change::default() };
                     store::advance(&self.store, id, &change, self.now()).await?;
                     Ok(Vec::new())
+                }
+                Ok(Found::NotSent) if resends == 0 => {
+                    let why = format!(
+                        "{} did not take it after {} tries (the connection kept dropping)",
+                        provider_label(row.channel),
+                        RESENDS + 1
+                    );
+                    self.finish(id, "not_sent", None, &why).await?;
+                    self.fall_back(id).await
                 }
                 Ok(Found::NotSent) => {
                     tracing::info!(message = id, "the provider never got it: sending it now");
@@ -342,7 +356,7 @@ impl Messenger {
                         let again = Change { state: "sending", attempt_started_at: Some(self.now()), ..Change::default() };
                         store::advance(&self.store, id, &again, self.now()).await?;
                     }
-                    self.attempt(id, provider.as_ref(), &outgoing).await
+                    self.attempt(id, provider.as_ref(), &outgoing, resends - 1).await
                 }
                 Ok(Found::CannotTell) => {
                     let why = format!(
@@ -409,7 +423,7 @@ impl Messenger {
     /// answer was lost are looked up, queued ones sent, ones past quiet hours released.
     pub async fn resume(&self) -> Result<()> {
         for id in store::here_in(&self.store, &["sending", "unknown"]).await? {
-            self.recover(id).await?;
+            self.recover(id, RESENDS).await?;
         }
         store::release_scheduled(&self.store, self.now()).await?;
         for id in store::here_in(&self.store, &["queued"]).await? {

@@ -70,8 +70,14 @@ pub trait Provider: Send + Sync {
     /// idempotency key).
     fn send<'a>(&'a self, message: &'a Outgoing) -> BoxFuture<'a, Result<Accepted, ServiceError>>;
 
-    /// Looks for `message` among what the provider accepted since `since`.
-    fn look_up<'a>(&'a self, message: &'a Outgoing, since: DateTime<Utc>) -> BoxFuture<'a, Result<Found, ServiceError>>;
+    /// Looks for `message` among what the provider accepted since `since`, leaving out the
+    /// provider ids `known` to belong to other messages (the same text sent twice on purpose).
+    fn look_up<'a>(
+        &'a self,
+        message: &'a Outgoing,
+        since: DateTime<Utc>,
+        known: &'a [String],
+    ) -> BoxFuture<'a, Result<Found, ServiceError>>;
 
     /// The provider's delivery state of a message it accepted; `None` when it keeps none.
     fn report<'a>(&'a self, provider_id: &'a str) -> BoxFuture<'a, Result<Option<Report>, ServiceError>>;
@@ -86,16 +92,4 @@ pub(crate) fn refusal_json(error: &ServiceError) -> Option<serde_json::Value> {
         ServiceError::Rejected { detail, .. } => serde_json::from_str(detail).ok(),
         _ => None,
     }
-}
-
-/// Whether a failed send may still have reached the provider (its answer lost on the way back):
-/// such a send is looked up before anything is sent again.
-pub fn may_have_arrived(error: &ServiceError) -> bool {
-    matches!(
-        error,
-        ServiceError::Timeout { .. }
-            | ServiceError::Unreachable { .. }
-            | ServiceError::ServerError { .. }
-            | ServiceError::Corrupt { .. }
-    )
 }

@@ -60,9 +60,9 @@ struct ActivityMessage {
 }
 
 impl SendGrid {
-    pub fn register(integrations: &Integrations, base_url: &str, account: SendGridAccount) -> SendGrid {
+    pub fn register(integrations: &Integrations, base_url: &str, account: SendGridAccount, policy: Policy) -> SendGrid {
         let config =
-            ServiceConfig { id: SERVICE_ID.into(), label: LABEL.into(), kind: ServiceKind::Messaging, policy: Policy::default() };
+            ServiceConfig { id: SERVICE_ID.into(), label: LABEL.into(), kind: ServiceKind::Messaging, policy };
         SendGrid {
             service: integrations.register(config, None),
             client: http::client(),
@@ -157,7 +157,7 @@ impl Provider for SendGrid {
         })
     }
 
-    fn look_up<'a>(&'a self, message: &'a Outgoing, _since: DateTime<Utc>) -> BoxFuture<'a, Result<Found, ServiceError>> {
+    fn look_up<'a>(&'a self, message: &'a Outgoing, _since: DateTime<Utc>, _known: &'a [String]) -> BoxFuture<'a, Result<Found, ServiceError>> {
         Box::pin(async move {
             let query = format!("unique_args['{MESSAGE_ID_ARG}']=\"{}\"", message.uid);
             Ok(match self.activity("look up email", &query).await? {

@@ -49,9 +49,9 @@ pub struct Sns {
 }
 
 impl Sns {
-    pub fn register(integrations: &Integrations, base_url: &str, account: SnsAccount) -> Sns {
+    pub fn register(integrations: &Integrations, base_url: &str, account: SnsAccount, policy: Policy) -> Sns {
         let config =
-            ServiceConfig { id: SERVICE_ID.into(), label: LABEL.into(), kind: ServiceKind::Messaging, policy: Policy::default() };
+            ServiceConfig { id: SERVICE_ID.into(), label: LABEL.into(), kind: ServiceKind::Messaging, policy };
         Sns { service: integrations.register(config, None), client: http::client(), base_url: base_url.trim_end_matches('/').to_string(), account }
     }
 
@@ -126,7 +126,7 @@ impl Provider for Sns {
         })
     }
 
-    fn look_up<'a>(&'a self, _message: &'a Outgoing, _since: DateTime<Utc>) -> BoxFuture<'a, Result<Found, ServiceError>> {
+    fn look_up<'a>(&'a self, _message: &'a Outgoing, _since: DateTime<Utc>, _known: &'a [String]) -> BoxFuture<'a, Result<Found, ServiceError>> {
         Box::pin(async { Ok(Found::CannotTell) })
     }
 

@@ -230,6 +230,18 @@ pub(crate) async fn by_provider_id(store: &Store, channel: Channel, provider_id:
         .await?)
 }
 
+/// The provider ids of `channel` other messages than `id` already hold.
+pub(crate) async fn known_provider_ids(store: &Store, channel: Channel, id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT provider_id FROM messages WHERE channel = ? AND provider_id IS NOT NULL AND id != ?
+          ORDER BY id DESC LIMIT 500",
+    )
+    .bind(channel.as_str())
+    .bind(id)
+    .fetch_all(store.pool())
+    .await?)
+}
+
 pub(crate) async fn by_uid(store: &Store, uid: &str) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM messages WHERE uid = ?").bind(uid).fetch_optional(store.pool()).await?)
 }

@@ -65,12 +65,12 @@ pub struct Twilio {
 
 impl Twilio {
     /// Registers Twilio with the integrations (on the messaging policy) and returns its client.
-    pub fn register(integrations: &Integrations, base_url: &str, account: TwilioAccount) -> Twilio {
+    pub fn register(integrations: &Integrations, base_url: &str, account: TwilioAccount, policy: Policy) -> Twilio {
         let config = ServiceConfig {
             id: SERVICE_ID.into(),
             label: LABEL.into(),
             kind: ServiceKind::Messaging,
-            policy: Policy::default(),
+            policy,
         };
         Twilio {
             service: integrations.register(config, None),
@@ -134,7 +134,7 @@ impl Provider for Twilio {
         })
     }
 
-    fn look_up<'a>(&'a self, message: &'a Outgoing, since: DateTime<Utc>) -> BoxFuture<'a, Result<Found, ServiceError>> {
+    fn look_up<'a>(&'a self, message: &'a Outgoing, since: DateTime<Utc>, known: &'a [String]) -> BoxFuture<'a, Result<Found, ServiceError>> {
         Box::pin(async move {
             let mut query: Vec<(&str, String)> = vec![("To", message.to.clone()), ("PageSize", "50".into())];
             if self.account.messaging_service_sid.as_deref().is_none_or(str::is_empty) {
@@ -149,7 +149,8 @@ impl Provider for Twilio {
                 .await?;
             let since = since - chrono::Duration::minutes(2); // clocks differ
             let found = answer.value.messages.into_iter().find(|m| {
-                m.body.as_deref() == Some(message.body.as_str())
+                !known.contains(&m.sid)
+                    && m.body.as_deref() == Some(message.body.as_str())
                     && m.date_created
                         .as_deref()
                         .and_then(|d| DateTime::parse_from_rfc2822(d).ok())

@@ -91,6 +91,17 @@ impl Error {
         )
     }
 
+    /// Whether the request may have reached the service although no answer came back (a
+    /// timeout, a dropped connection, a 5xx, an unreadable answer): a write that takes no
+    /// idempotency key must be looked up at the service before it is sent again.
+    pub fn may_have_arrived(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::ServerError { .. } | Error::Corrupt { .. } => true,
+            Error::Unreachable { detail, .. } => detail != crate::http::NOT_CONNECTED,
+            _ => false,
+        }
+    }
+
     /// The wait the service asked for, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

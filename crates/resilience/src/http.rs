@@ -18,6 +18,9 @@ pub fn client() -> reqwest::Client {
         .expect("a TLS-capable HTTP client can always be built")
 }
 
+/// What an [`Error::Unreachable`] says when no connection was made: the request never left.
+pub const NOT_CONNECTED: &str = "connection refused or no route";
+
 /// A successful answer as it came: its status, headers and body.
 #[derive(Debug, Clone)]
 pub struct RawReply {
@@ -75,7 +78,7 @@ fn transport_error(service: &str, e: &reqwest::Error) -> Error {
     let detail = if e.is_timeout() {
         "no connection within 5 s".to_string()
     } else if e.is_connect() {
-        "connection refused or no route".to_string()
+        NOT_CONNECTED.to_string()
     } else if e.is_body() || e.is_request() {
         "the connection dropped mid-answer".to_string()
     } else {

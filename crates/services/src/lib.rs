@@ -8,6 +8,7 @@
 //! not configured, so the Integrations screen shows the whole picture.
 
 pub mod diagnostics;
+pub mod documents;
 pub mod receipts;
 
 use std::sync::Arc;
@@ -17,7 +18,8 @@ use dixon_clock::{Clock, SystemClock};
 use dixon_home::Home;
 use dixon_parts::{LocalCatalog, PartsPricing, PartsTech, PartsTechCredentials};
 use dixon_payments::{Ledger, PayPal, PayPalAccount, Payments, Stripe, StripeAccount};
-use dixon_resilience::{AlertRules, Integrations, LogNotifier, Policy, ServiceConfig, ServiceKind};
+use dixon_notify::{Messenger, OwnerAlerts, SendGrid, SendGridAccount, Sns, SnsAccount, Twilio, TwilioAccount};
+use dixon_resilience::{AlertRules, Integrations, Policy, ServiceConfig, ServiceKind};
 use dixon_shop::Store;
 use dixon_sync::SyncClient;
 use dixon_vehicle::Vpic;
@@ -40,6 +42,15 @@ pub const PARTSTECH_SECRET: &str = "partstech";
 /// bills by plan, not by request; this spreads a typical plan over its requests so the cost
 /// column means something. Override with `DIXON_PARTSTECH_COST_MICROUSD`.
 const PARTSTECH_COST_MICROUSD: i64 = 1_000;
+/// Environment variables naming Twilio's, SendGrid's and SNS's base URLs.
+pub const TWILIO_URL_ENV: &str = "DIXON_TWILIO_URL";
+pub const SENDGRID_URL_ENV: &str = "DIXON_SENDGRID_URL";
+pub const SNS_URL_ENV: &str = "DIXON_SNS_URL";
+/// The keychain entries of the messaging accounts ([`TwilioAccount`], [`SendGridAccount`],
+/// [`SnsAccount`] as JSON).
+pub const TWILIO_SECRET: &str = "twilio";
+pub const SENDGRID_SECRET: &str = "sendgrid";
+pub const SNS_SECRET: &str = "sns";
 /// How often health checks and alert rules run.
 pub const MONITOR_EVERY: Duration = Duration::from_secs(30);
 
@@ -55,6 +66,8 @@ pub struct Services {
     pub payments: Payments,
     /// This counter and the Dixon cloud: enrollment, pushing the outbox, pulling the feed.
     pub sync: SyncClient,
+    /// Texts, email and push to customers and the owner.
+    pub messenger: Messenger,
 }
 
 impl Services {
@@ -69,10 +82,14 @@ impl Services {
         let partstech = connect_partstech(&integrations);
         let stripe = connect_stripe(&integrations);
         let paypal = connect_paypal(&integrations);
+        let messenger = connect_messaging(Messenger::new(store.clone(), clock.clone()), &integrations);
         for (id, label, kind) in NOT_YET_CONFIGURED {
             if (id == dixon_parts::PARTSTECH_ID && partstech.is_some())
                 || (id == dixon_payments::stripe::SERVICE_ID && stripe.is_some())
                 || (id == dixon_payments::paypal::SERVICE_ID && paypal.is_some())
+                || (id == dixon_notify::twilio::SERVICE_ID && messenger.connected(dixon_notify::Channel::Sms))
+                || (id == dixon_notify::sendgrid::SERVICE_ID && messenger.connected(dixon_notify::Channel::Email))
+                || (id == dixon_notify::sns::SERVICE_ID && messenger.connected(dixon_notify::Channel::Push))
             {
                 continue;
             }
@@ -85,6 +102,8 @@ impl Services {
         let shop_name = store.settings().await.map(|s| s.name).unwrap_or_default();
         let payments = Payments::new(Ledger::new(store.clone(), clock), stripe, &shop_name).with_paypal(paypal);
         let sync = SyncClient::register(store.pool().clone(), &integrations).await;
+        let relay = sync.status().await.ok().and_then(|s| Some(format!("{}/v1/relay/{}/twilio", s.cloud_url?.trim_end_matches('/'), s.shop_id?)));
+        let messenger = messenger.with_status_callback(relay);
         let backups = ServiceConfig {
             id: "backup".into(),
             label: "Backups".into(),
@@ -92,12 +111,16 @@ impl Services {
             policy: Policy::default(),
         };
         integrations.register(backups, Some(Arc::new(BackupsHealth { folder: home.data_dir().join("backups") })));
-        Ok(Services { store, integrations, vpic, parts, payments, sync })
+        let mut services = Services { store, integrations, vpic, parts, payments, sync, messenger };
+        services.messenger = services.messenger.clone().with_documents(Arc::new(documents::Pdfs(services.clone())));
+        Ok(services)
     }
 
-    /// Starts the background health checks and alert rules (inside a Tokio runtime).
+    /// Starts the background health checks and alert rules (inside a Tokio runtime); critical
+    /// alerts go to the owner (Settings → Messaging).
     pub fn start_monitoring(&self) -> tokio::task::JoinHandle<()> {
-        self.integrations.spawn_monitoring(MONITOR_EVERY, AlertRules::default(), Arc::new(LogNotifier))
+        let owner = Arc::new(OwnerAlerts { messenger: self.messenger.clone() });
+        self.integrations.spawn_monitoring(MONITOR_EVERY, AlertRules::default(), owner)
     }
 }
 
@@ -149,6 +172,23 @@ fn connect_stripe(integrations: &Integrations) -> Option<Stripe> {
 fn connect_paypal(integrations: &Integrations) -> Option<PayPal> {
     let account = saved_account::<PayPalAccount>(PAYPAL_SECRET, "PayPal")?;
     Some(PayPal::register(integrations, &base_url(PAYPAL_URL_ENV, dixon_payments::paypal::DEFAULT_BASE_URL), account))
+}
+
+/// The messaging channels the shop connected (`dixon notify connect …`).
+fn connect_messaging(mut messenger: Messenger, integrations: &Integrations) -> Messenger {
+    if let Some(account) = saved_account::<TwilioAccount>(TWILIO_SECRET, "Twilio") {
+        let url = base_url(TWILIO_URL_ENV, dixon_notify::twilio::DEFAULT_BASE_URL);
+        messenger = messenger.with(Arc::new(Twilio::register(integrations, &url, account, Policy::default())));
+    }
+    if let Some(account) = saved_account::<SendGridAccount>(SENDGRID_SECRET, "SendGrid") {
+        let url = base_url(SENDGRID_URL_ENV, dixon_notify::sendgrid::DEFAULT_BASE_URL);
+        messenger = messenger.with(Arc::new(SendGrid::register(integrations, &url, account, Policy::default())));
+    }
+    if let Some(account) = saved_account::<SnsAccount>(SNS_SECRET, "AWS SNS") {
+        let url = base_url(SNS_URL_ENV, &account.default_base_url());
+        messenger = messenger.with(Arc::new(Sns::register(integrations, &url, account, Policy::default())));
+    }
+    messenger
 }
 
 /// A service's account from the OS keychain; without one (or without a keychain) the service is
