@@ -56,7 +56,7 @@ impl Sns {
     }
 
     /// One signed SNS action (`Action=…` form fields); the answer's XML body.
-    async fn action(&self, call: Call, fields: &[(&str, &str)]) -> Result<String, ServiceError> {
+    pub async fn action(&self, call: Call, fields: &[(&str, &str)]) -> Result<String, ServiceError> {
         let mut form: Vec<(&str, &str)> = vec![("Version", "2010-03-31")];
         form.extend_from_slice(fields);
         let body = serde_urlencoded::to_string(&form).map_err(|e| ServiceError::Corrupt { service: LABEL.into(), detail: e.to_string() })?;
@@ -94,7 +94,7 @@ impl Sns {
 }
 
 /// The text of `<tag>…</tag>` in an SNS XML answer.
-fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+pub fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     let open = format!("<{tag}>");
     let start = xml.find(&open)? + open.len();
     let end = xml[start..].find(&format!("</{tag}>"))? + start;
@@ -107,6 +107,22 @@ pub fn push_payload(title: &str, body: &str) -> String {
     let apns = json!({ "aps": { "alert": { "title": title, "body": body }, "sound": "default" } }).to_string();
     let fcm = json!({ "notification": { "title": title, "body": body } }).to_string();
     json!({ "default": body, "APNS": apns, "APNS_SANDBOX": apns, "GCM": fcm }).to_string()
+}
+
+impl Sns {
+    /// Registers a phone's push token with the shop's platform application (APNs or FCM, set up
+    /// in the AWS console): the endpoint ARN to keep as the customer's (or owner's) push address.
+    pub async fn register_device(&self, platform_application_arn: &str, token: &str) -> Result<String, ServiceError> {
+        let fields = [
+            ("Action", "CreatePlatformEndpoint"),
+            ("PlatformApplicationArn", platform_application_arn),
+            ("Token", token),
+        ];
+        let xml = self.action(Call::idempotent_write("register device", token), &fields).await?;
+        xml_text(&xml, "EndpointArn")
+            .map(str::to_string)
+            .ok_or_else(|| ServiceError::Corrupt { service: LABEL.into(), detail: "no EndpointArn in the answer".into() })
+    }
 }
 
 impl Provider for Sns {
