@@ -54,6 +54,8 @@ impl AppState {
                 });
             };
             tauri::async_runtime::spawn(sync.run(std::sync::Arc::new(changed)));
+            // texts and emails waiting (quiet hours, a restart), delivery reports, relayed replies
+            tauri::async_runtime::spawn(services.messenger.clone().run(std::time::Duration::from_secs(5)));
         }
     }
 }

@@ -120,6 +120,17 @@ export const commands = {
 	 *  restore` with the app closed.
 	 */
 	restoreBackup: (path: string) => typedError<string, CommandError>(__TAURI_INVOKE("restore_backup", { path })),
+	messagePanel: (repairOrder: number) => typedError<MessagePanel_Serialize, CommandError>(__TAURI_INVOKE("message_panel", { repairOrder })),
+	/**  The message as the customer will see it: channel (and why others are not offered), segments. */
+	previewMessage: (request: Compose_Deserialize) => typedError<Draft_Serialize, CommandError>(__TAURI_INVOKE("preview_message", { request })),
+	sendMessage: (request: Compose_Deserialize) => typedError<Message_Serialize[], CommandError>(__TAURI_INVOKE("send_message", { request })),
+	/**  Records that the customer agreed to texts, and how. */
+	recordTextConsent: (repairOrder: number, how: string) => typedError<null, CommandError>(__TAURI_INVOKE("record_text_consent", { repairOrder, how })),
+	messagingPanel: () => typedError<MessagingPanel_Serialize, CommandError>(__TAURI_INVOKE("messaging_panel")),
+	saveMessagingSettings: (settings: MessagingSettings_Deserialize) => typedError<MessagingSettings_Serialize, CommandError>(__TAURI_INVOKE("save_messaging_settings", { settings })),
+	saveMessageTemplate: (template: Template) => typedError<null, CommandError>(__TAURI_INVOKE("save_message_template", { template })),
+	/**  Saves a messaging account in the OS keychain; it is used at once. */
+	connectMessaging: (account: ConnectMessaging) => typedError<null, CommandError>(__TAURI_INVOKE("connect_messaging", { account })),
 };
 
 /* Types */
@@ -440,6 +451,12 @@ export type CannedJob_Serialize = {
 /**  An amount of money in US cents. */
 export type Cents = number;
 
+/**  A channel and whether this counter has its account. */
+export type ChannelState = {
+	channel: MessageChannel,
+	connected: boolean,
+};
+
 /**
  *  Which trouble codes: stored (mode 03, they light the MIL), pending (07, seen once, not yet
  *  confirmed) or permanent (0A, only the car clears them after the repair is proven).
@@ -455,6 +472,46 @@ export type CommandError = {
 	kind: string,
 	message: string,
 	fields: FieldError[],
+};
+
+/**  What to send: a template (or free text) about a repair order. */
+export type Compose = Compose_Serialize | Compose_Deserialize;
+
+/**  What to send: a template (or free text) about a repair order. */
+export type Compose_Deserialize = {
+	repair_order: number,
+	/**  estimate_ready, ready, receipt, payment_link or free. */
+	template: string,
+	/**  One channel only; `None` routes by the customer's preference with fallback. */
+	channel?: MessageChannel | null,
+	/**  What the free-text template sends. */
+	text?: string | null,
+	priority?: Priority,
+};
+
+/**  What to send: a template (or free text) about a repair order. */
+export type Compose_Serialize = {
+	repair_order: number,
+	/**  estimate_ready, ready, receipt, payment_link or free. */
+	template: string,
+	/**  One channel only; `None` routes by the customer's preference with fallback. */
+	channel: MessageChannel | null,
+	/**  What the free-text template sends. */
+	text: string | null,
+	priority: Priority,
+};
+
+/**
+ *  A messaging account typed in Settings → Messaging. Twilio: id = account SID, secret = auth
+ *  token, from = the shop's number. SendGrid: secret = API key, from = the verified sender.
+ *  SNS: id = access key id, secret = secret key, region.
+ */
+export type ConnectMessaging = {
+	provider: string,
+	id: string,
+	secret: string,
+	from: string,
+	region: string,
 };
 
 /**  Where a connection attempt has got to, for the adapter picker's progress line. */
@@ -619,6 +676,39 @@ export type Dongle_Serialize = {
 	paired_at: string,
 };
 
+/**  A message as the customer will see it, before it is sent. */
+export type Draft = Draft_Serialize | Draft_Deserialize;
+
+/**  A message as the customer will see it, before it is sent. */
+export type Draft_Deserialize = {
+	plan: Plan,
+	/**  The channel it goes by first; `None` when none is allowed (`plan.not_offered` says why). */
+	channel?: MessageChannel | null,
+	subject: string,
+	body: string,
+	/**  The text's segments (when it goes as a text). */
+	segments?: Segments_Deserialize | null,
+	/**  Quiet hours: when a text or push written now would go out. */
+	hold_until?: string | null,
+	/**  The PDF attached to an email: "estimate" or "receipt". */
+	attachment?: string | null,
+};
+
+/**  A message as the customer will see it, before it is sent. */
+export type Draft_Serialize = {
+	plan: Plan,
+	/**  The channel it goes by first; `None` when none is allowed (`plan.not_offered` says why). */
+	channel: MessageChannel | null,
+	subject: string,
+	body: string,
+	/**  The text's segments (when it goes as a text). */
+	segments: Segments_Serialize | null,
+	/**  Quiet hours: when a text or push written now would go out. */
+	hold_until: string | null,
+	/**  The PDF attached to an email: "estimate" or "receipt". */
+	attachment: string | null,
+};
+
 /**  A controller's identity (mode 09). */
 export type EcuInfo = EcuInfo_Serialize | EcuInfo_Deserialize;
 
@@ -637,6 +727,8 @@ export type EcuInfo_Serialize = {
 	calibration_ids: string[],
 	cvns: string[],
 };
+
+export type Encoding = "gsm7" | "ucs2";
 
 /**  One problem with one field of a form, in words a service writer understands. */
 export type FieldError = {
@@ -760,6 +852,140 @@ export type Maker = {
 	vehicle_type: string,
 	/**  Where the maker registered the WMI: "UNITED STATES (USA)". */
 	country: string,
+};
+
+/**  A message as the screens and the CLI show it. */
+export type Message = Message_Serialize | Message_Deserialize;
+
+export type MessageChannel = "sms" | "email" | "push" | 
+/**  A note on every counter of the shop (the owner's alerts, replies to read). */
+"in_app";
+
+/**  The repair order's messages panel. */
+export type MessagePanel = MessagePanel_Serialize | MessagePanel_Deserialize;
+
+/**  The repair order's messages panel. */
+export type MessagePanel_Deserialize = {
+	messages: Message_Deserialize[],
+	templates: Template[],
+};
+
+/**  The repair order's messages panel. */
+export type MessagePanel_Serialize = {
+	messages: Message_Serialize[],
+	templates: Template[],
+};
+
+/**  A message as the screens and the CLI show it. */
+export type Message_Deserialize = {
+	id: number,
+	uid: string,
+	repair_order?: number | null,
+	customer_name?: string | null,
+	/**  "out" or "in". */
+	direction: string,
+	channel: MessageChannel,
+	template?: string | null,
+	priority: Priority,
+	/**  Where it went, partly hidden: "•••0100", "p•••@example.com". */
+	to_hint: string,
+	subject?: string | null,
+	body: string,
+	segments?: number | null,
+	/**  scheduled, queued, sending, unknown, sent, delivered, undelivered, failed, not_sent, received. */
+	state: string,
+	/**  The state in words, with what to do when it went wrong. */
+	state_words: string,
+	not_before?: string | null,
+	error_code?: string | null,
+	error?: string | null,
+	/**  The first message of a fallback chain this one continues. */
+	fallback_of?: string | null,
+	/**  Sent from this counter (else shown here, sent elsewhere). */
+	sent_here: boolean,
+	created_at: string,
+	updated_at: string,
+};
+
+/**  A message as the screens and the CLI show it. */
+export type Message_Serialize = {
+	id: number,
+	uid: string,
+	repair_order: number | null,
+	customer_name: string | null,
+	/**  "out" or "in". */
+	direction: string,
+	channel: MessageChannel,
+	template: string | null,
+	priority: Priority,
+	/**  Where it went, partly hidden: "•••0100", "p•••@example.com". */
+	to_hint: string,
+	subject: string | null,
+	body: string,
+	segments: number | null,
+	/**  scheduled, queued, sending, unknown, sent, delivered, undelivered, failed, not_sent, received. */
+	state: string,
+	/**  The state in words, with what to do when it went wrong. */
+	state_words: string,
+	not_before: string | null,
+	error_code: string | null,
+	error: string | null,
+	/**  The first message of a fallback chain this one continues. */
+	fallback_of: string | null,
+	/**  Sent from this counter (else shown here, sent elsewhere). */
+	sent_here: boolean,
+	created_at: string,
+	updated_at: string,
+};
+
+/**  Settings → Messaging. */
+export type MessagingPanel = MessagingPanel_Serialize | MessagingPanel_Deserialize;
+
+/**  Settings → Messaging. */
+export type MessagingPanel_Deserialize = {
+	settings: MessagingSettings_Deserialize,
+	templates: Template[],
+	channels: ChannelState[],
+	/**  Placeholders a template may use, with what fills them. */
+	placeholders: ([string, string])[],
+};
+
+/**  Settings → Messaging. */
+export type MessagingPanel_Serialize = {
+	settings: MessagingSettings_Serialize,
+	templates: Template[],
+	channels: ChannelState[],
+	/**  Placeholders a template may use, with what fills them. */
+	placeholders: ([string, string])[],
+};
+
+/**  Quiet hours, the shop's zone and where the owner's alerts go. */
+export type MessagingSettings = MessagingSettings_Serialize | MessagingSettings_Deserialize;
+
+/**  Quiet hours, the shop's zone and where the owner's alerts go. */
+export type MessagingSettings_Deserialize = {
+	/**  An IANA zone ("America/Chicago"); empty for this PC's own. */
+	time_zone: string,
+	/**  "21:00". */
+	quiet_from: string,
+	/**  "08:00". */
+	quiet_until: string,
+	owner_phone?: string | null,
+	owner_email?: string | null,
+	owner_push_endpoint?: string | null,
+};
+
+/**  Quiet hours, the shop's zone and where the owner's alerts go. */
+export type MessagingSettings_Serialize = {
+	/**  An IANA zone ("America/Chicago"); empty for this PC's own. */
+	time_zone: string,
+	/**  "21:00". */
+	quiet_from: string,
+	/**  "08:00". */
+	quiet_until: string,
+	owner_phone: string | null,
+	owner_email: string | null,
+	owner_push_endpoint: string | null,
 };
 
 /**  How the customer paid. */
@@ -907,6 +1133,12 @@ export type NewVehicle_Serialize = {
 	plate: string,
 	/**  Miles on the odometer when the vehicle came in. */
 	odometer: number | null,
+};
+
+/**  A channel not offered, and why, in words for the screen. */
+export type NotOffered = {
+	channel: MessageChannel,
+	why: string,
 };
 
 /**  The adapter and car, once connected. */
@@ -1247,6 +1479,12 @@ export type Payment_Serialize = {
 	updated_at: string,
 };
 
+/**  The channels to try, in order, and the ones left out. */
+export type Plan = {
+	channels: MessageChannel[],
+	not_offered: NotOffered[],
+};
+
 /**  A part with its offers, the recommended one first. */
 export type PricedPart = PricedPart_Serialize | PricedPart_Deserialize;
 
@@ -1275,6 +1513,12 @@ export type PricedPart_Serialize = {
 	/**  No supplier answered: the price is the estimator's guess. */
 	estimated: boolean,
 };
+
+/**
+ *  How urgent a message is. Urgent ones go out in quiet hours too, and fall back to the next
+ *  channel when the first one's delivery fails, not only when it can't be sent.
+ */
+export type Priority = "normal" | "high";
 
 export type ProductFormat = "upc_a" | "ean13";
 
@@ -1545,6 +1789,31 @@ export type ScanSource =
 "camera" | 
 /**  Typed or pasted by a person (`dixon scan classify`). */
 "typed";
+
+/**  What a text will cost, shown before it is sent. */
+export type Segments = Segments_Serialize | Segments_Deserialize;
+
+/**  What a text will cost, shown before it is sent. */
+export type Segments_Deserialize = {
+	encoding: Encoding,
+	segments: number,
+	characters: number,
+	/**  The first character that made the text UCS-2, so the screen can say which one. */
+	first_non_gsm?: string | null,
+	/**  Over Twilio's 1,600-character limit: it can't be sent as one message. */
+	too_long: boolean,
+};
+
+/**  What a text will cost, shown before it is sent. */
+export type Segments_Serialize = {
+	encoding: Encoding,
+	segments: number,
+	characters: number,
+	/**  The first character that made the text UCS-2, so the screen can say which one. */
+	first_non_gsm: string | null,
+	/**  Over Twilio's 1,600-character limit: it can't be sent as one message. */
+	too_long: boolean,
+};
 
 /**  A serial port the adapter picker can offer. */
 export type SerialPortEntry = {
@@ -1856,6 +2125,16 @@ export type SyncStatus_Serialize = {
 	last_sync_at: string | null,
 	offline_since: string | null,
 	last_error: string | null,
+};
+
+/**  A template as stored. */
+export type Template = {
+	/**  Stable key: `estimate_ready`, `ready`, `receipt`, `payment_link`, `free`. */
+	key: string,
+	name: string,
+	/**  The email's subject (texts and pushes have none). */
+	subject: string,
+	body: string,
 };
 
 /**  Price tier: which providers are asked first and which offer is recommended. */

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use clap::Subcommand;
 use dixon_notify::{Channel, Compose, Message, Priority, SendGridAccount, SnsAccount, TwilioAccount};
-use dixon_services::Services;
+use dixon_services::{MessagingAccount, Services};
 
 use crate::output::{CliError, Output};
 
@@ -67,12 +67,7 @@ pub enum NotifyCommand {
 }
 
 fn notify_error(e: dixon_notify::Error) -> CliError {
-    let kind = match e {
-        dixon_notify::Error::NoSuchOrder(_) | dixon_notify::Error::NoSuchTemplate(_) => "not_found",
-        dixon_notify::Error::Database(_) => "database",
-        _ => "invalid",
-    };
-    CliError::new(kind, e.to_string())
+    CliError::new(e.kind(), e.to_string())
 }
 
 fn channel(text: Option<String>) -> Result<Option<Channel>, CliError> {
@@ -154,20 +149,20 @@ pub async fn notify(command: NotifyCommand, services: &Services, out: &Output) -
                         return Err(CliError::new("invalid", "Give the shop's Twilio number with --from +1… (or --messaging-service MG…)."));
                     }
                     let account = TwilioAccount { account_sid, auth_token, from: from.unwrap_or_default(), messaging_service_sid: messaging_service };
-                    dixon_secrets::save(dixon_services::TWILIO_SECRET, &account).map_err(keychain)?;
+                    services.connect_messaging(MessagingAccount::Twilio(account)).map_err(keychain)?;
                 }
                 "sendgrid" => {
                     let api_key = lines.next().filter(|l| l.starts_with("SG.")).ok_or_else(|| missing("the API key (SG.…) on the first line"))?;
                     let from_email = from.filter(|f| f.contains('@')).ok_or_else(|| CliError::new("invalid", "Give the verified sender address with --from shop@example.com."))?;
                     let account = SendGridAccount { api_key, from_email, webhook_public_key: lines.next() };
-                    dixon_secrets::save(dixon_services::SENDGRID_SECRET, &account).map_err(keychain)?;
+                    services.connect_messaging(MessagingAccount::Sendgrid(account)).map_err(keychain)?;
                 }
                 "sns" => {
                     let access_key_id = lines.next().ok_or_else(|| missing("the access key id on the first line"))?;
                     let secret_access_key = lines.next().ok_or_else(|| missing("the secret access key on the second line"))?;
                     let region = region.ok_or_else(|| CliError::new("invalid", "Give the AWS region with --region, e.g. us-east-1."))?;
                     let account = SnsAccount { credentials: dixon_notify::sigv4::Credentials { access_key_id, secret_access_key }, region };
-                    dixon_secrets::save(dixon_services::SNS_SECRET, &account).map_err(keychain)?;
+                    services.connect_messaging(MessagingAccount::Sns(account)).map_err(keychain)?;
                 }
                 other => return Err(CliError::new("invalid", format!("'{other}' is not a provider; use twilio, sendgrid or sns."))),
             }

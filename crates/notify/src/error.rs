@@ -19,12 +19,22 @@ pub enum Error {
     Template(#[from] TemplateError),
     #[error("{0}")]
     Invalid(String),
-    #[error("{0}")]
-    Document(String),
     #[error(transparent)]
     Shop(#[from] dixon_shop::Error),
     #[error("The message store could not be read or written ({0}). Try again; `dixon doctor` checks the database.")]
     Database(String),
+}
+
+impl Error {
+    /// A stable name for the UI and the CLI's JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NoSuchOrder(_) | Error::NoSuchTemplate(_) => "not_found",
+            Error::ChannelNotAllowed { .. } | Error::Unreachable(_) => "not_allowed",
+            Error::Database(_) | Error::Shop(_) => "database",
+            Error::TooLong(_) | Error::EmptyText | Error::Template(_) | Error::Invalid(_) => "invalid",
+        }
+    }
 }
 
 impl From<sqlx::Error> for Error {

@@ -113,7 +113,8 @@ pub struct MessagingSettings {
 pub struct Messenger {
     store: Store,
     clock: Arc<dyn Clock>,
-    providers: Vec<Arc<dyn Provider>>,
+    /// Shared by every clone, so a channel connected in Settings is used at once everywhere.
+    providers: Arc<std::sync::RwLock<Vec<Arc<dyn Provider>>>>,
     documents: Option<Arc<dyn Documents>>,
     /// `{cloud}/v1/relay/{shop}/twilio`, when this counter is enrolled with the Dixon cloud.
     status_callback: Option<String>,
@@ -126,7 +127,7 @@ impl Messenger {
         Messenger {
             store,
             clock,
-            providers: Vec::new(),
+            providers: Arc::default(),
             documents: None,
             status_callback: None,
             look_up_after: Duration::from_secs(2),
@@ -134,10 +135,16 @@ impl Messenger {
     }
 
     /// Adds a channel's client.
-    pub fn with(mut self, provider: Arc<dyn Provider>) -> Messenger {
-        self.providers.retain(|p| p.channel() != provider.channel());
-        self.providers.push(provider);
+    pub fn with(self, provider: Arc<dyn Provider>) -> Messenger {
+        self.connect(provider);
         self
+    }
+
+    /// Adds (or replaces) a channel's client, for this messenger and all its clones.
+    pub fn connect(&self, provider: Arc<dyn Provider>) {
+        let mut providers = self.providers.write().unwrap_or_else(|p| p.into_inner());
+        providers.retain(|p| p.channel() != provider.channel());
+        providers.push(provider);
     }
 
     pub fn with_documents(mut self, documents: Arc<dyn Documents>) -> Messenger {
@@ -163,11 +170,12 @@ impl Messenger {
 
     /// Whether this counter can send by `channel`.
     pub fn connected(&self, channel: Channel) -> bool {
-        channel == Channel::InApp || self.providers.iter().any(|p| p.channel() == channel)
+        channel == Channel::InApp || self.provider(channel).is_some()
     }
 
-    fn provider(&self, channel: Channel) -> Option<&Arc<dyn Provider>> {
-        self.providers.iter().find(|p| p.channel() == channel)
+    fn provider(&self, channel: Channel) -> Option<Arc<dyn Provider>> {
+        let providers = self.providers.read().unwrap_or_else(|p| p.into_inner());
+        providers.iter().find(|p| p.channel() == channel).cloned()
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -261,7 +269,7 @@ impl Messenger {
             if row.state != "queued" {
                 return Ok(Vec::new());
             }
-            let Some(provider) = self.provider(row.channel).cloned() else {
+            let Some(provider) = self.provider(row.channel) else {
                 let why = format!("{} is not connected on this counter (Settings → Messaging)", row.channel.words());
                 self.finish(id, "not_sent", None, &why).await?;
                 return self.fall_back(id).await;
@@ -325,7 +333,7 @@ impl Messenger {
             if !matches!(row.state.as_str(), "sending" | "unknown") {
                 return Ok(Vec::new());
             }
-            let Some(provider) = self.provider(row.channel).cloned() else { return Ok(Vec::new()) };
+            let Some(provider) = self.provider(row.channel) else { return Ok(Vec::new()) };
             let outgoing = match self.outgoing(&row).await {
                 Ok(outgoing) => outgoing,
                 Err(why) => {

@@ -10,7 +10,8 @@ use dixon_shop::ContactMethod;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
+// the type's name in TypeScript, where Tauri has a `Channel` of its own (JSON is unchanged)
+#[serde(rename = "MessageChannel", rename_all = "snake_case")]
 pub enum Channel {
     Sms,
     Email,

@@ -174,19 +174,56 @@ fn connect_paypal(integrations: &Integrations) -> Option<PayPal> {
     Some(PayPal::register(integrations, &base_url(PAYPAL_URL_ENV, dixon_payments::paypal::DEFAULT_BASE_URL), account))
 }
 
-/// The messaging channels the shop connected (`dixon notify connect …`).
-fn connect_messaging(mut messenger: Messenger, integrations: &Integrations) -> Messenger {
-    if let Some(account) = saved_account::<TwilioAccount>(TWILIO_SECRET, "Twilio") {
-        let url = base_url(TWILIO_URL_ENV, dixon_notify::twilio::DEFAULT_BASE_URL);
-        messenger = messenger.with(Arc::new(Twilio::register(integrations, &url, account, Policy::default())));
+/// A messaging account the shop connects (Settings → Messaging, `dixon notify connect`).
+#[derive(Clone, serde::Deserialize)]
+#[serde(tag = "provider", rename_all = "snake_case")]
+pub enum MessagingAccount {
+    Twilio(TwilioAccount),
+    Sendgrid(SendGridAccount),
+    Sns(SnsAccount),
+}
+
+impl Services {
+    /// Saves a messaging account in the OS keychain and starts using it at once.
+    pub fn connect_messaging(&self, account: MessagingAccount) -> Result<(), dixon_secrets::Error> {
+        let (secret, value) = match &account {
+            MessagingAccount::Twilio(a) => (TWILIO_SECRET, serde_json::to_value(a)),
+            MessagingAccount::Sendgrid(a) => (SENDGRID_SECRET, serde_json::to_value(a)),
+            MessagingAccount::Sns(a) => (SNS_SECRET, serde_json::to_value(a)),
+        };
+        dixon_secrets::save(secret, &value.map_err(|_| dixon_secrets::Error::Damaged(secret.into()))?)?;
+        use_messaging(&self.messenger, &self.integrations, account);
+        Ok(())
     }
-    if let Some(account) = saved_account::<SendGridAccount>(SENDGRID_SECRET, "SendGrid") {
-        let url = base_url(SENDGRID_URL_ENV, dixon_notify::sendgrid::DEFAULT_BASE_URL);
-        messenger = messenger.with(Arc::new(SendGrid::register(integrations, &url, account, Policy::default())));
+}
+
+/// Registers a messaging account's client and hands it to the messenger.
+fn use_messaging(messenger: &Messenger, integrations: &Integrations, account: MessagingAccount) {
+    match account {
+        MessagingAccount::Twilio(account) => {
+            let url = base_url(TWILIO_URL_ENV, dixon_notify::twilio::DEFAULT_BASE_URL);
+            messenger.connect(Arc::new(Twilio::register(integrations, &url, account, Policy::default())));
+        }
+        MessagingAccount::Sendgrid(account) => {
+            let url = base_url(SENDGRID_URL_ENV, dixon_notify::sendgrid::DEFAULT_BASE_URL);
+            messenger.connect(Arc::new(SendGrid::register(integrations, &url, account, Policy::default())));
+        }
+        MessagingAccount::Sns(account) => {
+            let url = base_url(SNS_URL_ENV, &account.default_base_url());
+            messenger.connect(Arc::new(Sns::register(integrations, &url, account, Policy::default())));
+        }
     }
-    if let Some(account) = saved_account::<SnsAccount>(SNS_SECRET, "AWS SNS") {
-        let url = base_url(SNS_URL_ENV, &account.default_base_url());
-        messenger = messenger.with(Arc::new(Sns::register(integrations, &url, account, Policy::default())));
+}
+
+/// The messaging channels the shop connected, from the keychain.
+fn connect_messaging(messenger: Messenger, integrations: &Integrations) -> Messenger {
+    let saved = [
+        saved_account::<TwilioAccount>(TWILIO_SECRET, "Twilio").map(MessagingAccount::Twilio),
+        saved_account::<SendGridAccount>(SENDGRID_SECRET, "SendGrid").map(MessagingAccount::Sendgrid),
+        saved_account::<SnsAccount>(SNS_SECRET, "AWS SNS").map(MessagingAccount::Sns),
+    ];
+    for account in saved.into_iter().flatten() {
+        use_messaging(&messenger, integrations, account);
     }
     messenger
 }

@@ -7,6 +7,7 @@ mod backups;
 mod camera;
 mod estimates;
 mod integrations;
+mod messages;
 pub(crate) mod obd;
 mod payments;
 mod repair_orders;
@@ -77,6 +78,14 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         sync::watch_sync,
         backups::list_backups,
         backups::restore_backup,
+        messages::message_panel,
+        messages::preview_message,
+        messages::send_message,
+        messages::record_text_consent,
+        messages::messaging_panel,
+        messages::save_messaging_settings,
+        messages::save_message_template,
+        messages::connect_messaging,
     ])
 }
 
