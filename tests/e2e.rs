@@ -170,6 +170,9 @@ impl ShopCloud {
     }
 }
 
+#[path = "../crates/notify/tests/support/mod.rs"]
+mod twilio_peer;
+
 async fn type_into(client: &Client, css: &str, text: &str) {
     client.find(Locator::Css(css)).await.unwrap().send_keys(text).await.unwrap();
 }
@@ -224,6 +227,20 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         None
     };
 
+    // The shop's Twilio account (a stateful peer that keeps what it accepted), saved in the real
+    // keychain under this data folder as Settings → Messaging would.
+    let twilio = twilio_peer::TwilioPeer::start().await;
+    if shop_cloud.is_some() {
+        let account = dixon_notify::TwilioAccount {
+            account_sid: twilio_peer::ACCOUNT_SID.into(),
+            auth_token: "token".into(),
+            from: "+15595550199".into(),
+            messaging_service_sid: None,
+        };
+        let home = dixon_home::Home::resolve(Some(data.path())).unwrap();
+        dixon_secrets::Keychain::of(&home).save("twilio", &account).unwrap();
+    }
+
     // The "webcam": two frames of a Code 39 VIN label held at 15°, played over and over.
     let camera_frames = tempfile::tempdir().unwrap();
     write_camera_frames(camera_frames.path());
@@ -236,6 +253,7 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             .env("DIXON_DATA_DIR", data.path())
             .env("DIXON_VPIC_URL", vpic.url("/api"))
             .env("DIXON_PARTSTECH_URL", "http://127.0.0.1:9")
+            .env("DIXON_TWILIO_URL", &twilio.url)
             .env("DIXON_CAMERA_FILES", camera_frames.path())
             .process_group(0)
             .stdout(Stdio::null())
@@ -315,6 +333,8 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         assert!(decoded.contains("2021 FORD F-150") && decoded.contains("3.5 L V6"), "{decoded}");
         assert_eq!(client.find(Locator::Css("#f-vehicle-model")).await?.prop("value").await?.as_deref(), Some("F-150"));
         screenshot("new-repair-order-decoded").await?;
+        // the customer agrees to texts (the estimate-ready and pickup texts go to them)
+        client.find(Locator::Css("#f-customer-sms_consent")).await?.click().await?;
         type_into(&client, "#f-vehicle-odometer", "184,213").await;
         type_into(&client, "#f-concern", "Grinding noise when braking").await;
         client.find(Locator::Css("#create-ro")).await?.click().await?;
@@ -473,6 +493,8 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         client.find(Locator::Css("#nav-settings")).await?.click().await?;
         client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#settings-form")).await?;
         type_into(&client, "#f-name", "Dixon Auto Repair").await;
+        type_into(&client, "#f-address_line1", "2250 N Blackstone Ave").await;
+        type_into(&client, "#f-city", "Fresno").await;
         type_into(&client, "#f-state", "ZZ").await;
         client.find(Locator::Css("#save-settings")).await?.click().await?;
         let state_error = text_of(&client, ".field[data-field='state'] .field-error").await;
@@ -569,6 +591,38 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             let bar = text_of(&client, "#sync-status").await;
             assert!(bar.contains("Front counter") && bar.contains("Synced"), "{bar}");
             screenshot("sync-order-from-another-counter").await?;
+
+            // Text the customer that the truck is ready, and see the text delivered.
+            client.find(Locator::Css("#ro-list tr[data-number='1001'] td")).await?.click().await?;
+            client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#message-preview")).await?;
+            client.find(Locator::Css("#message-template option[value='ready']")).await?.click().await?;
+            let summary = text_of(&client, "#message-summary").await;
+            assert!(summary.starts_with("Goes by text") && summary.contains("segment"), "{summary}");
+            client.find(Locator::Css("#send-message")).await?.click().await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("#conversation li[data-state='sent']"))
+                .await?;
+            assert_eq!(twilio.count(), 1, "one text reached Twilio");
+            let sent = twilio.sent.lock().unwrap()[0].clone();
+            assert_eq!(sent.to, "+15592345678");
+            assert!(
+                sent.body.contains(
+                    "your 2021 FORD F-150 is ready for pickup at Dixon Auto Repair, 2250 N Blackstone Ave, Fresno, CA."
+                ),
+                "{}",
+                sent.body
+            );
+            // the carrier delivers it; the counter reads the report in the background
+            twilio.report(&sent.sid, "delivered", None);
+            client
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css("#conversation li[data-state='delivered']"))
+                .await?;
+            client.execute("document.getElementById('messages-panel').scrollIntoView()", vec![]).await?;
+            screenshot("text-delivered").await?;
         }
         Ok::<(), fantoccini::error::CmdError>(())
     }

@@ -18,6 +18,10 @@ import {
   type Payment_Serialize,
   type PaymentPanel_Serialize,
   type SyncStatus_Serialize,
+  type Message_Serialize,
+  type MessagePanel_Serialize,
+  type MessagingPanel_Serialize,
+  type Draft_Serialize,
 } from "./bindings";
 import { Channel } from "@tauri-apps/api/core";
 
@@ -38,6 +42,11 @@ export type ObdScan = ObdScan_Serialize;
 export type Payment = Payment_Serialize;
 export type PaymentPanel = PaymentPanel_Serialize;
 export type SyncStatus = SyncStatus_Serialize;
+export type Message = Message_Serialize;
+export type MessagePanel = MessagePanel_Serialize;
+export type MessagingPanel = MessagingPanel_Serialize;
+export type Draft = Draft_Serialize;
+export type { Compose_Deserialize as Compose, MessageChannel, Template, MessagingSettings_Deserialize as MessagingSettings } from "./bindings";
 export type { PaymentProgress_Deserialize as PaymentProgress } from "./bindings";
 export type { AdapterAddress_Deserialize as AdapterAddress, ConnectStep_Deserialize as ConnectStep, Readiness, Reading, WatchEvent } from "./bindings";
 
@@ -101,6 +110,14 @@ export const api = {
   releaseHold: (...a: Parameters<typeof commands.releaseHold>) => unwrap(commands.releaseHold(...a)),
   listBackups: () => unwrap(commands.listBackups()),
   restoreBackup: (...a: Parameters<typeof commands.restoreBackup>) => unwrap(commands.restoreBackup(...a)),
+  messagePanel: (...a: Parameters<typeof commands.messagePanel>) => unwrap(commands.messagePanel(...a)),
+  previewMessage: (...a: Parameters<typeof commands.previewMessage>) => unwrap(commands.previewMessage(...a)),
+  sendMessage: (...a: Parameters<typeof commands.sendMessage>) => unwrap(commands.sendMessage(...a)),
+  recordTextConsent: (...a: Parameters<typeof commands.recordTextConsent>) => unwrap(commands.recordTextConsent(...a)),
+  messagingPanel: () => unwrap(commands.messagingPanel()),
+  saveMessagingSettings: (...a: Parameters<typeof commands.saveMessagingSettings>) => unwrap(commands.saveMessagingSettings(...a)),
+  saveMessageTemplate: (...a: Parameters<typeof commands.saveMessageTemplate>) => unwrap(commands.saveMessageTemplate(...a)),
+  connectMessaging: (...a: Parameters<typeof commands.connectMessaging>) => unwrap(commands.connectMessaging(...a)),
   syncStatus: () => unwrap(commands.syncStatus()),
   syncEnroll: (...a: Parameters<typeof commands.syncEnroll>) => unwrap(commands.syncEnroll(...a)),
   syncNow: () => unwrap(commands.syncNow()),

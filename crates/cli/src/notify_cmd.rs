@@ -72,7 +72,9 @@ fn notify_error(e: dixon_notify::Error) -> CliError {
 
 fn channel(text: Option<String>) -> Result<Option<Channel>, CliError> {
     text.map(|c| {
-        Channel::parse(&c).filter(|c| *c != Channel::InApp).ok_or_else(|| CliError::new("invalid", format!("'{c}' is not a channel; use sms, email or push.")))
+        Channel::parse(&c)
+            .filter(|c| *c != Channel::InApp)
+            .ok_or_else(|| CliError::new("invalid", format!("'{c}' is not a channel; use sms, email or push.")))
     })
     .transpose()
 }
@@ -95,20 +97,28 @@ pub async fn notify(command: NotifyCommand, services: &Services, out: &Output) -
             }
         }
         NotifyCommand::Preview { ro, template, channel: only, text } => {
-            let request = Compose { repair_order: ro, template, channel: channel(only)?, text, priority: Priority::Normal };
+            let request =
+                Compose { repair_order: ro, template, channel: channel(only)?, text, priority: Priority::Normal };
             let draft = messenger.compose(&request).await.map_err(notify_error)?;
             if out.json {
                 out.print_json(&draft);
             } else {
                 match draft.channel {
-                    Some(c) => println!("Goes by {}{}", c.words(), draft.segments.as_ref().map(|s| format!(", {}", s.describe())).unwrap_or_default()),
+                    Some(c) => println!(
+                        "Goes by {}{}",
+                        c.words(),
+                        draft.segments.as_ref().map(|s| format!(", {}", s.describe())).unwrap_or_default()
+                    ),
                     None => println!("Can't go by any channel."),
                 }
                 for not in &draft.plan.not_offered {
                     println!("  not by {}: {}", not.channel.words(), not.why);
                 }
                 if let Some(at) = draft.hold_until {
-                    println!("Quiet hours: it would go out at {}", at.with_timezone(&chrono::Local).format("%-I:%M %p on %b %-d"));
+                    println!(
+                        "Quiet hours: it would go out at {}",
+                        at.with_timezone(&chrono::Local).format("%-I:%M %p on %b %-d")
+                    );
                 }
                 println!("\n{}\n", draft.body);
             }
@@ -143,28 +153,55 @@ pub async fn notify(command: NotifyCommand, services: &Services, out: &Output) -
             let keychain = |e: dixon_secrets::Error| CliError::new("keychain", e.to_string());
             match provider.as_str() {
                 "twilio" => {
-                    let account_sid = lines.next().filter(|l| l.starts_with("AC")).ok_or_else(|| missing("the account SID (AC…) on the first line"))?;
+                    let account_sid = lines
+                        .next()
+                        .filter(|l| l.starts_with("AC"))
+                        .ok_or_else(|| missing("the account SID (AC…) on the first line"))?;
                     let auth_token = lines.next().ok_or_else(|| missing("the auth token on the second line"))?;
                     if from.is_none() && messaging_service.is_none() {
-                        return Err(CliError::new("invalid", "Give the shop's Twilio number with --from +1… (or --messaging-service MG…)."));
+                        return Err(CliError::new(
+                            "invalid",
+                            "Give the shop's Twilio number with --from +1… (or --messaging-service MG…).",
+                        ));
                     }
-                    let account = TwilioAccount { account_sid, auth_token, from: from.unwrap_or_default(), messaging_service_sid: messaging_service };
+                    let account = TwilioAccount {
+                        account_sid,
+                        auth_token,
+                        from: from.unwrap_or_default(),
+                        messaging_service_sid: messaging_service,
+                    };
                     services.connect_messaging(MessagingAccount::Twilio(account)).map_err(keychain)?;
                 }
                 "sendgrid" => {
-                    let api_key = lines.next().filter(|l| l.starts_with("SG.")).ok_or_else(|| missing("the API key (SG.…) on the first line"))?;
-                    let from_email = from.filter(|f| f.contains('@')).ok_or_else(|| CliError::new("invalid", "Give the verified sender address with --from shop@example.com."))?;
+                    let api_key = lines
+                        .next()
+                        .filter(|l| l.starts_with("SG."))
+                        .ok_or_else(|| missing("the API key (SG.…) on the first line"))?;
+                    let from_email = from.filter(|f| f.contains('@')).ok_or_else(|| {
+                        CliError::new("invalid", "Give the verified sender address with --from shop@example.com.")
+                    })?;
                     let account = SendGridAccount { api_key, from_email, webhook_public_key: lines.next() };
                     services.connect_messaging(MessagingAccount::Sendgrid(account)).map_err(keychain)?;
                 }
                 "sns" => {
                     let access_key_id = lines.next().ok_or_else(|| missing("the access key id on the first line"))?;
-                    let secret_access_key = lines.next().ok_or_else(|| missing("the secret access key on the second line"))?;
-                    let region = region.ok_or_else(|| CliError::new("invalid", "Give the AWS region with --region, e.g. us-east-1."))?;
-                    let account = SnsAccount { credentials: dixon_notify::sigv4::Credentials { access_key_id, secret_access_key }, region };
+                    let secret_access_key =
+                        lines.next().ok_or_else(|| missing("the secret access key on the second line"))?;
+                    let region = region.ok_or_else(|| {
+                        CliError::new("invalid", "Give the AWS region with --region, e.g. us-east-1.")
+                    })?;
+                    let account = SnsAccount {
+                        credentials: dixon_notify::sigv4::Credentials { access_key_id, secret_access_key },
+                        region,
+                    };
                     services.connect_messaging(MessagingAccount::Sns(account)).map_err(keychain)?;
                 }
-                other => return Err(CliError::new("invalid", format!("'{other}' is not a provider; use twilio, sendgrid or sns."))),
+                other => {
+                    return Err(CliError::new(
+                        "invalid",
+                        format!("'{other}' is not a provider; use twilio, sendgrid or sns."),
+                    ))
+                }
             }
             println!("{provider} connected: the secret is in the OS keychain. `dixon health` checks it.");
         }

@@ -46,7 +46,9 @@ impl Messenger {
         .await?;
         let count = events.len();
         for (id, provider, payload, received_at) in events {
-            let received = DateTime::parse_from_rfc3339(&received_at).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|_| self.now_utc());
+            let received = DateTime::parse_from_rfc3339(&received_at)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|_| self.now_utc());
             match serde_json::from_str::<Value>(&payload) {
                 Ok(event) if provider == "twilio" => self.twilio_event(&event, received).await?,
                 Ok(event) => self.sendgrid_event(&event).await?,
@@ -78,7 +80,9 @@ impl Messenger {
             return Ok(());
         }
         let status = field("SmsStatus").or(field("MessageStatus")).unwrap_or_default();
-        let (Some(from), Some(body)) = (field("From"), event.get("Body").and_then(Value::as_str)) else { return Ok(()) };
+        let (Some(from), Some(body)) = (field("From"), event.get("Body").and_then(Value::as_str)) else {
+            return Ok(());
+        };
         if status != "received" {
             return Ok(()); // a report of a message another counter sent: applied there
         }
@@ -117,7 +121,9 @@ impl Messenger {
     async fn sendgrid_event(&self, event: &Value) -> Result<()> {
         let Some(uid) = event.get(sendgrid::MESSAGE_ID_ARG).and_then(Value::as_str) else { return Ok(()) };
         let Some(id) = store::by_uid(self.store(), uid).await? else { return Ok(()) };
-        let Some(state) = event.get("event").and_then(Value::as_str).and_then(sendgrid::state_of) else { return Ok(()) };
+        let Some(state) = event.get("event").and_then(Value::as_str).and_then(sendgrid::state_of) else {
+            return Ok(());
+        };
         let reason = event.get("reason").or(event.get("response")).and_then(Value::as_str);
         if matches!(state, "undelivered" | "failed") {
             let why = format!(

@@ -221,7 +221,8 @@ impl Messenger {
     pub async fn send(&self, request: &Compose) -> Result<Vec<Message>> {
         let draft = self.compose(request).await?;
         let Some(channel) = draft.channel else {
-            let why = draft.plan.not_offered.iter().map(|n| format!("{}: {}", n.channel.words(), n.why)).collect::<Vec<_>>();
+            let why =
+                draft.plan.not_offered.iter().map(|n| format!("{}: {}", n.channel.words(), n.why)).collect::<Vec<_>>();
             return Err(Error::Unreachable(why.join("; ")));
         };
         if channel == Channel::Sms {
@@ -301,7 +302,11 @@ impl Messenger {
                 Ok(Vec::new())
             }
             Err(error) if error.may_have_arrived() => {
-                tracing::warn!(message = id, "the answer to a send was lost ({}); looking it up before anything else", error.kind());
+                tracing::warn!(
+                    message = id,
+                    "the answer to a send was lost ({}); looking it up before anything else",
+                    error.kind()
+                );
                 let change = Change { state: "unknown", error: Some(&error.to_string()), ..Change::default() };
                 store::advance(&self.store, id, &change, self.now()).await?;
                 tokio::time::sleep(self.look_up_after).await;
@@ -311,7 +316,11 @@ impl Messenger {
                 let code = provider.error_code(&error);
                 let (state, why) = match code.as_deref() {
                     Some(code) => ("failed", explain(provider.channel(), code)),
-                    None if matches!(error, dixon_resilience::Error::Rejected { .. } | dixon_resilience::Error::Auth { .. }) => {
+                    None if matches!(
+                        error,
+                        dixon_resilience::Error::Rejected { .. } | dixon_resilience::Error::Auth { .. }
+                    ) =>
+                    {
                         ("failed", error.to_string())
                     }
                     None => ("not_sent", error.to_string()),
@@ -345,7 +354,8 @@ impl Messenger {
             let known = store::known_provider_ids(&self.store, row.channel, id).await?;
             match provider.look_up(&outgoing, since, &known).await {
                 Ok(Found::Sent(accepted)) => {
-                    let change = Change { state: "sent", provider_id: Some(&accepted.provider_id), ..Change::default() };
+                    let change =
+                        Change { state: "sent", provider_id: Some(&accepted.provider_id), ..Change::default() };
                     store::advance(&self.store, id, &change, self.now()).await?;
                     Ok(Vec::new())
                 }
@@ -361,7 +371,8 @@ impl Messenger {
                 Ok(Found::NotSent) => {
                     tracing::info!(message = id, "the provider never got it: sending it now");
                     if row.state == "unknown" {
-                        let again = Change { state: "sending", attempt_started_at: Some(self.now()), ..Change::default() };
+                        let again =
+                            Change { state: "sending", attempt_started_at: Some(self.now()), ..Change::default() };
                         store::advance(&self.store, id, &again, self.now()).await?;
                     }
                     self.attempt(id, provider.as_ref(), &outgoing, resends - 1).await
@@ -461,14 +472,22 @@ impl Messenger {
     pub(crate) async fn apply_report(&self, id: i64, report: &Report) -> Result<()> {
         let row = store::row(&self.store, id).await?;
         let why = report.error_code.as_deref().map(|code| explain(row.channel, code));
-        let change = Change { state: report.state, error_code: report.error_code.as_deref(), error: why.as_deref(), ..Change::default() };
+        let change = Change {
+            state: report.state,
+            error_code: report.error_code.as_deref(),
+            error: why.as_deref(),
+            ..Change::default()
+        };
         let moved = store::advance(&self.store, id, &change, self.now()).await?;
         if report.error_code.as_deref() == Some("21610") {
             self.opt_out(&row.to_address, self.now()).await?;
         }
         let undelivered = matches!(report.state, "undelivered" | "failed");
         if moved && undelivered && row.priority == Priority::High && row.customer_id.is_some() {
-            let sent_here: bool = sqlx::query_scalar("SELECT sent_here FROM messages WHERE id = ?").bind(id).fetch_one(self.store.pool()).await?;
+            let sent_here: bool = sqlx::query_scalar("SELECT sent_here FROM messages WHERE id = ?")
+                .bind(id)
+                .fetch_one(self.store.pool())
+                .await?;
             if sent_here {
                 self.fall_back(id).await?;
             }
@@ -591,21 +610,18 @@ impl Messenger {
         let order = self.store.repair_order(request.repair_order).await?;
         let shop = self.store.settings().await?;
         let paid = store::paid_cents(&self.store, repair_order_id).await?;
-        let address = [
-            shop.address_line1.as_str(),
-            shop.address_line2.as_str(),
-            &[shop.city.as_str(), &format!("{} {}", shop.state, shop.postal_code).trim().to_string()]
+        // no street, no address: a map link to just "CA" would send the customer nowhere
+        let address = if shop.address_line1.trim().is_empty() {
+            String::new()
+        } else {
+            let region = format!("{} {}", shop.state, shop.postal_code).trim().to_string();
+            [&shop.address_line1, &shop.address_line2, &shop.city, &region]
                 .iter()
-                .filter(|s| !s.is_empty())
-                .cloned()
+                .map(|part| part.trim())
+                .filter(|part| !part.is_empty())
                 .collect::<Vec<_>>()
-                .join(", "),
-        ]
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
+                .join(", ")
+        };
         let mut values = BTreeMap::from([
             ("first_name", order.customer.name.split_whitespace().next().unwrap_or_default().to_string()),
             ("customer_name", order.customer.name.clone()),
@@ -645,7 +661,12 @@ impl Messenger {
                     None => None,
                 };
                 match number {
-                    Some(number) => Some(documents.render(kind, number).await.map_err(|e| format!("the {kind} PDF could not be made: {e}"))?),
+                    Some(number) => Some(
+                        documents
+                            .render(kind, number)
+                            .await
+                            .map_err(|e| format!("the {kind} PDF could not be made: {e}"))?,
+                    ),
                     None => None,
                 }
             }
@@ -713,7 +734,10 @@ impl Messenger {
             let id = store::insert(&self.store, &new, &uuid::Uuid::new_v4().to_string(), now).await?;
             self.deliver(id).await?;
             written.push(id);
-            let state: String = sqlx::query_scalar("SELECT state FROM messages WHERE id = ?").bind(id).fetch_one(self.store.pool()).await?;
+            let state: String = sqlx::query_scalar("SELECT state FROM messages WHERE id = ?")
+                .bind(id)
+                .fetch_one(self.store.pool())
+                .await?;
             if state == "sent" || state == "delivered" {
                 break; // urgent: stop at the first that went
             }

@@ -158,14 +158,23 @@ pub struct QuietHours {
 impl Default for QuietHours {
     /// 21:00 to 8:00.
     fn default() -> QuietHours {
-        QuietHours { from: NaiveTime::from_hms_opt(21, 0, 0).unwrap(), until: NaiveTime::from_hms_opt(8, 0, 0).unwrap() }
+        QuietHours {
+            from: NaiveTime::from_hms_opt(21, 0, 0).unwrap(),
+            until: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        }
     }
 }
 
 impl QuietHours {
     /// When a message that must not go out now may go, in the shop's zone `tz`; `None` when
     /// `now` is outside quiet hours (or the message is urgent, or not a text or push).
-    pub fn hold_until<Tz: TimeZone>(&self, now: DateTime<Utc>, tz: &Tz, channel: Channel, priority: Priority) -> Option<DateTime<Utc>> {
+    pub fn hold_until<Tz: TimeZone>(
+        &self,
+        now: DateTime<Utc>,
+        tz: &Tz,
+        channel: Channel,
+        priority: Priority,
+    ) -> Option<DateTime<Utc>> {
         if priority == Priority::High || !matches!(channel, Channel::Sms | Channel::Push) || self.from == self.until {
             return None;
         }
@@ -240,7 +249,10 @@ mod tests {
         let late = at("2026-12-04T06:30:00Z");
         assert_eq!(quiet.hold_until(late, &tz, Channel::Sms, Priority::Normal), Some(at("2026-12-04T16:00:00Z")));
         // 6:00 the same morning: held until 8:00 that day
-        assert_eq!(quiet.hold_until(at("2026-12-04T14:00:00Z"), &tz, Channel::Sms, Priority::Normal), Some(at("2026-12-04T16:00:00Z")));
+        assert_eq!(
+            quiet.hold_until(at("2026-12-04T14:00:00Z"), &tz, Channel::Sms, Priority::Normal),
+            Some(at("2026-12-04T16:00:00Z"))
+        );
         // noon: goes now
         assert_eq!(quiet.hold_until(at("2026-12-04T20:00:00Z"), &tz, Channel::Sms, Priority::Normal), None);
         assert_eq!(quiet.hold_until(late, &tz, Channel::Sms, Priority::High), None, "urgent goes now");

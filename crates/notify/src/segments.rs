@@ -40,7 +40,9 @@ impl Segments {
         let n = self.segments;
         let count = format!("{n} segment{}", if n == 1 { "" } else { "s" });
         match (&self.first_non_gsm, self.encoding) {
-            (Some(c), Encoding::Ucs2) => format!("{count} (\"{c}\" makes the whole text Unicode: 70 characters a segment, not 160)"),
+            (Some(c), Encoding::Ucs2) => {
+                format!("{count} (\"{c}\" makes the whole text Unicode: 70 characters a segment, not 160)")
+            }
             _ => count,
         }
     }

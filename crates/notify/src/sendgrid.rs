@@ -8,7 +8,10 @@ use std::sync::Arc;
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use dixon_resilience::{http, BoxFuture, Call, Error as ServiceError, Integrations, Policy, Reply, Service, ServiceConfig, ServiceKind};
+use dixon_resilience::{
+    http, BoxFuture, Call, Error as ServiceError, HealthCheck, Integrations, Policy, Reply, Service, ServiceConfig,
+    ServiceKind,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -41,9 +44,45 @@ impl std::fmt::Debug for SendGridAccount {
 #[derive(Clone)]
 pub struct SendGrid {
     service: Arc<Service>,
+    api: Arc<Api>,
+}
+
+/// The requests themselves, shared by the client and its health check.
+struct Api {
     client: reqwest::Client,
     base_url: String,
     account: SendGridAccount,
+}
+
+impl Api {
+    /// `POST /v3/mail/send`; SendGrid's X-Message-Id.
+    async fn mail_send(&self, mail: &serde_json::Value) -> Result<Reply<String>, ServiceError> {
+        let request =
+            self.client.post(format!("{}/v3/mail/send", self.base_url)).bearer_auth(&self.account.api_key).json(mail);
+        let raw = http::send_raw(LABEL, request).await?;
+        let id = raw.headers.get("x-message-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        Ok(Reply { value: id, http_status: Some(raw.status) })
+    }
+}
+
+/// Healthy while SendGrid takes a mail in sandbox mode (checked, never sent) with the shop's
+/// key and sender: the key's permission and the sender's verification both count.
+struct Health(Arc<Api>);
+
+impl HealthCheck for Health {
+    fn check(&self) -> BoxFuture<'_, Result<(), ServiceError>> {
+        Box::pin(async move {
+            let sender = &self.0.account.from_email;
+            let probe = json!({
+                "personalizations": [{ "to": [{ "email": sender }] }],
+                "from": { "email": sender },
+                "subject": "Dixon Counter health check",
+                "content": [{ "type": "text/plain", "value": "A health check in sandbox mode: SendGrid never sends it." }],
+                "mail_settings": { "sandbox_mode": { "enable": true } },
+            });
+            self.0.mail_send(&probe).await.map(|_| ())
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,14 +100,11 @@ struct ActivityMessage {
 
 impl SendGrid {
     pub fn register(integrations: &Integrations, base_url: &str, account: SendGridAccount, policy: Policy) -> SendGrid {
-        let config =
-            ServiceConfig { id: SERVICE_ID.into(), label: LABEL.into(), kind: ServiceKind::Messaging, policy };
-        SendGrid {
-            service: integrations.register(config, None),
-            client: http::client(),
-            base_url: base_url.trim_end_matches('/').to_string(),
-            account,
-        }
+        let config = ServiceConfig { id: SERVICE_ID.into(), label: LABEL.into(), kind: ServiceKind::Messaging, policy };
+        let api =
+            Arc::new(Api { client: http::client(), base_url: base_url.trim_end_matches('/').to_string(), account });
+        let check: Arc<dyn HealthCheck> = Arc::new(Health(api.clone()));
+        SendGrid { service: integrations.register(config, Some(check)), api }
     }
 
     /// The mail/send body.
@@ -78,7 +114,7 @@ impl SendGrid {
                 "to": [{ "email": message.to }],
                 "custom_args": { MESSAGE_ID_ARG: message.uid },
             }],
-            "from": { "email": self.account.from_email, "name": message.shop_name },
+            "from": { "email": self.api.account.from_email, "name": message.shop_name },
             "subject": message.subject.clone().unwrap_or_else(|| format!("A message from {}", message.shop_name)),
             "content": [{ "type": "text/plain", "value": message.body }],
         });
@@ -101,9 +137,10 @@ impl SendGrid {
             .service
             .call(Call::read(operation), |_| {
                 let request = self
+                    .api
                     .client
-                    .get(format!("{}/v3/messages", self.base_url))
-                    .bearer_auth(&self.account.api_key)
+                    .get(format!("{}/v3/messages", self.api.base_url))
+                    .bearer_auth(&self.api.account.api_key)
                     .query(&[("limit", "10"), ("query", query)]);
                 async move { http::send_json::<Activity>(LABEL, request).await }
             })
@@ -136,28 +173,20 @@ impl Provider for SendGrid {
     fn send<'a>(&'a self, message: &'a Outgoing) -> BoxFuture<'a, Result<Accepted, ServiceError>> {
         Box::pin(async move {
             let mail = self.mail(message);
-            let answer = self
-                .service
-                .call(Call::unrepeatable_write("send email"), |_| {
-                    let request = self
-                        .client
-                        .post(format!("{}/v3/mail/send", self.base_url))
-                        .bearer_auth(&self.account.api_key)
-                        .json(&mail);
-                    async move {
-                        let raw = http::send_raw(LABEL, request).await?;
-                        let id = raw.headers.get("x-message-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-                        Ok(Reply { value: id, http_status: Some(raw.status) })
-                    }
-                })
-                .await?;
+            let answer =
+                self.service.call(Call::unrepeatable_write("send email"), |_| self.api.mail_send(&mail)).await?;
             // without an X-Message-Id (some proxies drop it) our own id stands in
             let provider_id = if answer.value.is_empty() { format!("dixon:{}", message.uid) } else { answer.value };
             Ok(Accepted { provider_id })
         })
     }
 
-    fn look_up<'a>(&'a self, message: &'a Outgoing, _since: DateTime<Utc>, _known: &'a [String]) -> BoxFuture<'a, Result<Found, ServiceError>> {
+    fn look_up<'a>(
+        &'a self,
+        message: &'a Outgoing,
+        _since: DateTime<Utc>,
+        _known: &'a [String],
+    ) -> BoxFuture<'a, Result<Found, ServiceError>> {
         Box::pin(async move {
             let query = format!("unique_args['{MESSAGE_ID_ARG}']=\"{}\"", message.uid);
             Ok(match self.activity("look up email", &query).await? {

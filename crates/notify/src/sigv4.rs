@@ -31,7 +31,13 @@ pub struct Request<'a> {
 }
 
 /// The headers to add to `request`: `x-amz-date` and `authorization`.
-pub fn sign(request: &Request, credentials: &Credentials, region: &str, service: &str, at: DateTime<Utc>) -> [(String, String); 2] {
+pub fn sign(
+    request: &Request,
+    credentials: &Credentials,
+    region: &str,
+    service: &str,
+    at: DateTime<Utc>,
+) -> [(String, String); 2] {
     let amz_date = at.format("%Y%m%dT%H%M%SZ").to_string();
     let date = at.format("%Y%m%d").to_string();
     let mut headers: Vec<(String, String)> =

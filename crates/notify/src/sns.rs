@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use dixon_resilience::{http, BoxFuture, Call, Error as ServiceError, Integrations, Policy, Reply, Service, ServiceConfig, ServiceKind};
+use dixon_resilience::{
+    http, BoxFuture, Call, Error as ServiceError, HealthCheck, Integrations, Policy, Reply, Service, ServiceConfig,
+    ServiceKind,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -43,53 +46,69 @@ impl SnsAccount {
 #[derive(Clone)]
 pub struct Sns {
     service: Arc<Service>,
+    api: Arc<Api>,
+}
+
+/// The signed requests themselves, shared by the client and its health check.
+struct Api {
     client: reqwest::Client,
     base_url: String,
     account: SnsAccount,
 }
 
-impl Sns {
-    pub fn register(integrations: &Integrations, base_url: &str, account: SnsAccount, policy: Policy) -> Sns {
-        let config =
-            ServiceConfig { id: SERVICE_ID.into(), label: LABEL.into(), kind: ServiceKind::Messaging, policy };
-        Sns { service: integrations.register(config, None), client: http::client(), base_url: base_url.trim_end_matches('/').to_string(), account }
-    }
-
-    /// One signed SNS action (`Action=…` form fields); the answer's XML body.
-    pub async fn action(&self, call: Call, fields: &[(&str, &str)]) -> Result<String, ServiceError> {
+impl Api {
+    /// Sends one SigV4-signed SNS action (`Action=…` form fields); the answer's XML body.
+    async fn send(&self, fields: &[(&str, &str)]) -> Result<Reply<String>, ServiceError> {
         let mut form: Vec<(&str, &str)> = vec![("Version", "2010-03-31")];
         form.extend_from_slice(fields);
-        let body = serde_urlencoded::to_string(&form).map_err(|e| ServiceError::Corrupt { service: LABEL.into(), detail: e.to_string() })?;
-        let url = reqwest::Url::parse(&self.base_url).map_err(|_| ServiceError::NotConfigured { service: LABEL.into() })?;
+        let corrupt = |detail: String| ServiceError::Corrupt { service: LABEL.into(), detail };
+        let body = serde_urlencoded::to_string(&form).map_err(|e| corrupt(e.to_string()))?;
+        let url =
+            reqwest::Url::parse(&self.base_url).map_err(|_| ServiceError::NotConfigured { service: LABEL.into() })?;
         let host = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_string(),
         };
-        let answer = self
-            .service
-            .call(call, |_| {
-                let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-                let request = sigv4::Request {
-                    method: "POST",
-                    path: "/",
-                    query: "",
-                    headers: &[("content-type", content_type), ("host", &host)],
-                    body: body.as_bytes(),
-                };
-                let signed = sigv4::sign(&request, &self.account.credentials, &self.account.region, "sns", Utc::now());
-                let mut builder = self.client.post(format!("{}/", self.base_url)).header("content-type", content_type);
-                for (name, value) in signed {
-                    builder = builder.header(name, value);
-                }
-                let builder = builder.body(body.clone());
-                async move {
-                    let raw = http::send_raw(LABEL, builder).await?;
-                    let text = String::from_utf8(raw.body).map_err(|_| ServiceError::Corrupt { service: LABEL.into(), detail: "not UTF-8".into() })?;
-                    Ok(Reply { value: text, http_status: Some(raw.status) })
-                }
-            })
-            .await;
-        answer.map(|a| a.value)
+        let content_type = "application/x-www-form-urlencoded; charset=utf-8";
+        let request = sigv4::Request {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &[("content-type", content_type), ("host", &host)],
+            body: body.as_bytes(),
+        };
+        let signed = sigv4::sign(&request, &self.account.credentials, &self.account.region, "sns", Utc::now());
+        let mut builder = self.client.post(format!("{}/", self.base_url)).header("content-type", content_type);
+        for (name, value) in signed {
+            builder = builder.header(name, value);
+        }
+        let raw = http::send_raw(LABEL, builder.body(body)).await?;
+        let text = String::from_utf8(raw.body).map_err(|_| corrupt("not UTF-8".into()))?;
+        Ok(Reply { value: text, http_status: Some(raw.status) })
+    }
+}
+
+/// Healthy while SNS lists the shop's platform applications with its credentials.
+struct Health(Arc<Api>);
+
+impl HealthCheck for Health {
+    fn check(&self) -> BoxFuture<'_, Result<(), ServiceError>> {
+        Box::pin(async move { self.0.send(&[("Action", "ListPlatformApplications")]).await.map(|_| ()) })
+    }
+}
+
+impl Sns {
+    pub fn register(integrations: &Integrations, base_url: &str, account: SnsAccount, policy: Policy) -> Sns {
+        let config = ServiceConfig { id: SERVICE_ID.into(), label: LABEL.into(), kind: ServiceKind::Messaging, policy };
+        let api =
+            Arc::new(Api { client: http::client(), base_url: base_url.trim_end_matches('/').to_string(), account });
+        let check: Arc<dyn HealthCheck> = Arc::new(Health(api.clone()));
+        Sns { service: integrations.register(config, Some(check)), api }
+    }
+
+    /// One signed SNS action through the policy stack; the answer's XML body.
+    pub async fn action(&self, call: Call, fields: &[(&str, &str)]) -> Result<String, ServiceError> {
+        Ok(self.service.call(call, |_| self.api.send(fields)).await?.value)
     }
 }
 
@@ -119,9 +138,10 @@ impl Sns {
             ("Token", token),
         ];
         let xml = self.action(Call::idempotent_write("register device", token), &fields).await?;
-        xml_text(&xml, "EndpointArn")
-            .map(str::to_string)
-            .ok_or_else(|| ServiceError::Corrupt { service: LABEL.into(), detail: "no EndpointArn in the answer".into() })
+        xml_text(&xml, "EndpointArn").map(str::to_string).ok_or_else(|| ServiceError::Corrupt {
+            service: LABEL.into(),
+            detail: "no EndpointArn in the answer".into(),
+        })
     }
 }
 
@@ -134,15 +154,27 @@ impl Provider for Sns {
         Box::pin(async move {
             let title = message.subject.clone().unwrap_or_else(|| message.shop_name.clone());
             let payload = push_payload(&title, &message.body);
-            let fields = [("Action", "Publish"), ("TargetArn", message.to.as_str()), ("MessageStructure", "json"), ("Message", payload.as_str())];
+            let fields = [
+                ("Action", "Publish"),
+                ("TargetArn", message.to.as_str()),
+                ("MessageStructure", "json"),
+                ("Message", payload.as_str()),
+            ];
             let xml = self.action(Call::unrepeatable_write("publish push"), &fields).await?;
-            let id = xml_text(&xml, "MessageId")
-                .ok_or_else(|| ServiceError::Corrupt { service: LABEL.into(), detail: "no MessageId in the answer".into() })?;
+            let id = xml_text(&xml, "MessageId").ok_or_else(|| ServiceError::Corrupt {
+                service: LABEL.into(),
+                detail: "no MessageId in the answer".into(),
+            })?;
             Ok(Accepted { provider_id: id.to_string() })
         })
     }
 
-    fn look_up<'a>(&'a self, _message: &'a Outgoing, _since: DateTime<Utc>, _known: &'a [String]) -> BoxFuture<'a, Result<Found, ServiceError>> {
+    fn look_up<'a>(
+        &'a self,
+        _message: &'a Outgoing,
+        _since: DateTime<Utc>,
+        _known: &'a [String],
+    ) -> BoxFuture<'a, Result<Found, ServiceError>> {
         Box::pin(async { Ok(Found::CannotTell) })
     }
 

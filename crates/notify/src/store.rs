@@ -256,7 +256,8 @@ pub(crate) async fn chain_channels(store: &Store, root: &str) -> Result<Vec<Chan
     Ok(names.iter().filter_map(|n| Channel::parse(n)).collect())
 }
 
-const LIST: &str = "SELECT m.id, m.uid, r.number, c.name AS customer_name, m.direction, m.channel, m.template, m.priority,
+const LIST: &str =
+    "SELECT m.id, m.uid, r.number, c.name AS customer_name, m.direction, m.channel, m.template, m.priority,
                            m.to_address, m.subject, m.body, m.segments, m.state, m.not_before, m.error_code, m.error,
                            m.fallback_of, m.sent_here, m.created_at, m.updated_at
                       FROM messages m
@@ -384,9 +385,15 @@ fn recipient(row: &SqliteRow) -> Result<Recipient> {
 
 /// Sets (or, with `None`, clears) the opt-out of every customer with this phone number, and
 /// shares it with the shop's other counters. The customers changed.
-pub(crate) async fn set_opted_out(store: &Store, phone: &str, at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<usize> {
+pub(crate) async fn set_opted_out(
+    store: &Store,
+    phone: &str,
+    at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     let mut tx = begin(store).await?;
-    let uids: Vec<String> = sqlx::query_scalar("SELECT uid FROM customers WHERE phone = ?").bind(phone).fetch_all(&mut *tx).await?;
+    let uids: Vec<String> =
+        sqlx::query_scalar("SELECT uid FROM customers WHERE phone = ?").bind(phone).fetch_all(&mut *tx).await?;
     let when = stored(now);
     for uid in &uids {
         sqlx::query("UPDATE customers SET sms_opted_out_at = ?, updated_at = ? WHERE uid = ?")
@@ -422,10 +429,18 @@ pub(crate) async fn record_consent(store: &Store, number: i64, how: &str, now: D
     .execute(&mut *tx)
     .await?;
     if changed.rows_affected() == 0 {
-        return Err(Error::Invalid("The customer has no phone number: add one before recording consent to texts.".into()));
+        return Err(Error::Invalid(
+            "The customer has no phone number: add one before recording consent to texts.".into(),
+        ));
     }
-    outbox::enqueue_row(&mut tx, Kind::Customer, &uid, Some(&["sms_consent", "sms_consent_at", "sms_consent_how", "updated_at"]), &at)
-        .await?;
+    outbox::enqueue_row(
+        &mut tx,
+        Kind::Customer,
+        &uid,
+        Some(&["sms_consent", "sms_consent_at", "sms_consent_how", "updated_at"]),
+        &at,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -449,7 +464,9 @@ pub(crate) async fn templates(store: &Store) -> Result<Vec<Template>> {
     Ok(crate::template::defaults()
         .into_iter()
         .map(|d| match saved.iter().find(|(key, ..)| *key == d.key) {
-            Some((key, name, subject, body)) => Template { key: key.clone(), name: name.clone(), subject: subject.clone(), body: body.clone() },
+            Some((key, name, subject, body)) => {
+                Template { key: key.clone(), name: name.clone(), subject: subject.clone(), body: body.clone() }
+            }
             None => d,
         })
         .collect())

@@ -26,10 +26,10 @@ pub const PLACEHOLDERS: [(&str, &str); 14] = [
     ("ro_number", "the repair order's number"),
     ("total", "the estimate's or invoice's total"),
     ("balance", "what is left to pay"),
-    ("shop_name", "the shop's name"),
-    ("shop_phone", "the shop's phone"),
-    ("shop_address", "the shop's address on one line"),
-    ("map_link", "a map link to the shop"),
+    ("shop_name", "the shop's name, from Settings"),
+    ("shop_phone", "the shop's phone, from Settings"),
+    ("shop_address", "the shop's street address, from Settings"),
+    ("map_link", "a map link to the shop's street address, from Settings"),
     ("estimate_link", "the link where the customer approves the estimate (once published)"),
     ("payment_link", "a link to pay online (once the order has one)"),
     ("text", "what you type (the free-text template)"),
@@ -78,7 +78,7 @@ pub fn defaults() -> Vec<Template> {
 pub enum TemplateError {
     #[error("The template uses {{{0}}}, which is not a placeholder. Use one of: {list}.", list = PLACEHOLDERS.map(|p| format!("{{{}}}", p.0)).join(", "))]
     Unknown(String),
-    #[error("The template needs {{{0}}}, which this repair order does not have ({1}).")]
+    #[error("The template needs {{{0}}}, which is not known yet: {1}.")]
     Missing(String, &'static str),
     #[error("The template has an unclosed {{: close it with }}.")]
     Unclosed,

@@ -5,7 +5,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use dixon_resilience::{http, BoxFuture, Call, Error as ServiceError, Integrations, Policy, Service, ServiceConfig, ServiceKind};
+use dixon_resilience::{
+    http, BoxFuture, Call, Error as ServiceError, HealthCheck, Integrations, Policy, Service, ServiceConfig,
+    ServiceKind,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::provider::{refusal_json, Accepted, Found, Outgoing, Provider, Report};
@@ -58,34 +61,47 @@ struct Page {
 #[derive(Clone)]
 pub struct Twilio {
     service: Arc<Service>,
+    api: Arc<Api>,
+}
+
+/// The requests themselves, shared by the client and its health check.
+struct Api {
     client: reqwest::Client,
     base_url: String,
     account: TwilioAccount,
 }
 
-impl Twilio {
-    /// Registers Twilio with the integrations (on the messaging policy) and returns its client.
-    pub fn register(integrations: &Integrations, base_url: &str, account: TwilioAccount, policy: Policy) -> Twilio {
-        let config = ServiceConfig {
-            id: SERVICE_ID.into(),
-            label: LABEL.into(),
-            kind: ServiceKind::Messaging,
-            policy,
-        };
-        Twilio {
-            service: integrations.register(config, None),
-            client: http::client(),
-            base_url: base_url.trim_end_matches('/').to_string(),
-            account,
-        }
-    }
-
+impl Api {
     fn messages_url(&self, tail: &str) -> String {
         format!("{}/2010-04-01/Accounts/{}/Messages{tail}", self.base_url, self.account.account_sid)
     }
 
     fn authed(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         request.basic_auth(&self.account.account_sid, Some(&self.account.auth_token))
+    }
+
+    async fn list(&self, query: &[(&str, String)]) -> Result<dixon_resilience::Reply<Page>, ServiceError> {
+        http::send_json::<Page>(LABEL, self.authed(self.client.get(self.messages_url(".json"))).query(query)).await
+    }
+}
+
+/// Healthy while Twilio lists the account's messages with the shop's credentials.
+struct Health(Arc<Api>);
+
+impl HealthCheck for Health {
+    fn check(&self) -> BoxFuture<'_, Result<(), ServiceError>> {
+        Box::pin(async move { self.0.list(&[("PageSize", "1".into())]).await.map(|_| ()) })
+    }
+}
+
+impl Twilio {
+    /// Registers Twilio with the integrations (with its health check) and returns its client.
+    pub fn register(integrations: &Integrations, base_url: &str, account: TwilioAccount, policy: Policy) -> Twilio {
+        let config = ServiceConfig { id: SERVICE_ID.into(), label: LABEL.into(), kind: ServiceKind::Messaging, policy };
+        let api =
+            Arc::new(Api { client: http::client(), base_url: base_url.trim_end_matches('/').to_string(), account });
+        let check: Arc<dyn HealthCheck> = Arc::new(Health(api.clone()));
+        Twilio { service: integrations.register(config, Some(check)), api }
     }
 }
 
@@ -116,9 +132,9 @@ impl Provider for Twilio {
     fn send<'a>(&'a self, message: &'a Outgoing) -> BoxFuture<'a, Result<Accepted, ServiceError>> {
         Box::pin(async move {
             let mut form: Vec<(&str, &str)> = vec![("To", &message.to), ("Body", &message.body)];
-            match &self.account.messaging_service_sid {
+            match &self.api.account.messaging_service_sid {
                 Some(sid) if !sid.is_empty() => form.push(("MessagingServiceSid", sid)),
-                _ => form.push(("From", &self.account.from)),
+                _ => form.push(("From", &self.api.account.from)),
             }
             if let Some(callback) = &message.status_callback {
                 form.push(("StatusCallback", callback));
@@ -126,7 +142,7 @@ impl Provider for Twilio {
             let answer = self
                 .service
                 .call(Call::unrepeatable_write("send text"), |_| {
-                    let request = self.authed(self.client.post(self.messages_url(".json"))).form(&form);
+                    let request = self.api.authed(self.api.client.post(self.api.messages_url(".json"))).form(&form);
                     async move { http::send_json::<Message>(LABEL, request).await }
                 })
                 .await?;
@@ -134,19 +150,18 @@ impl Provider for Twilio {
         })
     }
 
-    fn look_up<'a>(&'a self, message: &'a Outgoing, since: DateTime<Utc>, known: &'a [String]) -> BoxFuture<'a, Result<Found, ServiceError>> {
+    fn look_up<'a>(
+        &'a self,
+        message: &'a Outgoing,
+        since: DateTime<Utc>,
+        known: &'a [String],
+    ) -> BoxFuture<'a, Result<Found, ServiceError>> {
         Box::pin(async move {
             let mut query: Vec<(&str, String)> = vec![("To", message.to.clone()), ("PageSize", "50".into())];
-            if self.account.messaging_service_sid.as_deref().is_none_or(str::is_empty) {
-                query.push(("From", self.account.from.clone()));
+            if self.api.account.messaging_service_sid.as_deref().is_none_or(str::is_empty) {
+                query.push(("From", self.api.account.from.clone()));
             }
-            let answer = self
-                .service
-                .call(Call::read("look up text"), |_| {
-                    let request = self.authed(self.client.get(self.messages_url(".json"))).query(&query);
-                    async move { http::send_json::<Page>(LABEL, request).await }
-                })
-                .await?;
+            let answer = self.service.call(Call::read("look up text"), |_| self.api.list(&query)).await?;
             let since = since - chrono::Duration::minutes(2); // clocks differ
             let found = answer.value.messages.into_iter().find(|m| {
                 !known.contains(&m.sid)
@@ -168,15 +183,17 @@ impl Provider for Twilio {
             let answer = self
                 .service
                 .call(Call::read("text status"), |_| {
-                    let request = self.authed(self.client.get(self.messages_url(&format!("/{provider_id}.json"))));
+                    let request =
+                        self.api.authed(self.api.client.get(self.api.messages_url(&format!("/{provider_id}.json"))));
                     async move { http::send_json::<Message>(LABEL, request).await }
                 })
                 .await?;
             let message = answer.value;
-            Ok(message.status.as_deref().and_then(state_of).map(|state| Report {
-                state,
-                error_code: message.error_code.as_ref().and_then(code_text),
-            }))
+            Ok(message
+                .status
+                .as_deref()
+                .and_then(state_of)
+                .map(|state| Report { state, error_code: message.error_code.as_ref().and_then(code_text) }))
         })
     }
 

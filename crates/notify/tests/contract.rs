@@ -8,9 +8,18 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use chrono::Utc;
-use dixon_notify::{Accepted, Attachment, Found, Outgoing, Provider, SendGrid, SendGridAccount, Sns, SnsAccount, Twilio, TwilioAccount};
-use dixon_resilience::{Call, Policy};
+use dixon_notify::{
+    Accepted, Attachment, Found, Outgoing, Provider, SendGrid, SendGridAccount, Sns, SnsAccount, Twilio, TwilioAccount,
+};
+use dixon_resilience::{Call, HealthState, Integrations, Policy};
 use dixon_test_peer::{peers_dir, Prism};
+
+/// The service's state on the Integrations screen after a health check now.
+async fn health(integrations: &Integrations, id: &str) -> (HealthState, Option<String>) {
+    integrations.check_health().await;
+    let status = integrations.overview().await.unwrap().into_iter().find(|s| s.id == id).unwrap();
+    (status.state, status.state_detail)
+}
 
 fn outgoing(to: &str) -> Outgoing {
     Outgoing {
@@ -18,7 +27,11 @@ fn outgoing(to: &str) -> Outgoing {
         to: to.into(),
         subject: Some("Your estimate from Dixon Auto Repair".into()),
         body: "Hi Pat, the estimate for your 2019 Honda Civic is ready: $412.50.".into(),
-        attachment: Some(Attachment { filename: "estimate-1001.pdf".into(), mime: "application/pdf".into(), bytes: b"%PDF-1.7 test".to_vec() }),
+        attachment: Some(Attachment {
+            filename: "estimate-1001.pdf".into(),
+            mime: "application/pdf".into(),
+            bytes: b"%PDF-1.7 test".to_vec(),
+        }),
         shop_name: "Dixon Auto Repair".into(),
         shop_email: Some("service@dixonauto.example".into()),
         status_callback: Some("https://cloud.example/v1/relay/shop/twilio".into()),
@@ -42,9 +55,11 @@ async fn twilio_requests_match_twilio_s_openapi() {
     let found = twilio.look_up(&message, Utc::now(), &[]).await.expect("Prism accepts the list");
     assert!(matches!(found, Found::Sent(_) | Found::NotSent), "{found:?}");
     twilio.report(&provider_id).await.expect("Prism accepts the fetch");
+    assert_eq!(health(&shop.integrations, "twilio").await, (HealthState::Healthy, None));
     // the peer does check: a create without its required To is refused
     let url = format!("{}/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages.json", prism.url);
-    let refused = reqwest::Client::new().post(url).basic_auth("AC", Some("t")).form(&[("Body", "hi")]).send().await.unwrap();
+    let refused =
+        reqwest::Client::new().post(url).basic_auth("AC", Some("t")).form(&[("Body", "hi")]).send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 422);
 }
 
@@ -52,10 +67,15 @@ async fn twilio_requests_match_twilio_s_openapi() {
 async fn sendgrid_mail_send_matches_sendgrid_s_openapi() {
     let prism = Prism::start("tsg_mail_v3.json").await;
     let shop = support::shop(true).await;
-    let account = SendGridAccount { api_key: "SG.test".into(), from_email: "service@dixonauto.example".into(), webhook_public_key: None };
+    let account = SendGridAccount {
+        api_key: "SG.test".into(),
+        from_email: "service@dixonauto.example".into(),
+        webhook_public_key: None,
+    };
     let sendgrid = SendGrid::register(&shop.integrations, &prism.url, account, Policy::default());
     let message = outgoing("pat@example.com");
     sendgrid.send(&message).await.expect("Prism accepts the mail, attachment and reply-to included");
+    assert_eq!(health(&shop.integrations, "sendgrid").await, (HealthState::Healthy, None), "a sandbox-mode mail/send");
     // the Email Activity API is an add-on outside mail/send: without it the look-up says so
     assert_eq!(sendgrid.look_up(&message, Utc::now(), &[]).await.unwrap(), Found::CannotTell);
 }
@@ -95,37 +115,48 @@ async fn sns_push_to_a_platform_endpoint_and_a_disabled_one_through_moto() {
     let moto = moto().await;
     let shop = support::shop(true).await;
     let account = SnsAccount {
-        credentials: dixon_notify::sigv4::Credentials { access_key_id: "AKIDEXAMPLE".into(), secret_access_key: "secret".into() },
+        credentials: dixon_notify::sigv4::Credentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "secret".into(),
+        },
         region: "us-east-1".into(),
     };
     let sns = Sns::register(&shop.integrations, &moto.1, account, support::quick());
     let xml = sns
-        .action(Call::unrepeatable_write("create app"), &[
-            ("Action", "CreatePlatformApplication"),
-            ("Name", "dixon-shop-app"),
-            ("Platform", "GCM"),
-            ("Attributes.entry.1.key", "PlatformCredential"),
-            ("Attributes.entry.1.value", "server-key"),
-        ])
+        .action(
+            Call::unrepeatable_write("create app"),
+            &[
+                ("Action", "CreatePlatformApplication"),
+                ("Name", "dixon-shop-app"),
+                ("Platform", "GCM"),
+                ("Attributes.entry.1.key", "PlatformCredential"),
+                ("Attributes.entry.1.value", "server-key"),
+            ],
+        )
         .await
         .expect("moto takes our SigV4-signed call");
     let app = dixon_notify::sns::xml_text(&xml, "PlatformApplicationArn").unwrap().to_string();
     let endpoint = sns.register_device(&app, "device-token-1").await.unwrap();
     assert!(endpoint.starts_with("arn:aws:sns:us-east-1:"), "{endpoint}");
 
+    assert_eq!(health(&shop.integrations, "sns").await, (HealthState::Healthy, None));
     let sent = sns.send(&outgoing(&endpoint)).await.expect("published");
     assert!(!sent.provider_id.is_empty());
     // moto keeps what was published: read it back
-    let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", moto.1)).await.unwrap().json().await.unwrap();
+    let data: serde_json::Value =
+        reqwest::get(format!("{}/moto-api/data.json", moto.1)).await.unwrap().json().await.unwrap();
     let text = data.to_string();
     assert!(text.contains("2019 Honda Civic is ready"), "the push is at moto: {}", &text[..text.len().min(400)]);
 
-    sns.action(Call::unrepeatable_write("disable"), &[
-        ("Action", "SetEndpointAttributes"),
-        ("EndpointArn", &endpoint),
-        ("Attributes.entry.1.key", "Enabled"),
-        ("Attributes.entry.1.value", "false"),
-    ])
+    sns.action(
+        Call::unrepeatable_write("disable"),
+        &[
+            ("Action", "SetEndpointAttributes"),
+            ("EndpointArn", &endpoint),
+            ("Attributes.entry.1.key", "Enabled"),
+            ("Attributes.entry.1.value", "false"),
+        ],
+    )
     .await
     .unwrap();
     let error = sns.send(&outgoing(&endpoint)).await.unwrap_err();

@@ -22,7 +22,12 @@ async fn counter(db: &std::path::Path, twilio_url: &str) -> Messenger {
     let clock = Arc::new(SystemClock);
     let store = Store::open_with_clock(db, clock.clone()).await.unwrap();
     let integrations = Integrations::new(store.pool().clone(), clock.clone());
-    let account = TwilioAccount { account_sid: ACCOUNT_SID.into(), auth_token: "token".into(), from: "+15595550199".into(), messaging_service_sid: None };
+    let account = TwilioAccount {
+        account_sid: ACCOUNT_SID.into(),
+        auth_token: "token".into(),
+        from: "+15595550199".into(),
+        messaging_service_sid: None,
+    };
     let twilio = Twilio::register(&integrations, twilio_url, account, support::quick());
     Messenger::new(store, clock).with(Arc::new(twilio)).with_look_up_after(std::time::Duration::from_millis(10))
 }
@@ -35,7 +40,10 @@ fn urgent(number: i64) -> Compose {
 /// The child: sends one text and crashes where it was told (does nothing when not a child).
 #[test]
 fn crash_child() {
-    let (Ok(db), Ok(url), Ok(ro)) = (std::env::var(CHILD_DB), std::env::var(CHILD_TWILIO), std::env::var(CHILD_RO)) else { return };
+    let (Ok(db), Ok(url), Ok(ro)) = (std::env::var(CHILD_DB), std::env::var(CHILD_TWILIO), std::env::var(CHILD_RO))
+    else {
+        return;
+    };
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let messenger = counter(std::path::Path::new(&db), &url).await;
         messenger.send(&urgent(ro.parse().unwrap())).await.unwrap();

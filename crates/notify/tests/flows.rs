@@ -27,7 +27,13 @@ async fn a_text_goes_once_and_its_delivery_only_moves_forward() {
     let draft = messenger.compose(&ready(shop.number)).await.unwrap();
     assert_eq!(draft.channel, Some(Channel::Sms));
     assert_eq!(draft.segments.as_ref().unwrap().segments, 2, "{}", draft.body);
-    assert!(draft.body.contains("Hi Pat, your 2019 Honda Civic is ready for pickup at Dixon Auto Repair, 12 Main St, Fresno, CA 93721"), "{}", draft.body);
+    assert!(
+        draft.body.contains(
+            "Hi Pat, your 2019 Honda Civic is ready for pickup at Dixon Auto Repair, 12 Main St, Fresno, CA 93721"
+        ),
+        "{}",
+        draft.body
+    );
     assert!(draft.body.contains("Balance due: $412.50"), "{}", draft.body);
 
     let sent = messenger.send(&ready(shop.number)).await.unwrap();
@@ -105,11 +111,20 @@ async fn stop_opts_the_number_out_everywhere_and_start_back_in() {
     let messenger = shop.messenger().with(shop.twilio(&twilio)).with(shop.sendgrid(&sendgrid));
 
     let customer_edits = || async {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE topic = 'customer.put'").fetch_one(shop.store.pool()).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE topic = 'customer.put'")
+            .fetch_one(shop.store.pool())
+            .await
+            .unwrap();
         n
     };
     let before = customer_edits().await;
-    relay(&shop.store, "twilio", "SMin1:received", json!({"MessageSid": "SMin1", "SmsStatus": "received", "From": PHONE, "To": "+15595550199", "Body": "Stop"})).await;
+    relay(
+        &shop.store,
+        "twilio",
+        "SMin1:received",
+        json!({"MessageSid": "SMin1", "SmsStatus": "received", "From": PHONE, "To": "+15595550199", "Body": "Stop"}),
+    )
+    .await;
     messenger.apply_relayed().await.unwrap();
     assert!(customer_opted_out(&shop.store).await.is_some());
     assert_eq!(customer_edits().await, before + 1, "the opt-out goes to the shop's other counters");
@@ -123,8 +138,20 @@ async fn stop_opts_the_number_out_everywhere_and_start_back_in() {
     assert!(refused.contains("texted STOP"), "{refused}");
     assert_eq!(twilio.count(), 0);
 
-    relay(&shop.store, "twilio", "SMin2:received", json!({"MessageSid": "SMin2", "SmsStatus": "received", "From": PHONE, "Body": "START"})).await;
-    relay(&shop.store, "twilio", "SMin3:received", json!({"MessageSid": "SMin3", "SmsStatus": "received", "From": PHONE, "Body": "Great, see you at 5"})).await;
+    relay(
+        &shop.store,
+        "twilio",
+        "SMin2:received",
+        json!({"MessageSid": "SMin2", "SmsStatus": "received", "From": PHONE, "Body": "START"}),
+    )
+    .await;
+    relay(
+        &shop.store,
+        "twilio",
+        "SMin3:received",
+        json!({"MessageSid": "SMin3", "SmsStatus": "received", "From": PHONE, "Body": "Great, see you at 5"}),
+    )
+    .await;
     messenger.apply_relayed().await.unwrap();
     assert!(customer_opted_out(&shop.store).await.is_none());
     let conversation = messenger.messages(Some(shop.number)).await.unwrap();
@@ -210,7 +237,8 @@ async fn no_consent_no_text_and_the_screen_says_why() {
     let messenger = shop.messenger().with(shop.twilio(&twilio));
     let draft = messenger.compose(&ready(shop.number)).await.unwrap();
     assert_eq!(draft.channel, None);
-    let reasons: Vec<String> = draft.plan.not_offered.iter().map(|n| format!("{}: {}", n.channel.as_str(), n.why)).collect();
+    let reasons: Vec<String> =
+        draft.plan.not_offered.iter().map(|n| format!("{}: {}", n.channel.as_str(), n.why)).collect();
     assert!(reasons.iter().any(|r| r.starts_with("sms: no consent")), "{reasons:?}");
     assert!(reasons.iter().any(|r| r.starts_with("email: SendGrid is not connected")), "{reasons:?}");
     let error = messenger.send(&ready(shop.number)).await.unwrap_err().to_string();
@@ -262,7 +290,13 @@ async fn emails_carry_the_shop_s_reply_to_and_a_lost_answer_is_found_in_the_acti
     assert_eq!((sent[0].channel, sent[0].state.as_str()), (Channel::Email, "sent"));
     // SendGrid's processed, then delivered event, relayed by the cloud
     for (n, event) in ["processed", "delivered"].into_iter().enumerate() {
-        relay(&shop.store, "sendgrid", &format!("e{n}"), json!({"event": event, "dixon_message_id": sent[0].uid, "sg_event_id": format!("e{n}")})).await;
+        relay(
+            &shop.store,
+            "sendgrid",
+            &format!("e{n}"),
+            json!({"event": event, "dixon_message_id": sent[0].uid, "sg_event_id": format!("e{n}")}),
+        )
+        .await;
     }
     messenger.apply_relayed().await.unwrap();
     assert_eq!(messenger.messages(Some(shop.number)).await.unwrap()[0].state, "delivered");

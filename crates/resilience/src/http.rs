@@ -53,7 +53,11 @@ pub async fn send_json<T: DeserializeOwned>(
     let raw = send_raw(service, request).await?;
     let value = serde_json::from_slice::<T>(&raw.body).map_err(|e| Error::Corrupt {
         service: service.to_string(),
-        detail: if raw.body.is_empty() { "empty body".to_string() } else { format!("invalid JSON or wrong shape: {e}") },
+        detail: if raw.body.is_empty() {
+            "empty body".to_string()
+        } else {
+            format!("invalid JSON or wrong shape: {e}")
+        },
     })?;
     Ok(Reply { value, http_status: Some(raw.status) })
 }

@@ -16,7 +16,9 @@ impl Documents for Pdfs {
         Box::pin(async move {
             let today = chrono::Local::now().date_naive();
             let bytes = match kind.as_str() {
-                "receipt" => crate::receipts::render(&self.0, number, Paper::Letter, today).await.map_err(|e| e.to_string())?,
+                "receipt" => {
+                    crate::receipts::render(&self.0, number, Paper::Letter, today).await.map_err(|e| e.to_string())?
+                }
                 _ => {
                     let order = self.0.store.repair_order(number).await.map_err(|e| e.to_string())?;
                     let settings = self.0.store.settings().await.map_err(|e| e.to_string())?;

@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use dixon_clock::{Clock, SystemClock};
 use dixon_home::Home;
+use dixon_notify::{Messenger, OwnerAlerts, SendGrid, SendGridAccount, Sns, SnsAccount, Twilio, TwilioAccount};
 use dixon_parts::{LocalCatalog, PartsPricing, PartsTech, PartsTechCredentials};
 use dixon_payments::{Ledger, PayPal, PayPalAccount, Payments, Stripe, StripeAccount};
-use dixon_notify::{Messenger, OwnerAlerts, SendGrid, SendGridAccount, Sns, SnsAccount, Twilio, TwilioAccount};
 use dixon_resilience::{AlertRules, Integrations, Policy, ServiceConfig, ServiceKind};
 use dixon_shop::Store;
 use dixon_sync::SyncClient;
@@ -102,7 +102,11 @@ impl Services {
         let shop_name = store.settings().await.map(|s| s.name).unwrap_or_default();
         let payments = Payments::new(Ledger::new(store.clone(), clock), stripe, &shop_name).with_paypal(paypal);
         let sync = SyncClient::register(store.pool().clone(), &integrations).await;
-        let relay = sync.status().await.ok().and_then(|s| Some(format!("{}/v1/relay/{}/twilio", s.cloud_url?.trim_end_matches('/'), s.shop_id?)));
+        let relay = sync
+            .status()
+            .await
+            .ok()
+            .and_then(|s| Some(format!("{}/v1/relay/{}/twilio", s.cloud_url?.trim_end_matches('/'), s.shop_id?)));
         let messenger = messenger.with_status_callback(relay);
         let backups = ServiceConfig {
             id: "backup".into(),

@@ -251,7 +251,9 @@ pub fn merge(current: Option<&Record>, edit: &Edit, stamp: &str) -> Result<Recor
                 }
                 if edit.kind == Kind::Message
                     && field == "state"
-                    && !record.text("state").is_none_or(|from| message_state_may_move(from, value.as_str().unwrap_or("")))
+                    && !record
+                        .text("state")
+                        .is_none_or(|from| message_state_may_move(from, value.as_str().unwrap_or("")))
                 {
                     continue;
                 }
@@ -473,15 +475,23 @@ mod tests {
 
     #[test]
     fn a_message_s_delivery_state_never_goes_back() {
-        let new = fields(json!({"direction": "out", "channel": "sms", "to_address": "+15555550100", "body": "hi", "state": "sending"}));
+        let new = fields(
+            json!({"direction": "out", "channel": "sms", "to_address": "+15555550100", "body": "hi", "state": "sending"}),
+        );
         let record = merge(None, &Edit::put(Kind::Message, "m", new), "1.0.a").unwrap();
-        let delivered = merge(Some(&record), &Edit::put(Kind::Message, "m", fields(json!({"state": "delivered"}))), "3.0.a").unwrap();
+        let delivered =
+            merge(Some(&record), &Edit::put(Kind::Message, "m", fields(json!({"state": "delivered"}))), "3.0.a")
+                .unwrap();
         // Twilio's "sent" report arrives after its "delivered" one (they race)
-        let late = merge(Some(&delivered), &Edit::put(Kind::Message, "m", fields(json!({"state": "sent"}))), "4.0.b").unwrap();
+        let late =
+            merge(Some(&delivered), &Edit::put(Kind::Message, "m", fields(json!({"state": "sent"}))), "4.0.b").unwrap();
         assert_eq!(late.text("state"), Some("delivered"));
-        let failed = merge(Some(&delivered), &Edit::put(Kind::Message, "m", fields(json!({"state": "undelivered"}))), "5.0.b").unwrap();
+        let failed =
+            merge(Some(&delivered), &Edit::put(Kind::Message, "m", fields(json!({"state": "undelivered"}))), "5.0.b")
+                .unwrap();
         assert_eq!(failed.text("state"), Some("delivered"), "a final state stays");
-        let body = merge(Some(&record), &Edit::put(Kind::Message, "m", fields(json!({"body": "changed"}))), "6.0.b").unwrap();
+        let body =
+            merge(Some(&record), &Edit::put(Kind::Message, "m", fields(json!({"body": "changed"}))), "6.0.b").unwrap();
         assert_eq!(body.text("body"), Some("hi"), "what was sent is never rewritten");
         assert!(message_state_may_move("unknown", "sending") && message_state_may_move("sending", "unknown"));
         assert!(!message_state_may_move("sent", "queued") && !message_state_may_move("bogus", "sent"));

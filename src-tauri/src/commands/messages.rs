@@ -59,7 +59,10 @@ pub struct ConnectMessaging {
 #[specta::specta]
 pub async fn message_panel(state: State<'_, AppState>, repair_order: i64) -> CommandResult<MessagePanel> {
     let messenger = &state.services()?.messenger;
-    Ok(MessagePanel { messages: messenger.messages(Some(repair_order)).await?, templates: messenger.templates().await? })
+    Ok(MessagePanel {
+        messages: messenger.messages(Some(repair_order)).await?,
+        templates: messenger.templates().await?,
+    })
 }
 
 /// The message as the customer will see it: channel (and why others are not offered), segments.
@@ -94,13 +97,19 @@ pub async fn messaging_panel(state: State<'_, AppState>) -> CommandResult<Messag
         settings: messenger.settings().await?,
         templates: messenger.templates().await?,
         channels,
-        placeholders: dixon_notify::template::PLACEHOLDERS.iter().map(|(p, what)| (p.to_string(), what.to_string())).collect(),
+        placeholders: dixon_notify::template::PLACEHOLDERS
+            .iter()
+            .map(|(p, what)| (p.to_string(), what.to_string()))
+            .collect(),
     })
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn save_messaging_settings(state: State<'_, AppState>, settings: MessagingSettings) -> CommandResult<MessagingSettings> {
+pub async fn save_messaging_settings(
+    state: State<'_, AppState>,
+    settings: MessagingSettings,
+) -> CommandResult<MessagingSettings> {
     Ok(state.services()?.messenger.save_settings(&settings).await?)
 }
 

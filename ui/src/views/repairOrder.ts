@@ -4,6 +4,7 @@ import { h, kbd, mount } from "../dom";
 import { miles, money, phone, when } from "../format";
 import type { Shell } from "../main";
 import { estimateEditor } from "./estimate";
+import { messagesPanel } from "./messages";
 import { paymentPanel } from "./payment";
 import { STATUS_LABEL, statusBadge } from "./status";
 
@@ -84,6 +85,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
   function render(ro: RepairOrder): void {
     const editor = estimateEditor(ro, shell, render);
     const payment = ["invoiced", "paid", "closed"].includes(ro.status) ? paymentPanel(number, () => void load()) : null;
+    const messages = messagesPanel(number);
     const c = ro.customer;
     const v = ro.vehicle;
     const forward = ro.next_statuses.filter((s) => !BACKWARD.includes(s));
@@ -145,6 +147,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
         diagnostics(ro),
         payment?.element,
         editor.element,
+        messages.element,
         message,
         h(
           "div",
@@ -177,6 +180,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
     });
     onKeys((e) => {
       if (payment?.onKey(e)) return true;
+      if (messages.onKey(e)) return true;
       if (editor.onKey(e)) return true;
       if (e.altKey && e.key.toLowerCase() === "d") {
         e.preventDefault();

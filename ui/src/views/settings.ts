@@ -5,6 +5,7 @@ import { moneyInput, parseMoney, parseRate, rateInput } from "../format";
 import type { Shell } from "../main";
 import { loadWedgeOptions, saveWedgeOptions } from "../wedge";
 import { cloudSettings } from "./cloud";
+import { messagingSettings } from "./messaging";
 import { field, input, showFieldErrors, submitting } from "./forms";
 
 const MAX_LOGO_BYTES = 512 * 1024;
@@ -163,6 +164,7 @@ export function settingsView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Ke
         ),
       ),
       cloudSettings(shell),
+      messagingSettings(shell),
       gunSettings(shell),
       formError,
       h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: () => shell.go({ screen: "counter" }) }, "Back", kbd("Esc")), saveButton),

@@ -28,7 +28,11 @@ pub struct Shop {
 pub fn quick() -> Policy {
     Policy {
         timeout: Duration::from_millis(800),
-        retry: RetryPolicy { base: Duration::from_millis(20), cap: Duration::from_millis(50), ..RetryPolicy::default() },
+        retry: RetryPolicy {
+            base: Duration::from_millis(20),
+            cap: Duration::from_millis(50),
+            ..RetryPolicy::default()
+        },
         ..Policy::default()
     }
 }
@@ -61,7 +65,10 @@ pub async fn shop(consent: bool) -> Shop {
         concern: "Brakes squeal".into(),
     };
     let ro = store.create_repair_order(&form).await.unwrap();
-    store.add_line(ro.number, &NewLine::simple(LineKind::Sublet, "Brake job", 1000, Cents(41250), false)).await.unwrap();
+    store
+        .add_line(ro.number, &NewLine::simple(LineKind::Sublet, "Brake job", 1000, Cents(41250), false))
+        .await
+        .unwrap();
     let integrations = Integrations::new(store.pool().clone(), clock.clone() as Arc<dyn Clock>);
     Shop { store, clock, integrations, number: ro.number, _dir: dir }
 }
@@ -72,12 +79,21 @@ impl Shop {
     }
 
     pub fn twilio(&self, peer: &TwilioPeer) -> Arc<Twilio> {
-        let account = TwilioAccount { account_sid: ACCOUNT_SID.into(), auth_token: "token".into(), from: "+15595550199".into(), messaging_service_sid: None };
+        let account = TwilioAccount {
+            account_sid: ACCOUNT_SID.into(),
+            auth_token: "token".into(),
+            from: "+15595550199".into(),
+            messaging_service_sid: None,
+        };
         Arc::new(Twilio::register(&self.integrations, &peer.url, account, quick()))
     }
 
     pub fn sendgrid(&self, peer: &SendGridPeer) -> Arc<SendGrid> {
-        let account = SendGridAccount { api_key: "SG.test".into(), from_email: "shop@example.com".into(), webhook_public_key: None };
+        let account = SendGridAccount {
+            api_key: "SG.test".into(),
+            from_email: "shop@example.com".into(),
+            webhook_public_key: None,
+        };
         Arc::new(SendGrid::register(&self.integrations, &peer.url, account, quick()))
     }
 }
@@ -245,7 +261,10 @@ impl SendGridPeer {
                     return Reply::json(status, r#"{"errors":[{"message":"refused","field":null}]}"#);
                 }
                 let mail: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
-                let id = mail["personalizations"][0]["custom_args"]["dixon_message_id"].as_str().unwrap_or_default().to_string();
+                let id = mail["personalizations"][0]["custom_args"]["dixon_message_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
                 let to = mail["personalizations"][0]["to"][0]["email"].as_str().unwrap_or_default().to_string();
                 let subject = mail["subject"].as_str().unwrap_or_default().to_string();
                 let attached = mail["attachments"][0]["content"].as_str().is_some_and(|c| !c.is_empty());
@@ -254,7 +273,11 @@ impl SendGridPeer {
                     list.push((id, to, subject, attached));
                     list.len()
                 };
-                return Reply::Answer { status: 202, headers: vec![("X-Message-Id".into(), format!("sgmsg{n}"))], body: Vec::new() };
+                return Reply::Answer {
+                    status: 202,
+                    headers: vec![("X-Message-Id".into(), format!("sgmsg{n}"))],
+                    body: Vec::new(),
+                };
             }
             if request.method == "GET" && request.path == "/v3/messages" {
                 let query = form(request.query.as_bytes());
