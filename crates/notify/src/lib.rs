@@ -193,7 +193,8 @@ impl Messenger {
             .ok_or_else(|| Error::NoSuchTemplate(request.template.clone()))?;
         let values = self.values(request, customer.repair_order_id).await?;
         let body = template::fill(&template.body, &values)?;
-        let subject = template::fill(&template.subject, &values)?;
+        // only an email shows the subject: a gap in it (no shop name yet) never stops a text
+        let subject = template::fill(&template.subject, &values).unwrap_or_else(|_| template.name.clone());
         let mut plan = route::plan(&customer.recipient, |c| self.connected(c));
         if let Some(only) = request.channel {
             if let Some(refused) = plan.not_offered.iter().find(|n| n.channel == only) {
