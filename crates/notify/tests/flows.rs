@@ -248,6 +248,115 @@ async fn no_consent_no_text_and_the_screen_says_why() {
     assert_eq!(messenger.send(&ready(shop.number)).await.unwrap()[0].state, "sent");
 }
 
+/// The eight fault scenarios for the email channel: exactly one email at SendGrid (found in its
+/// activity feed when the answer was lost), or a clear "not sent" / "failed".
+#[tokio::test]
+async fn eight_fault_scenarios_for_email() {
+    let cases = [
+        ("happy path", Some(Mode::Accept), "sent", 1),
+        ("slow response", Some(Mode::AcceptSlowly), "sent", 1),
+        ("service down", None, "not_sent", 0),
+        ("partial failure", Some(Mode::AcceptThenReset), "sent", 1),
+        ("flaky network", Some(Mode::ResetOnce), "sent", 1),
+        ("rate limited", Some(Mode::RateLimited), "not_sent", 0),
+        ("auth failure", Some(Mode::Unauthorized), "failed", 0),
+        ("corrupted body", Some(Mode::AcceptCorrupt), "sent", 1),
+    ];
+    for (name, mode, state, at_sendgrid) in cases {
+        let shop = shop(false).await;
+        let mut sendgrid = SendGridPeer::start().await;
+        match mode {
+            Some(mode) => sendgrid.set(mode),
+            None => sendgrid.url = TwilioPeer::down(),
+        }
+        let messenger = shop.messenger().with(shop.sendgrid(&sendgrid));
+        let sent = messenger.send(&ready(shop.number)).await.unwrap();
+        assert_eq!(sent.len(), 1, "{name}: no other channel to fall back to");
+        assert_eq!(sent[0].state, state, "{name}: {}", sent[0].state_words);
+        assert_eq!(sendgrid.count(), at_sendgrid, "{name}");
+    }
+}
+
+/// The eight fault scenarios for push, against an SNS-shaped peer: SNS keeps no list to look a
+/// publish up in, so a lost answer ends "not sent" (said so), never in a second push.
+#[tokio::test]
+async fn eight_fault_scenarios_for_push() {
+    use dixon_test_peer::{Peer, Reply};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let published = "<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult></PublishResponse>";
+    let cases: [(&str, Option<Reply>, &str); 8] = [
+        ("happy path", Some(Reply::json(200, published)), "sent"),
+        (
+            "slow response",
+            Some(Reply::Delayed(Duration::from_secs(3), Box::new(Reply::json(200, published)))),
+            "not_sent",
+        ),
+        ("service down", None, "not_sent"),
+        ("partial failure", Some(Reply::Reset), "not_sent"),
+        (
+            "flaky network",
+            Some(Reply::json(503, "<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>")),
+            "not_sent",
+        ),
+        (
+            "rate limited",
+            Some(Reply::json(429, "<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>")),
+            "not_sent",
+        ),
+        (
+            "auth failure",
+            Some(Reply::json(403, "<ErrorResponse><Error><Code>InvalidClientTokenId</Code></Error></ErrorResponse>")),
+            "failed",
+        ),
+        ("corrupted body", Some(Reply::json(200, "<html>proxy error</html>")), "not_sent"),
+    ];
+    for (name, reply, state) in cases {
+        let shop = shop(false).await;
+        sqlx::query("UPDATE customers SET push_endpoint = 'arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/1', email = NULL")
+            .execute(shop.store.pool())
+            .await
+            .unwrap();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let url = match reply {
+            Some(reply) => {
+                let counted = hits.clone();
+                Peer::start(move |_, _| {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    reply.clone()
+                })
+                .await
+                .url("")
+            }
+            None => TwilioPeer::down(),
+        };
+        let account = dixon_notify::SnsAccount {
+            credentials: dixon_notify::sigv4::Credentials {
+                access_key_id: "AKID".into(),
+                secret_access_key: "secret".into(),
+            },
+            region: "us-east-1".into(),
+        };
+        let sns = dixon_notify::Sns::register(&shop.integrations, &url, account, support::quick());
+        let messenger = shop.messenger().with(std::sync::Arc::new(sns));
+        let sent = messenger.send(&ready(shop.number)).await.unwrap();
+        assert_eq!(
+            (sent[0].channel, sent[0].state.as_str()),
+            (Channel::Push, state),
+            "{name}: {}",
+            sent[0].state_words
+        );
+        assert!(hits.load(Ordering::SeqCst) <= 1, "{name}: a publish is never repeated");
+        if state == "not_sent" && hits.load(Ordering::SeqCst) == 1 {
+            assert!(
+                sent[0].state_words.contains("never twice") || sent[0].state_words.contains("not sent"),
+                "{name}: {}",
+                sent[0].state_words
+            );
+        }
+    }
+}
+
 /// The eight fault scenarios for the text channel, each ending in exactly one message at
 /// Twilio or a clear "not sent"/"failed" with the next channel tried.
 #[tokio::test]
@@ -282,7 +391,7 @@ async fn eight_fault_scenarios_for_texts() {
 }
 
 #[tokio::test]
-async fn emails_carry_the_shop_s_reply_to_and_a_lost_answer_is_found_in_the_activity_feed() {
+async fn an_email_s_delivery_comes_from_relayed_events_and_a_refusal_says_why() {
     let shop = shop(false).await;
     let sendgrid = SendGridPeer::start().await;
     let messenger = shop.messenger().with(shop.sendgrid(&sendgrid));
@@ -300,7 +409,7 @@ async fn emails_carry_the_shop_s_reply_to_and_a_lost_answer_is_found_in_the_acti
     }
     messenger.apply_relayed().await.unwrap();
     assert_eq!(messenger.messages(Some(shop.number)).await.unwrap()[0].state, "delivered");
-    *sendgrid.fail_with.lock().unwrap() = Some(400);
+    sendgrid.set(Mode::OptedOut); // a 400: the sender is not verified
     let refused = messenger.send(&ready(shop.number)).await.unwrap();
     assert_eq!(refused[0].state, "failed", "{}", refused[0].state_words);
     assert!(refused[0].state_words.contains("refused"), "{}", refused[0].state_words);

@@ -31,10 +31,21 @@ async fn counter(twilio: &TwilioPeer) -> Counter {
     let clock = Arc::new(SystemClock);
     let store = Store::open_with_clock(&home.database_path(), clock.clone()).await.unwrap();
     let integrations = Integrations::new(store.pool().clone(), clock.clone());
-    let sync = SyncClient::register(store.pool().clone(), &integrations).await.keep_secrets_in(dixon_secrets::Keychain::of(&home));
-    let account = TwilioAccount { account_sid: ACCOUNT_SID.into(), auth_token: "token".into(), from: "+15595550199".into(), messaging_service_sid: None };
-    let messenger = Messenger::new(store.clone(), clock)
-        .with(Arc::new(Twilio::register(&integrations, &twilio.url, account, twilio_peer::quick())));
+    let sync = SyncClient::register(store.pool().clone(), &integrations)
+        .await
+        .keep_secrets_in(dixon_secrets::Keychain::of(&home));
+    let account = TwilioAccount {
+        account_sid: ACCOUNT_SID.into(),
+        auth_token: "token".into(),
+        from: "+15595550199".into(),
+        messaging_service_sid: None,
+    };
+    let messenger = Messenger::new(store.clone(), clock).with(Arc::new(Twilio::register(
+        &integrations,
+        &twilio.url,
+        account,
+        twilio_peer::quick(),
+    )));
     Counter { store, sync, messenger, _dir: dir }
 }
 
@@ -73,25 +84,45 @@ async fn a_text_its_delivery_and_the_customer_s_stop_reach_every_counter() {
         concern: "Brakes".into(),
     };
     let number = front.store.create_repair_order(&order).await.unwrap().number;
-    let ready = Compose { repair_order: number, template: "free".into(), text: Some("Your Civic is ready.".into()), ..Compose::default() };
+    let ready = Compose {
+        repair_order: number,
+        template: "free".into(),
+        text: Some("Your Civic is ready.".into()),
+        ..Compose::default()
+    };
     let sent = front.messenger.send(&ready).await.unwrap();
     assert_eq!(sent[0].state, "sent");
     front.sync.sync_now().await.unwrap();
     back.sync.sync_now().await.unwrap();
     let there = back.messenger.messages(Some(number)).await.unwrap();
     assert_eq!(there.len(), 1, "the text shows on the back counter");
-    assert_eq!((there[0].body.as_str(), there[0].state.as_str(), there[0].sent_here), ("Your Civic is ready.", "sent", false));
+    assert_eq!(
+        (there[0].body.as_str(), there[0].state.as_str(), there[0].sent_here),
+        ("Your Civic is ready.", "sent", false)
+    );
 
     // Twilio reports it delivered, and the customer texts STOP: both through the cloud's relay
     let relay = format!("{cloud_url}/v1/relay/{shop}/twilio");
     let sid = twilio.sent.lock().unwrap()[0].sid.clone();
     for fields in [
         vec![("MessageSid", sid.as_str()), ("MessageStatus", "delivered"), ("To", PHONE)],
-        vec![("MessageSid", "SMreply1"), ("SmsStatus", "received"), ("From", PHONE), ("To", "+15595550199"), ("Body", "STOP")],
+        vec![
+            ("MessageSid", "SMreply1"),
+            ("SmsStatus", "received"),
+            ("From", PHONE),
+            ("To", "+15595550199"),
+            ("Body", "STOP"),
+        ],
     ] {
         let params: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let signature = dixon_webhooks::twilio::sign(&relay, &params, "twilio_auth_token");
-        let answer = reqwest::Client::new().post(&relay).header("x-twilio-signature", signature).form(&fields).send().await.unwrap();
+        let answer = reqwest::Client::new()
+            .post(&relay)
+            .header("x-twilio-signature", signature)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(answer.status().as_u16(), 200, "{}", answer.text().await.unwrap());
     }
     for c in [&back, &front, &back] {
@@ -103,10 +134,17 @@ async fn a_text_its_delivery_and_the_customer_s_stop_reach_every_counter() {
         let conversation = c.messenger.messages(Some(number)).await.unwrap();
         let states: Vec<(&str, &str)> = conversation.iter().map(|m| (m.direction.as_str(), m.state.as_str())).collect();
         let times: Vec<String> = conversation.iter().map(|m| m.created_at.to_rfc3339()).collect();
-        assert_eq!(states, [("out", "delivered"), ("in", "received")], "{name}: one text, one reply, everywhere {times:?}");
+        assert_eq!(
+            states,
+            [("out", "delivered"), ("in", "received")],
+            "{name}: one text, one reply, everywhere {times:?}"
+        );
         let draft = c.messenger.compose(&ready).await.unwrap();
         assert_eq!(draft.channel, None, "{name}: never texted after STOP");
-        assert!(draft.plan.not_offered.iter().any(|n| n.channel == Channel::Sms && n.why.contains("texted STOP")), "{name}");
+        assert!(
+            draft.plan.not_offered.iter().any(|n| n.channel == Channel::Sms && n.why.contains("texted STOP")),
+            "{name}"
+        );
     }
     assert_eq!(twilio.count(), 1);
 }

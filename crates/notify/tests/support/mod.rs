@@ -247,36 +247,53 @@ pub struct SendGridPeer {
     pub url: String,
     /// (our message id, to, subject, has attachment)
     pub sent: Arc<Mutex<Vec<(String, String, String, bool)>>>,
-    pub fail_with: Arc<Mutex<Option<u16>>>,
+    pub mode: Arc<Mutex<Mode>>,
 }
 
 impl SendGridPeer {
     pub async fn start() -> SendGridPeer {
         let sent: Arc<Mutex<Vec<(String, String, String, bool)>>> = Arc::default();
-        let fail_with: Arc<Mutex<Option<u16>>> = Arc::default();
-        let (list, fail) = (sent.clone(), fail_with.clone());
+        let mode = Arc::new(Mutex::new(Mode::Accept));
+        let (list, now) = (sent.clone(), mode.clone());
         let peer = Peer::start(move |request: &Request, _| {
             if request.method == "POST" && request.path == "/v3/mail/send" {
-                if let Some(status) = *fail.lock().unwrap() {
-                    return Reply::json(status, r#"{"errors":[{"message":"refused","field":null}]}"#);
-                }
-                let mail: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
-                let id = mail["personalizations"][0]["custom_args"]["dixon_message_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                let to = mail["personalizations"][0]["to"][0]["email"].as_str().unwrap_or_default().to_string();
-                let subject = mail["subject"].as_str().unwrap_or_default().to_string();
-                let attached = mail["attachments"][0]["content"].as_str().is_some_and(|c| !c.is_empty());
-                let n = {
+                let keep = || {
+                    let mail: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+                    let args = &mail["personalizations"][0]["custom_args"];
+                    let id = args["dixon_message_id"].as_str().unwrap_or_default().to_string();
+                    let to = mail["personalizations"][0]["to"][0]["email"].as_str().unwrap_or_default().to_string();
+                    let subject = mail["subject"].as_str().unwrap_or_default().to_string();
+                    let attached = mail["attachments"][0]["content"].as_str().is_some_and(|c| !c.is_empty());
                     let mut list = list.lock().unwrap();
                     list.push((id, to, subject, attached));
                     list.len()
                 };
-                return Reply::Answer {
+                let accepted = |n: usize| Reply::Answer {
                     status: 202,
                     headers: vec![("X-Message-Id".into(), format!("sgmsg{n}"))],
                     body: Vec::new(),
+                };
+                let mode = *now.lock().unwrap();
+                return match mode {
+                    Mode::Accept | Mode::AcceptCorrupt => accepted(keep()),
+                    Mode::AcceptThenReset => {
+                        keep();
+                        Reply::Reset
+                    }
+                    Mode::Reset => Reply::Reset,
+                    Mode::ResetOnce => {
+                        *now.lock().unwrap() = Mode::Accept;
+                        Reply::Reset
+                    }
+                    Mode::AcceptSlowly => Reply::Delayed(Duration::from_secs(3), Box::new(accepted(keep()))),
+                    Mode::ServerError => Reply::json(500, r#"{"errors":[{"message":"internal error"}]}"#),
+                    Mode::RateLimited => Reply::json(429, r#"{"errors":[{"message":"too many requests"}]}"#)
+                        .with_header("Retry-After", "60"),
+                    Mode::Unauthorized => Reply::json(401, r#"{"errors":[{"message":"authorization required"}]}"#),
+                    Mode::OptedOut => Reply::json(
+                        400,
+                        r#"{"errors":[{"message":"The from address does not match a verified Sender Identity.","field":"from"}]}"#,
+                    ),
                 };
             }
             if request.method == "GET" && request.path == "/v3/messages" {
@@ -294,7 +311,11 @@ impl SendGridPeer {
             Reply::json(404, "{}")
         })
         .await;
-        SendGridPeer { url: peer.url(""), sent, fail_with }
+        SendGridPeer { url: peer.url(""), sent, mode }
+    }
+
+    pub fn set(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
     }
 
     pub fn count(&self) -> usize {
