@@ -510,6 +510,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             .for_element(Locator::XPath("//span[@class='shop-name' and text()='Dixon Auto Repair']"))
             .await?;
         screenshot("settings").await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#connect-twilio")).await?;
+        client.execute("document.getElementById('messaging-settings').scrollIntoView()", vec![]).await?;
+        screenshot("settings-messaging").await?;
 
         // vPIC goes down: the Integrations screen says so after the next check.
         vpic_down.store(true, Ordering::SeqCst);
@@ -621,8 +624,43 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
                 .at_most(Duration::from_secs(20))
                 .for_element(Locator::Css("#conversation li[data-state='delivered']"))
                 .await?;
+            // Pat answers; Twilio calls the shop's Dixon cloud, which relays the reply to this counter
+            cloud.admin.set_relay_secret(cloud.shop, "twilio", "twilio_auth_token").await.unwrap();
+            let relay = format!("{}/v1/relay/{}/twilio", cloud.url, cloud.shop);
+            let reply = [
+                ("MessageSid", "SMreply1"),
+                ("SmsStatus", "received"),
+                ("From", "+15592345678"),
+                ("Body", "Great, I'll be there at 5."),
+            ];
+            let params: Vec<(String, String)> = reply.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let signature = dixon_webhooks::twilio::sign(&relay, &params, "twilio_auth_token");
+            let relayed = reqwest::Client::new()
+                .post(&relay)
+                .header("x-twilio-signature", signature)
+                .form(&reply)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(relayed.status().as_u16(), 200);
+            client
+                .wait()
+                .at_most(Duration::from_secs(30))
+                .for_element(Locator::Css("#conversation li[data-state='received']"))
+                .await?;
             client.execute("document.getElementById('messages-panel').scrollIntoView()", vec![]).await?;
-            screenshot("text-delivered").await?;
+            screenshot("text-delivered-and-reply").await?;
+            // the reply is in the counter screen's inbox too, on every counter of the shop
+            client.find(Locator::Css("#nav-counter")).await?.click().await?;
+            let inbox = client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::XPath("//section[@id='inbox']//li[contains(., 'there at 5')]"))
+                .await?
+                .text()
+                .await?;
+            assert!(inbox.contains("Pat Lee") && inbox.contains("RO 1001"), "{inbox}");
+            screenshot("counter-inbox").await?;
         }
         Ok::<(), fantoccini::error::CmdError>(())
     }

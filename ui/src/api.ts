@@ -110,6 +110,7 @@ export const api = {
   releaseHold: (...a: Parameters<typeof commands.releaseHold>) => unwrap(commands.releaseHold(...a)),
   listBackups: () => unwrap(commands.listBackups()),
   restoreBackup: (...a: Parameters<typeof commands.restoreBackup>) => unwrap(commands.restoreBackup(...a)),
+  messageInbox: () => unwrap(commands.messageInbox()),
   messagePanel: (...a: Parameters<typeof commands.messagePanel>) => unwrap(commands.messagePanel(...a)),
   previewMessage: (...a: Parameters<typeof commands.previewMessage>) => unwrap(commands.previewMessage(...a)),
   sendMessage: (...a: Parameters<typeof commands.sendMessage>) => unwrap(commands.sendMessage(...a)),

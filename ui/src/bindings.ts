@@ -121,6 +121,8 @@ export const commands = {
 	 */
 	restoreBackup: (path: string) => typedError<string, CommandError>(__TAURI_INVOKE("restore_backup", { path })),
 	messagePanel: (repairOrder: number) => typedError<MessagePanel_Serialize, CommandError>(__TAURI_INVOKE("message_panel", { repairOrder })),
+	/**  Customers' replies and the owner's alerts, newest first (the counter screen's inbox). */
+	messageInbox: () => typedError<Message_Serialize[], CommandError>(__TAURI_INVOKE("message_inbox")),
 	/**  The message as the customer will see it: channel (and why others are not offered), segments. */
 	previewMessage: (request: Compose_Deserialize) => typedError<Draft_Serialize, CommandError>(__TAURI_INVOKE("preview_message", { request })),
 	sendMessage: (request: Compose_Deserialize) => typedError<Message_Serialize[], CommandError>(__TAURI_INVOKE("send_message", { request })),

@@ -520,6 +520,12 @@ impl Messenger {
         store::list(&self.store, number, 500).await
     }
 
+    /// What every counter of the shop shows in its inbox: customers' replies and the notes for
+    /// the shop (the owner's alerts), newest first.
+    pub async fn inbox(&self, limit: i64) -> Result<Vec<Message>> {
+        store::inbox(&self.store, limit).await
+    }
+
     pub async fn templates(&self) -> Result<Vec<Template>> {
         store::templates(&self.store).await
     }

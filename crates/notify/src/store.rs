@@ -286,6 +286,17 @@ pub(crate) async fn list(store: &Store, number: Option<i64>, limit: i64) -> Resu
     Ok(messages)
 }
 
+/// The newest replies from customers and notes for the shop (the owner's alerts), newest first.
+pub(crate) async fn inbox(store: &Store, limit: i64) -> Result<Vec<Message>> {
+    let rows = sqlx::query(&format!(
+        "{LIST} WHERE m.direction = 'in' OR m.channel = 'in_app' ORDER BY m.created_at DESC, m.id DESC LIMIT ?"
+    ))
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(message).collect()
+}
+
 pub(crate) async fn one(store: &Store, id: i64) -> Result<Message> {
     let row = sqlx::query(&format!("{LIST} WHERE m.id = ?")).bind(id).fetch_one(store.pool()).await?;
     message(&row)

@@ -65,6 +65,13 @@ pub async fn message_panel(state: State<'_, AppState>, repair_order: i64) -> Com
     })
 }
 
+/// Customers' replies and the owner's alerts, newest first (the counter screen's inbox).
+#[tauri::command]
+#[specta::specta]
+pub async fn message_inbox(state: State<'_, AppState>) -> CommandResult<Vec<Message>> {
+    Ok(state.services()?.messenger.inbox(20).await?)
+}
+
 /// The message as the customer will see it: channel (and why others are not offered), segments.
 #[tauri::command]
 #[specta::specta]

@@ -79,6 +79,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         backups::list_backups,
         backups::restore_backup,
         messages::message_panel,
+        messages::message_inbox,
         messages::preview_message,
         messages::send_message,
         messages::record_text_consent,

@@ -1,8 +1,9 @@
 // The counter screen: today's repair orders, a search, and "New repair order".
-import { api, describe, type ListScope, type RepairOrderSummary } from "../api";
+import { api, describe, type ListScope, type Message, type RepairOrderSummary } from "../api";
 import { h, kbd, mount } from "../dom";
 import { money, when } from "../format";
 import type { Shell } from "../main";
+import { messageMeta, stateTone } from "./messageFormat";
 import { statusBadge } from "./status";
 
 export function counterView(main: HTMLElement, shell: Shell, onKeys: (f: (e: KeyboardEvent) => boolean) => void): void {
@@ -23,6 +24,37 @@ export function counterView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Key
   const scopeButton = h("button", { class: "secondary", id: "scope", onclick: () => toggleScope() });
   const table = h("div", { class: "list", id: "ro-list" });
   const summary = h("p", { class: "muted", id: "list-summary" });
+  const inbox = h("section", { class: "inbox", id: "inbox", hidden: true });
+
+  /** Customers' replies and the owner's alerts, shared by every counter of the shop. */
+  async function refreshInbox(): Promise<void> {
+    try {
+      renderInbox(await api.messageInbox());
+    } catch {
+      inbox.hidden = true; // the list above says what is wrong with the store
+    }
+  }
+
+  function renderInbox(messages: Message[]): void {
+    inbox.hidden = messages.length === 0;
+    mount(
+      inbox,
+      h("h2", {}, "Replies and alerts"),
+      h(
+        "ol",
+        {},
+        ...messages.map((m) =>
+          h(
+            "li",
+            { class: `inbox-item ${m.channel === "in_app" ? "alert" : stateTone(m.state)}`, tabindex: m.repair_order ? 0 : null, onclick: () => m.repair_order && shell.go({ screen: "repairOrder", number: m.repair_order }) },
+            h("strong", {}, m.channel === "in_app" ? (m.subject ?? "Alert") : `${m.customer_name ?? "Unknown number"}${m.repair_order ? ` · RO ${m.repair_order}` : ""}`),
+            h("span", {}, m.body),
+            h("small", { class: "muted" }, `${when(m.created_at)} · ${m.channel === "in_app" ? "on every counter" : messageMeta(m)}`),
+          ),
+        ),
+      ),
+    );
+  }
 
   function toggleScope(): void {
     scope = scope === "today" ? "all" : "today";
@@ -105,6 +137,7 @@ export function counterView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Key
       ),
       summary,
       table,
+      inbox,
     ),
   );
   // A scanned VIN or part finds the orders for that car or part.
@@ -134,7 +167,13 @@ export function counterView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Key
     return false;
   });
   // another counter's change arrived: the list reloads, search and scope kept
-  shell.onSharedChange(() => void refresh());
+  shell.onSharedChange(() => {
+    void refresh();
+    void refreshInbox();
+  });
   search.focus();
   refresh();
+  void refreshInbox();
+  // replies arrive in the background (relayed by the Dixon cloud): follow them while shown
+  const follow = window.setInterval(() => (inbox.isConnected ? void refreshInbox() : window.clearInterval(follow)), 8000);
 }
