@@ -180,7 +180,7 @@ pub async fn notify(command: NotifyCommand, services: &Services, out: &Output) -
                     let from_email = from.filter(|f| f.contains('@')).ok_or_else(|| {
                         CliError::new("invalid", "Give the verified sender address with --from shop@example.com.")
                     })?;
-                    let account = SendGridAccount { api_key, from_email, webhook_public_key: lines.next() };
+                    let account = SendGridAccount { api_key, from_email };
                     services.connect_messaging(MessagingAccount::Sendgrid(account)).map_err(keychain)?;
                 }
                 "sns" => {

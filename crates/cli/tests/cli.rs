@@ -748,3 +748,40 @@ fn backups_taken_while_another_process_writes_are_whole() {
         assert_eq!(ok_json(dir.path(), &["ro", "show", &number])["customer"]["name"], "Pat Lee");
     }
 }
+
+#[test]
+fn notify_says_why_a_customer_can_t_be_reached_before_any_account_is_connected() {
+    let dir = tempfile::tempdir().unwrap();
+    ok_json(dir.path(), NEW_RO);
+    ok_json(dir.path(), &["settings", "set", "name=Dixon Auto Repair", "phone=(559) 555-0100"]);
+    let preview = ok_json(dir.path(), &["notify", "preview", "--ro", "1001", "--template", "estimate_ready"]);
+    assert_eq!(preview["channel"], Value::Null, "{preview}");
+    let reasons = preview["plan"]["not_offered"].to_string();
+    assert!(reasons.contains("Twilio is not connected") && reasons.contains("SendGrid is not connected"), "{reasons}");
+    assert!(
+        preview["body"].as_str().unwrap().starts_with("Hi Pat, the estimate for your 2003 Honda Accord is ready"),
+        "{preview}"
+    );
+
+    let send = dixon(dir.path(), &["notify", "send", "--ro", "1001", "--template", "estimate_ready"]);
+    assert_eq!(send.status.code(), Some(1));
+    assert!(
+        stderr(&send).contains("can't be reached") && stderr(&send).contains("Settings → Messaging"),
+        "{}",
+        stderr(&send)
+    );
+    let unknown = dixon(dir.path(), &["notify", "send", "--ro", "1001", "--template", "thanks"]);
+    assert!(stderr(&unknown).contains("no template called 'thanks'"), "{}", stderr(&unknown));
+    let no_text = dixon(dir.path(), &["notify", "preview", "--ro", "1001", "--template", "free"]);
+    assert!(stderr(&no_text).contains("Type the message"), "{}", stderr(&no_text));
+    let no_address = dixon(dir.path(), &["notify", "preview", "--ro", "1001", "--template", "ready"]);
+    assert!(
+        stderr(&no_address).contains("{shop_address}") && stderr(&no_address).contains("Settings"),
+        "{}",
+        stderr(&no_address)
+    );
+    let channel = dixon(dir.path(), &["notify", "send", "--ro", "1001", "--template", "ready", "--channel", "fax"]);
+    assert_eq!(channel.status.code(), Some(1));
+    assert!(stderr(&channel).contains("use sms, email or push"), "{}", stderr(&channel));
+    assert_eq!(ok_json(dir.path(), &["messages", "--ro", "1001"]), Value::Array(vec![]), "nothing was written");
+}

@@ -28,11 +28,9 @@ pub const MESSAGE_ID_ARG: &str = "dixon_message_id";
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SendGridAccount {
     pub api_key: String,
-    /// A sender address verified in SendGrid (Sender Authentication).
+    /// A sender address verified in SendGrid (Sender Authentication). The signed event
+    /// webhook's public key is the Dixon cloud's to check (`dixon-cloud relay set`), not here.
     pub from_email: String,
-    /// The public key of the signed event webhook, to check relayed events again here.
-    #[serde(default)]
-    pub webhook_public_key: Option<String>,
 }
 
 impl std::fmt::Debug for SendGridAccount {

@@ -67,11 +67,7 @@ async fn twilio_requests_match_twilio_s_openapi() {
 async fn sendgrid_mail_send_matches_sendgrid_s_openapi() {
     let prism = Prism::start("tsg_mail_v3.json").await;
     let shop = support::shop(true).await;
-    let account = SendGridAccount {
-        api_key: "SG.test".into(),
-        from_email: "service@dixonauto.example".into(),
-        webhook_public_key: None,
-    };
+    let account = SendGridAccount { api_key: "SG.test".into(), from_email: "service@dixonauto.example".into() };
     let sendgrid = SendGrid::register(&shop.integrations, &prism.url, account, Policy::default());
     let message = outgoing("pat@example.com");
     sendgrid.send(&message).await.expect("Prism accepts the mail, attachment and reply-to included");

@@ -248,6 +248,43 @@ async fn no_consent_no_text_and_the_screen_says_why() {
     assert_eq!(messenger.send(&ready(shop.number)).await.unwrap()[0].state, "sent");
 }
 
+#[tokio::test]
+async fn a_critical_alert_reaches_the_owner_by_text_and_every_counter_as_a_note() {
+    use dixon_resilience::{Alert, Notifier, Severity};
+    let shop = shop(true).await;
+    let twilio = TwilioPeer::start().await;
+    let messenger = shop.messenger().with(shop.twilio(&twilio));
+    let mut settings = messenger.settings().await.unwrap();
+    settings.owner_phone = Some("(559) 555-0177".into());
+    messenger.save_settings(&settings).await.unwrap();
+    let alert = |severity| Alert {
+        id: 1,
+        service: "stripe".into(),
+        rule: "unavailable".into(),
+        severity,
+        message: "Stripe (card payments) has been down for 5 minutes.".into(),
+        raised_at: chrono::Utc::now(),
+        cleared_at: None,
+        acknowledged_at: None,
+    };
+    let owner = dixon_notify::OwnerAlerts { messenger: messenger.clone() };
+    owner.notify(&alert(Severity::Warning)).await;
+    assert_eq!(twilio.count(), 0, "warnings stay on the screen");
+    owner.notify(&alert(Severity::Critical)).await;
+    assert_eq!(twilio.count(), 1);
+    assert_eq!(twilio.sent.lock().unwrap()[0].to, "+15595550177", "the owner's phone, at night too (urgent)");
+    let inbox = messenger.inbox(10).await.unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(
+        (inbox[0].channel, inbox[0].subject.as_deref()),
+        (Channel::InApp, Some("Dixon Counter: stripe needs attention"))
+    );
+    let bad = dixon_notify::MessagingSettings { quiet_from: "9pm".into(), ..settings.clone() };
+    assert!(messenger.save_settings(&bad).await.unwrap_err().to_string().contains("not a time like 21:00"));
+    let zone = dixon_notify::MessagingSettings { time_zone: "Mars/Olympus".into(), ..settings };
+    assert!(messenger.save_settings(&zone).await.unwrap_err().to_string().contains("not a time zone"));
+}
+
 /// The eight fault scenarios for the email channel: exactly one email at SendGrid (found in its
 /// activity feed when the answer was lost), or a clear "not sent" / "failed".
 #[tokio::test]

@@ -147,7 +147,6 @@ pub async fn connect_messaging(state: State<'_, AppState>, account: ConnectMessa
         "sendgrid" => MessagingAccount::Sendgrid(dixon_notify::SendGridAccount {
             api_key: required(&account.secret, "secret", "Type the SendGrid API key (SG.…).")?,
             from_email: required(&account.from, "from", "Type the sender address verified in SendGrid.")?,
-            webhook_public_key: None,
         }),
         "sns" => MessagingAccount::Sns(dixon_notify::SnsAccount {
             credentials: dixon_notify::sigv4::Credentials {

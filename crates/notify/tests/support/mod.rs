@@ -89,11 +89,7 @@ impl Shop {
     }
 
     pub fn sendgrid(&self, peer: &SendGridPeer) -> Arc<SendGrid> {
-        let account = SendGridAccount {
-            api_key: "SG.test".into(),
-            from_email: "shop@example.com".into(),
-            webhook_public_key: None,
-        };
+        let account = SendGridAccount { api_key: "SG.test".into(), from_email: "shop@example.com".into() };
         Arc::new(SendGrid::register(&self.integrations, &peer.url, account, quick()))
     }
 }
