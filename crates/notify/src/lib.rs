@@ -53,6 +53,9 @@ pub const CRASH_AT_ENV: &str = "DIXON_NOTIFY_CRASH_AT";
 
 /// How many times a message the provider says it never got is sent again, after its first try.
 const RESENDS: u32 = 2;
+/// A send another process of this counter began is looked up once it is this old: well past
+/// any provider's timeout and the wait before a look-up.
+const SETTLE_AFTER_SECS: i64 = 60;
 
 /// Renders the PDF sent with an email: `estimate` or `receipt` of a repair order.
 pub trait Documents: Send + Sync {
@@ -120,17 +123,36 @@ pub struct Messenger {
     status_callback: Option<String>,
     /// How long to wait before looking up a send whose answer was lost.
     look_up_after: Duration,
+    /// Messages a task of this process is sending or settling right now: the background pass
+    /// leaves them alone (looking one up mid-send would find nothing and send it again).
+    in_flight: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+    /// When this messenger started: a send claimed before it belongs to a process that is gone.
+    started_at: DateTime<Utc>,
+}
+
+/// A message taken by one task; let go when dropped.
+struct Flight {
+    id: i64,
+    in_flight: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.id);
+    }
 }
 
 impl Messenger {
     pub fn new(store: Store, clock: Arc<dyn Clock>) -> Messenger {
         Messenger {
+            started_at: clock.now(),
             store,
             clock,
             providers: Arc::default(),
             documents: None,
             status_callback: None,
             look_up_after: Duration::from_secs(2),
+            in_flight: Arc::default(),
         }
     }
 
@@ -267,6 +289,7 @@ impl Messenger {
     /// fallback messages written.
     fn deliver(&self, id: i64) -> BoxFuture<'_, Result<Vec<i64>>> {
         Box::pin(async move {
+            let Some(_flight) = self.take_off(id) else { return Ok(Vec::new()) };
             let row = store::row(&self.store, id).await?;
             if row.state != "queued" {
                 return Ok(Vec::new());
@@ -443,6 +466,13 @@ impl Messenger {
     /// answer was lost are looked up, queued ones sent, ones past quiet hours released.
     pub async fn resume(&self) -> Result<()> {
         for id in store::here_in(&self.store, &["sending", "unknown"]).await? {
+            let Some(_flight) = self.take_off(id) else { continue };
+            // another process (the CLI beside the app) may be sending it right now: a send is
+            // settled here once it began before this process did, or long enough ago
+            let started = store::row(&self.store, id).await?.attempt_started_at.unwrap_or(self.started_at);
+            if started >= self.started_at && self.now() - started < chrono::Duration::seconds(SETTLE_AFTER_SECS) {
+                continue;
+            }
             self.recover(id, RESENDS).await?;
         }
         store::release_scheduled(&self.store, self.now()).await?;
@@ -450,6 +480,12 @@ impl Messenger {
             self.deliver(id).await?;
         }
         Ok(())
+    }
+
+    /// Takes message `id` for this task, unless another task of this process has it.
+    fn take_off(&self, id: i64) -> Option<Flight> {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        in_flight.insert(id).then(|| Flight { id, in_flight: self.in_flight.clone() })
     }
 
     /// Asks the providers how the messages this counter sent are doing.

@@ -248,6 +248,27 @@ async fn no_consent_no_text_and_the_screen_says_why() {
     assert_eq!(messenger.send(&ready(shop.number)).await.unwrap()[0].state, "sent");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn the_background_pass_never_looks_up_a_text_still_being_sent() {
+    let shop = shop(true).await;
+    let twilio = TwilioPeer::start().await;
+    let messenger = shop.messenger().with(shop.twilio(&twilio));
+    // the same counter's background pass, and `dixon notify resume` run beside the app
+    let cli = shop.messenger().with(shop.twilio(&twilio));
+    twilio.set(Mode::CreateSlowly);
+    let sending = tokio::spawn({
+        let messenger = messenger.clone();
+        let number = shop.number;
+        async move { messenger.send(&ready(number)).await.unwrap() }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    messenger.resume().await.unwrap();
+    cli.resume().await.unwrap();
+    let sent = sending.await.unwrap();
+    assert_eq!(sent[0].state, "sent", "{}", sent[0].state_words);
+    assert_eq!(twilio.count(), 1, "looked up mid-send, it would have been sent twice");
+}
+
 #[tokio::test]
 async fn a_critical_alert_reaches_the_owner_by_text_and_every_counter_as_a_note() {
     use dixon_resilience::{Alert, Notifier, Severity};

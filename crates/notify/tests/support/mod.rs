@@ -106,6 +106,8 @@ pub enum Mode {
     ResetOnce,
     /// Keeps the message, answers after longer than the client's timeout.
     AcceptSlowly,
+    /// Takes 300 ms to create the message (within the client's timeout), then answers.
+    CreateSlowly,
     /// Keeps the message, answers 200 with a body that is not JSON.
     AcceptCorrupt,
     /// 500 without keeping it.
@@ -184,6 +186,10 @@ impl TwilioPeer {
                         Reply::Reset
                     }
                     Mode::AcceptSlowly => Reply::Delayed(Duration::from_secs(3), Box::new(Reply::json(201, resource(&keep()).to_string()))),
+                    Mode::CreateSlowly => {
+                        std::thread::sleep(Duration::from_millis(300));
+                        Reply::json(201, resource(&keep()).to_string())
+                    }
                     Mode::AcceptCorrupt => {
                         keep();
                         Reply::json(201, "<html>gateway</html>")
@@ -271,7 +277,7 @@ impl SendGridPeer {
                 };
                 let mode = *now.lock().unwrap();
                 return match mode {
-                    Mode::Accept | Mode::AcceptCorrupt => accepted(keep()),
+                    Mode::Accept | Mode::AcceptCorrupt | Mode::CreateSlowly => accepted(keep()),
                     Mode::AcceptThenReset => {
                         keep();
                         Reply::Reset
