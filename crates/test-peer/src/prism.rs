@@ -10,9 +10,18 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// The repository's test peers folder (tests/peers).
+/// The repository's test peers folder (tests/peers), found from the package under test (cargo
+/// names it at run time): the path this crate was compiled at may be another checkout's when
+/// several share one target folder.
 pub fn peers_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/peers")
+    let compiled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    running
+        .iter()
+        .flat_map(|dir| dir.ancestors())
+        .map(|dir| dir.join("tests/peers"))
+        .find(|peers| peers.join("package.json").exists())
+        .unwrap_or_else(|| compiled.join("tests/peers"))
 }
 
 /// A running Prism, killed when dropped.
