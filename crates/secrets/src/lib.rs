@@ -54,13 +54,31 @@ impl Keychain {
         Keychain { service: service.unwrap_or_else(|| dixon_home::APP_IDENTIFIER.to_string()) }
     }
 
-    fn entry(&self, name: &str) -> Result<keyring::Entry, Error> {
-        keyring::Entry::new(&self.service, name).map_err(|e| Error::Unavailable(e.to_string()))
+    /// Runs `call` on the entry called `name`, again (up to four times in all, about a second)
+    /// when the Secret Service went away in the middle of it or is not back and unlocked yet: a keyring daemon that crashes and is started again
+    /// (gnome-keyring does; desktop sessions restart it) must not lose a save. Any other answer
+    /// is final.
+    fn with_entry<T>(
+        &self,
+        name: &str,
+        call: impl Fn(&keyring::Entry) -> keyring::Result<T>,
+    ) -> Result<keyring::Result<T>, Error> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let entry = keyring::Entry::new(&self.service, name).map_err(|e| Error::Unavailable(e.to_string()))?;
+            match call(&entry) {
+                Err(keyring::Error::PlatformFailure(_) | keyring::Error::NoStorageAccess(_)) if tries < 4 => {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
+                answer => return Ok(answer),
+            }
+        }
     }
 
     /// The secret called `name`, or `None` if it was never saved.
     pub fn load<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Error> {
-        match self.entry(name)?.get_password() {
+        match self.with_entry(name, |entry| entry.get_password())? {
             Ok(json) => serde_json::from_str(&json).map(Some).map_err(|_| Error::Damaged(name.to_string())),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(Error::Unavailable(e.to_string())),
@@ -70,12 +88,12 @@ impl Keychain {
     /// Saves `value` as the secret called `name`, replacing any earlier one.
     pub fn save<T: Serialize>(&self, name: &str, value: &T) -> Result<(), Error> {
         let json = serde_json::to_string(value).map_err(|_| Error::Damaged(name.to_string()))?;
-        self.entry(name)?.set_password(&json).map_err(|e| Error::Unavailable(e.to_string()))
+        self.with_entry(name, |entry| entry.set_password(&json))?.map_err(|e| Error::Unavailable(e.to_string()))
     }
 
     /// Forgets the secret called `name` (nothing happens if there is none).
     pub fn delete(&self, name: &str) -> Result<(), Error> {
-        match self.entry(name)?.delete_credential() {
+        match self.with_entry(name, |entry| entry.delete_credential())? {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(Error::Unavailable(e.to_string())),
         }
