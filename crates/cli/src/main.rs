@@ -12,6 +12,7 @@ mod notify_cmd;
 mod obd_cmd;
 mod output;
 mod pay_cmd;
+mod photo_cmd;
 mod scan_cmd;
 mod settings_keys;
 mod sync_cmd;
@@ -96,6 +97,9 @@ enum Command {
     /// Text, email or push a customer; connect Twilio, SendGrid and AWS SNS.
     #[command(subcommand)]
     Notify(notify_cmd::NotifyCommand),
+    /// Photos of the car kept with a repair order.
+    #[command(subcommand)]
+    Photo(photo_cmd::PhotoCommand),
     /// Messages to and from customers (and the owner's alerts), with their delivery.
     Messages {
         /// Only this repair order's conversation.
@@ -372,6 +376,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
         Command::Sync(command) => sync_cmd::sync(command, services, out).await?,
         Command::Notify(command) => notify_cmd::notify(command, services, out).await?,
         Command::Messages { ro } => notify_cmd::messages(ro, services, out).await?,
+        Command::Photo(command) => photo_cmd::photo(command, services, out).await?,
         Command::Vin(VinCommand::Check { vin }) => {
             let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
             out.vin_check(&checked);

@@ -785,3 +785,26 @@ fn notify_says_why_a_customer_can_t_be_reached_before_any_account_is_connected()
     assert!(stderr(&channel).contains("use sms, email or push"), "{}", stderr(&channel));
     assert_eq!(ok_json(dir.path(), &["messages", "--ro", "1001"]), Value::Array(vec![]), "nothing was written");
 }
+
+#[test]
+fn photos_are_kept_with_the_order_and_a_file_that_is_no_photo_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    ok_json(dir.path(), NEW_RO);
+    let icon = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/icons/32x32.png");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not a photo").unwrap();
+    let out = dixon(
+        dir.path(),
+        &["photo", "add", "1001", icon, notes.to_str().unwrap(), "--item", "tires.front_left", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "one file was refused");
+    assert!(stderr(&out).contains("notes.txt is not a photo"), "{}", stderr(&out));
+    let kept: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(kept[0]["original_name"], "32x32.png", "the good one is kept: {kept}");
+    let listed = ok_json(dir.path(), &["photo", "list", "1001"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["inspection_item"], "tires.front_left");
+    assert!(Path::new(listed[0]["thumbnail_path"].as_str().unwrap()).exists());
+    let missing = dixon(dir.path(), &["photo", "add", "4242", icon]);
+    assert!(stderr(&missing).contains("4242 does not exist"), "{}", stderr(&missing));
+}

@@ -68,6 +68,8 @@ pub struct Services {
     pub sync: SyncClient,
     /// Texts, email and push to customers and the owner.
     pub messenger: Messenger,
+    /// Photos of the car kept with its repair orders.
+    pub photos: dixon_photos::Photos,
 }
 
 impl Services {
@@ -100,7 +102,7 @@ impl Services {
         let catalog = LocalCatalog::new(store.pool().clone(), clock.clone());
         let parts = PartsPricing::new(catalog, partstech, store.pool().clone());
         let shop_name = store.settings().await.map(|s| s.name).unwrap_or_default();
-        let payments = Payments::new(Ledger::new(store.clone(), clock), stripe, &shop_name).with_paypal(paypal);
+        let payments = Payments::new(Ledger::new(store.clone(), clock.clone()), stripe, &shop_name).with_paypal(paypal);
         let sync = SyncClient::register(store.pool().clone(), &integrations).await;
         let relay = sync
             .status()
@@ -115,7 +117,8 @@ impl Services {
             policy: Policy::default(),
         };
         integrations.register(backups, Some(Arc::new(BackupsHealth { folder: home.data_dir().join("backups") })));
-        let mut services = Services { store, integrations, vpic, parts, payments, sync, messenger };
+        let photos = dixon_photos::Photos::new(store.clone(), home.data_dir(), clock.clone());
+        let mut services = Services { store, integrations, vpic, parts, payments, sync, messenger, photos };
         services.messenger = services.messenger.clone().with_documents(Arc::new(documents::Pdfs(services.clone())));
         Ok(services)
     }

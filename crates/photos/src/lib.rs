@@ -1,0 +1,183 @@
+//! Photos of the car, kept with its repair order: from a file (picker, drag-and-drop, `dixon
+//! photo add`) or the webcam. The original is kept untouched; a working copy for sending (long
+//! side 1600 px, JPEG, typically under 400 KB) and a thumbnail are made once, upright by the
+//! photo's EXIF orientation ([`prepare`]). Files are named by the original's SHA-256, written
+//! before the row that names them, so a crash leaves at most an unnamed file, never a row
+//! without its photo. Damaged, huge or non-image files are refused with what to do.
+
+pub mod error;
+pub mod prepare;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use dixon_clock::{to_stored, Clock};
+use dixon_shop::Store;
+use serde::Serialize;
+use sqlx::Row;
+
+pub use error::Error;
+pub use prepare::{prepare, Prepared};
+
+/// Where a photo came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    File,
+    Camera,
+}
+
+/// A kept photo, as the screens and the CLI show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Photo {
+    pub uid: String,
+    pub repair_order: i64,
+    pub sha256: String,
+    pub inspection_item: Option<String>,
+    pub source: Source,
+    pub original_name: String,
+    pub width: u32,
+    pub height: u32,
+    pub original_bytes: u64,
+    pub working_bytes: u64,
+    pub captured_at: DateTime<Utc>,
+    /// The files, in the data folder.
+    pub original_path: String,
+    pub working_path: String,
+    pub thumbnail_path: String,
+}
+
+/// The photos of one data folder.
+#[derive(Clone)]
+pub struct Photos {
+    store: Store,
+    folder: PathBuf,
+    clock: Arc<dyn Clock>,
+}
+
+impl Photos {
+    /// Photos kept under `data_dir/photos`.
+    pub fn new(store: Store, data_dir: &Path, clock: Arc<dyn Clock>) -> Photos {
+        Photos { store, folder: data_dir.join("photos"), clock }
+    }
+
+    /// Keeps `bytes` (a file called `name`) as a photo of repair order `number`, taken at
+    /// `captured_at` (now when `None`). Adding the same photo to the same order again gives
+    /// back the one already kept.
+    pub async fn add(
+        &self,
+        number: i64,
+        bytes: Vec<u8>,
+        name: &str,
+        source: Source,
+        inspection_item: Option<&str>,
+        captured_at: Option<DateTime<Utc>>,
+    ) -> Result<Photo, Error> {
+        let order_id: i64 = sqlx::query_scalar("SELECT id FROM repair_orders WHERE number = ?")
+            .bind(number)
+            .fetch_optional(self.store.pool())
+            .await?
+            .ok_or(Error::NoSuchOrder(number))?;
+        // decoding and resizing take a while on a big photo: off the async threads
+        let name_owned = name.to_string();
+        let (prepared, bytes) = tokio::task::spawn_blocking(move || prepare(&bytes, &name_owned).map(|p| (p, bytes)))
+            .await
+            .map_err(|e| Error::Io(e.to_string()))??;
+        let original = self.path("originals", &prepared.sha256, prepared.extension);
+        let working = self.path("work", &prepared.sha256, "jpg");
+        let thumbnail = self.path("thumbs", &prepared.sha256, "jpg");
+        write_once(&original, &bytes).await?;
+        write_once(&working, &prepared.working).await?;
+        write_once(&thumbnail, &prepared.thumbnail).await?;
+        let now = self.clock.now();
+        sqlx::query(
+            "INSERT INTO photos (uid, repair_order_id, sha256, inspection_item, source, original_name, mime, extension,
+                                 width, height, original_bytes, working_bytes, captured_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (repair_order_id, sha256) DO NOTHING",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(order_id)
+        .bind(&prepared.sha256)
+        .bind(inspection_item.map(str::trim).filter(|i| !i.is_empty()))
+        .bind(match source {
+            Source::File => "file",
+            Source::Camera => "camera",
+        })
+        .bind(name)
+        .bind(prepared.mime)
+        .bind(prepared.extension)
+        .bind(prepared.width)
+        .bind(prepared.height)
+        .bind(bytes.len() as i64)
+        .bind(prepared.working.len() as i64)
+        .bind(to_stored(captured_at.unwrap_or(now)))
+        .bind(to_stored(now))
+        .execute(self.store.pool())
+        .await?;
+        let photos = self.of(number).await?;
+        photos
+            .into_iter()
+            .find(|p| p.sha256 == prepared.sha256)
+            .ok_or_else(|| Error::Database("the photo just kept is gone".into()))
+    }
+
+    /// The photos of repair order `number`, in the order they were taken.
+    pub async fn of(&self, number: i64) -> Result<Vec<Photo>, Error> {
+        let rows = sqlx::query(
+            "SELECT p.uid, r.number, p.sha256, p.inspection_item, p.source, p.original_name, p.extension, p.width,
+                    p.height, p.original_bytes, p.working_bytes, p.captured_at
+               FROM photos p JOIN repair_orders r ON r.id = p.repair_order_id
+              WHERE r.number = ? ORDER BY p.captured_at, p.id",
+        )
+        .bind(number)
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let sha: String = row.try_get("sha256")?;
+                let extension: String = row.try_get("extension")?;
+                let at: String = row.try_get("captured_at")?;
+                Ok(Photo {
+                    uid: row.try_get("uid")?,
+                    repair_order: row.try_get("number")?,
+                    inspection_item: row.try_get("inspection_item")?,
+                    source: if row.try_get::<String, _>("source")? == "camera" { Source::Camera } else { Source::File },
+                    original_name: row.try_get("original_name")?,
+                    width: row.try_get("width")?,
+                    height: row.try_get("height")?,
+                    original_bytes: row.try_get::<i64, _>("original_bytes")? as u64,
+                    working_bytes: row.try_get::<i64, _>("working_bytes")? as u64,
+                    captured_at: DateTime::parse_from_rfc3339(&at).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
+                    original_path: self.path("originals", &sha, &extension).display().to_string(),
+                    working_path: self.path("work", &sha, "jpg").display().to_string(),
+                    thumbnail_path: self.path("thumbs", &sha, "jpg").display().to_string(),
+                    sha256: sha,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(Error::from)
+    }
+
+    fn path(&self, kind: &str, sha: &str, extension: &str) -> PathBuf {
+        self.folder.join(kind).join(format!("{sha}.{extension}"))
+    }
+}
+
+/// Writes `bytes` at `path` whole (a temporary file renamed into place), unless it is there
+/// already: content-addressed files never change.
+async fn write_once(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if tokio::fs::try_exists(path).await? {
+        return Ok(());
+    }
+    if let Some(folder) = path.parent() {
+        tokio::fs::create_dir_all(folder).await?;
+    }
+    let temporary = path.with_extension(format!("part-{}", uuid::Uuid::new_v4()));
+    tokio::fs::write(&temporary, bytes).await?;
+    tokio::fs::rename(&temporary, path).await?;
+    Ok(())
+}
