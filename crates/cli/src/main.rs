@@ -8,6 +8,7 @@
 mod backup_cmd;
 mod estimate_cmd;
 mod estimate_output;
+mod inspect_cmd;
 mod notify_cmd;
 mod obd_cmd;
 mod output;
@@ -97,6 +98,9 @@ enum Command {
     /// Text, email or push a customer; connect Twilio, SendGrid and AWS SNS.
     #[command(subcommand)]
     Notify(notify_cmd::NotifyCommand),
+    /// The digital vehicle inspection of a repair order.
+    #[command(subcommand)]
+    Inspect(inspect_cmd::InspectCommand),
     /// Photos of the car kept with a repair order.
     #[command(subcommand)]
     Photo(photo_cmd::PhotoCommand),
@@ -377,6 +381,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
         Command::Notify(command) => notify_cmd::notify(command, services, out).await?,
         Command::Messages { ro } => notify_cmd::messages(ro, services, out).await?,
         Command::Photo(command) => photo_cmd::photo(command, services, out).await?,
+        Command::Inspect(command) => inspect_cmd::inspect(command, services, out).await?,
         Command::Vin(VinCommand::Check { vin }) => {
             let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
             out.vin_check(&checked);

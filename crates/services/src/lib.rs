@@ -70,6 +70,8 @@ pub struct Services {
     pub messenger: Messenger,
     /// Photos of the car kept with its repair orders.
     pub photos: dixon_photos::Photos,
+    /// The digital vehicle inspections of the repair orders.
+    pub inspections: dixon_inspection::Inspections,
 }
 
 impl Services {
@@ -118,7 +120,9 @@ impl Services {
         };
         integrations.register(backups, Some(Arc::new(BackupsHealth { folder: home.data_dir().join("backups") })));
         let photos = dixon_photos::Photos::new(store.clone(), home.data_dir(), clock.clone());
-        let mut services = Services { store, integrations, vpic, parts, payments, sync, messenger, photos };
+        let inspections = dixon_inspection::Inspections::new(store.clone());
+        let mut services =
+            Services { store, integrations, vpic, parts, payments, sync, messenger, photos, inspections };
         services.messenger = services.messenger.clone().with_documents(Arc::new(documents::Pdfs(services.clone())));
         Ok(services)
     }
