@@ -95,22 +95,28 @@ async fn a_store_is_backed_up_before_its_schema_changes() {
     let store = Store::open(&database).await.unwrap();
     store.create_repair_order(&order(1)).await.unwrap();
     store.close().await;
-    // make it look like a store from the build before the messaging migration (undone by hand:
-    // its tables dropped, its customer columns removed)
-    let messaging = 20261203000010_i64;
-    assert!(dixon_shop::MIGRATOR.iter().any(|m| m.version == messaging));
+    // make it look like a store from the build before the newest migration: its row removed and
+    // what it added dropped (migrations here only add tables and columns)
+    let newest = dixon_shop::MIGRATOR.iter().max_by_key(|m| m.version).unwrap();
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display())).await.unwrap();
-    sqlx::query("DELETE FROM _sqlx_migrations WHERE version >= ?").bind(messaging).execute(&pool).await.unwrap();
-    for undo in [
-        "DROP TABLE messages",
-        "DROP TABLE message_templates",
-        "DROP TABLE messaging_settings",
-        "ALTER TABLE customers DROP COLUMN sms_consent_how",
-        "ALTER TABLE customers DROP COLUMN sms_opted_out_at",
-        "ALTER TABLE customers DROP COLUMN push_endpoint",
-    ] {
-        sqlx::query(undo).execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = ?").bind(newest.version).execute(&pool).await.unwrap();
+    let mut added_tables = Vec::new();
+    let sql: String = newest.sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+    for statement in sql.split(';') {
+        let words: Vec<&str> = statement.split_whitespace().collect();
+        let undo = match words.as_slice() {
+            ["CREATE", "TABLE", table, ..] => {
+                added_tables.push(table.to_string());
+                format!("DROP TABLE {table}")
+            }
+            ["ALTER", "TABLE", table, "ADD", "COLUMN", column, ..] => {
+                format!("ALTER TABLE {table} DROP COLUMN {column}")
+            }
+            _ => continue,
+        };
+        sqlx::query(&undo).execute(&pool).await.unwrap();
     }
+    assert!(!added_tables.is_empty(), "the newest migration adds a table");
     pool.close().await;
     assert!(list(&dir.path().join("backups")).await.is_empty());
 
@@ -121,7 +127,9 @@ async fn a_store_is_backed_up_before_its_schema_changes() {
     let backup = backups[0].as_ref().unwrap();
     assert_eq!(backup.manifest.reason, Reason::BeforeMigration);
     assert_eq!(backup.repair_orders(), 1);
-    assert!(!backup.manifest.rows.contains_key("messages"), "the copy is the store as it was before");
+    for table in &added_tables {
+        assert!(!backup.manifest.rows.contains_key(table), "the copy is the store as it was before ({table})");
+    }
     // opening again changes nothing more
     Store::open(&database).await.unwrap().close().await;
     assert_eq!(list(&dir.path().join("backups")).await.len(), 1);
