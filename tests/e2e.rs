@@ -661,6 +661,46 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
                 .await?;
             assert!(inbox.contains("Pat Lee") && inbox.contains("RO 1001"), "{inbox}");
             screenshot("counter-inbox").await?;
+
+            // A technician inspects Dana's Accord: pads at 2 mm turn the front brakes red, and the
+            // repair goes onto the estimate in one step.
+            client.find(Locator::Css("#ro-list tr[data-number='1002'] td")).await?.click().await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("#inspection-panel summary"))
+                .await?
+                .click()
+                .await?;
+            let pads = client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("li[data-item='brakes.front'] input[data-measure='pads_mm']"))
+                .await?;
+            pads.send_keys("2\u{E007}").await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("li[data-item='brakes.front'].red"))
+                .await?;
+            client.find(Locator::Css("li[data-item='wipers'] button.colour.yellow")).await?.click().await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("li[data-item='wipers'].yellow"))
+                .await?;
+            let summary = text_of(&client, "#inspection-panel summary").await;
+            assert!(summary.contains("1 red · 1 yellow"), "{summary}");
+            client.execute("document.getElementById('inspection-panel').scrollIntoView()", vec![]).await?;
+            screenshot("inspection").await?;
+            client.find(Locator::Css("#recommend-repairs")).await?.click().await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::XPath(
+                    "//td[contains(., 'Replace front brake pads and resurface rotors (needed now, from inspection)')]",
+                ))
+                .await?;
         }
         Ok::<(), fantoccini::error::CmdError>(())
     }

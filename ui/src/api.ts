@@ -22,6 +22,8 @@ import {
   type MessagePanel_Serialize,
   type MessagingPanel_Serialize,
   type Draft_Serialize,
+  type Inspection_Serialize,
+  type Item_Serialize,
 } from "./bindings";
 import { Channel } from "@tauri-apps/api/core";
 
@@ -46,6 +48,8 @@ export type Message = Message_Serialize;
 export type MessagePanel = MessagePanel_Serialize;
 export type MessagingPanel = MessagingPanel_Serialize;
 export type Draft = Draft_Serialize;
+export type Inspection = Inspection_Serialize;
+export type InspectionItem = Item_Serialize;
 export type { Compose_Deserialize as Compose, MessageChannel, Template, MessagingSettings_Deserialize as MessagingSettings } from "./bindings";
 export type { PaymentProgress_Deserialize as PaymentProgress } from "./bindings";
 export type { AdapterAddress_Deserialize as AdapterAddress, ConnectStep_Deserialize as ConnectStep, Readiness, Reading, WatchEvent } from "./bindings";
@@ -110,6 +114,9 @@ export const api = {
   releaseHold: (...a: Parameters<typeof commands.releaseHold>) => unwrap(commands.releaseHold(...a)),
   listBackups: () => unwrap(commands.listBackups()),
   restoreBackup: (...a: Parameters<typeof commands.restoreBackup>) => unwrap(commands.restoreBackup(...a)),
+  inspection: (...a: Parameters<typeof commands.inspection>) => unwrap(commands.inspection(...a)),
+  inspectItem: (...a: Parameters<typeof commands.inspectItem>) => unwrap(commands.inspectItem(...a)),
+  recommendRepairs: (...a: Parameters<typeof commands.recommendRepairs>) => unwrap(commands.recommendRepairs(...a)),
   messageInbox: () => unwrap(commands.messageInbox()),
   messagePanel: (...a: Parameters<typeof commands.messagePanel>) => unwrap(commands.messagePanel(...a)),
   previewMessage: (...a: Parameters<typeof commands.previewMessage>) => unwrap(commands.previewMessage(...a)),

@@ -120,6 +120,11 @@ export const commands = {
 	 *  restore` with the app closed.
 	 */
 	restoreBackup: (path: string) => typedError<string, CommandError>(__TAURI_INVOKE("restore_backup", { path })),
+	inspection: (repairOrder: number) => typedError<Inspection_Serialize, CommandError>(__TAURI_INVOKE("inspection", { repairOrder })),
+	/**  Records an item: a colour (or, without one, what the readings say), a note, readings. */
+	inspectItem: (repairOrder: number, item: string, status: string | null, note: string | null, readings: { [key in string]: number | null }) => typedError<Inspection_Serialize, CommandError>(__TAURI_INVOKE("inspect_item", { repairOrder, item, status, note, readings })),
+	/**  The yellow and red items' repairs onto the estimate, each once. */
+	recommendRepairs: (repairOrder: number) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("recommend_repairs", { repairOrder })),
 	messagePanel: (repairOrder: number) => typedError<MessagePanel_Serialize, CommandError>(__TAURI_INVOKE("message_panel", { repairOrder })),
 	/**  Customers' replies and the owner's alerts, newest first (the counter screen's inbox). */
 	messageInbox: () => typedError<Message_Serialize[], CommandError>(__TAURI_INVOKE("message_inbox")),
@@ -777,6 +782,29 @@ export type HealthState =
 /**  No account or address set up on this counter. */
 "not_configured";
 
+/**  A repair order's inspection. */
+export type Inspection = Inspection_Serialize | Inspection_Deserialize;
+
+/**  A repair order's inspection. */
+export type Inspection_Deserialize = {
+	repair_order: number,
+	sections: SectionView_Deserialize[],
+	red: number,
+	yellow: number,
+	green: number,
+	unchecked: number,
+};
+
+/**  A repair order's inspection. */
+export type Inspection_Serialize = {
+	repair_order: number,
+	sections: SectionView_Serialize[],
+	red: number,
+	yellow: number,
+	green: number,
+	unchecked: number,
+};
+
 /**  The Integrations screen: every service's state and metrics, and the alerts not yet seen. */
 export type IntegrationsView = IntegrationsView_Serialize | IntegrationsView_Deserialize;
 
@@ -790,6 +818,37 @@ export type IntegrationsView_Deserialize = {
 export type IntegrationsView_Serialize = {
 	services: ServiceStatus_Serialize[],
 	alerts: Alert_Serialize[],
+};
+
+/**  One item as the screens show it: what it is, what was found. */
+export type Item = Item_Serialize | Item_Deserialize;
+
+/**  One item as the screens show it: what it is, what was found. */
+export type Item_Deserialize = {
+	key: string,
+	label: string,
+	/**  green, yellow, red; `None` until checked. */
+	status?: string | null,
+	note: string,
+	measurements: { [key in string]: number | null },
+	measures: Measure[],
+	repair?: Repair | null,
+	/**  Its repair is on the estimate already. */
+	on_estimate: boolean,
+};
+
+/**  One item as the screens show it: what it is, what was found. */
+export type Item_Serialize = {
+	key: string,
+	label: string,
+	/**  green, yellow, red; `None` until checked. */
+	status: string | null,
+	note: string,
+	measurements: { [key in string]: number | null },
+	measures: Measure[],
+	repair: Repair | null,
+	/**  Its repair is on the estimate already. */
+	on_estimate: boolean,
 };
 
 /**  A stored line of a repair order. */
@@ -854,6 +913,18 @@ export type Maker = {
 	vehicle_type: string,
 	/**  Where the maker registered the WMI: "UNITED STATES (USA)". */
 	country: string,
+};
+
+/**  A reading taken on an item, and when it is worrying. */
+export type Measure = {
+	key: string,
+	label: string,
+	unit: string,
+	/**  At or below this (or above, when `higher_is_worse`) the item is yellow… */
+	yellow: number | null,
+	/**  …and red. */
+	red: number | null,
+	higher_is_worse: boolean,
 };
 
 /**  A message as the screens and the CLI show it. */
@@ -1614,6 +1685,13 @@ export type Remembered_Serialize = {
 	key_problem: string | null,
 };
 
+/**  The repair an item recommends when it is yellow or red. */
+export type Repair = {
+	description: string,
+	/**  Labor hours, in thousandths (1.5 h = 1500), at the shop's posted rate. */
+	hours_milli: number,
+};
+
 /**  A repair order with everything on it. */
 export type RepairOrder = RepairOrder_Serialize | RepairOrder_Deserialize;
 
@@ -1791,6 +1869,18 @@ export type ScanSource =
 "camera" | 
 /**  Typed or pasted by a person (`dixon scan classify`). */
 "typed";
+
+export type SectionView = SectionView_Serialize | SectionView_Deserialize;
+
+export type SectionView_Deserialize = {
+	name: string,
+	items: Item_Deserialize[],
+};
+
+export type SectionView_Serialize = {
+	name: string,
+	items: Item_Serialize[],
+};
 
 /**  What a text will cost, shown before it is sent. */
 export type Segments = Segments_Serialize | Segments_Deserialize;

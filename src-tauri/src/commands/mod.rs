@@ -6,6 +6,7 @@ mod app;
 mod backups;
 mod camera;
 mod estimates;
+mod inspections;
 mod integrations;
 mod messages;
 pub(crate) mod obd;
@@ -78,6 +79,9 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         sync::watch_sync,
         backups::list_backups,
         backups::restore_backup,
+        inspections::inspection,
+        inspections::inspect_item,
+        inspections::recommend_repairs,
         messages::message_panel,
         messages::message_inbox,
         messages::preview_message,
