@@ -310,22 +310,12 @@ async fn a_critical_alert_reaches_the_owner_by_text_and_every_counter_as_a_note(
 /// activity feed when the answer was lost), or a clear "not sent" / "failed".
 #[tokio::test]
 async fn eight_fault_scenarios_for_email() {
-    let cases = [
-        ("happy path", Some(Mode::Accept), "sent", 1),
-        ("slow response", Some(Mode::AcceptSlowly), "sent", 1),
-        ("service down", None, "not_sent", 0),
-        ("partial failure", Some(Mode::AcceptThenReset), "sent", 1),
-        ("flaky network", Some(Mode::ResetOnce), "sent", 1),
-        ("rate limited", Some(Mode::RateLimited), "not_sent", 0),
-        ("auth failure", Some(Mode::Unauthorized), "failed", 0),
-        ("corrupted body", Some(Mode::AcceptCorrupt), "sent", 1),
-    ];
-    for (name, mode, state, at_sendgrid) in cases {
+    for (name, mode, state, at_sendgrid) in support::FAULTS {
         let shop = shop(false).await;
         let mut sendgrid = SendGridPeer::start().await;
         match mode {
             Some(mode) => sendgrid.set(mode),
-            None => sendgrid.url = TwilioPeer::down(),
+            None => sendgrid.url = support::nothing_listening(),
         }
         let messenger = shop.messenger().with(shop.sendgrid(&sendgrid));
         let sent = messenger.send(&ready(shop.number)).await.unwrap();
@@ -386,7 +376,7 @@ async fn eight_fault_scenarios_for_push() {
                 .await
                 .url("")
             }
-            None => TwilioPeer::down(),
+            None => support::nothing_listening(),
         };
         let account = dixon_notify::SnsAccount {
             credentials: dixon_notify::sigv4::Credentials {
@@ -419,23 +409,13 @@ async fn eight_fault_scenarios_for_push() {
 /// Twilio or a clear "not sent"/"failed" with the next channel tried.
 #[tokio::test]
 async fn eight_fault_scenarios_for_texts() {
-    let cases = [
-        ("happy path", Some(Mode::Accept), "sent", 1),
-        ("slow response", Some(Mode::AcceptSlowly), "sent", 1),
-        ("service down", None, "not_sent", 0),
-        ("partial failure", Some(Mode::AcceptThenReset), "sent", 1),
-        ("flaky network", Some(Mode::ResetOnce), "sent", 1),
-        ("rate limited", Some(Mode::RateLimited), "not_sent", 0),
-        ("auth failure", Some(Mode::Unauthorized), "failed", 0),
-        ("corrupted body", Some(Mode::AcceptCorrupt), "sent", 1),
-    ];
-    for (name, mode, state, at_twilio) in cases {
+    for (name, mode, state, at_twilio) in support::FAULTS {
         let shop = shop(true).await;
         let mut twilio = TwilioPeer::start().await;
         let sendgrid = SendGridPeer::start().await;
         match mode {
             Some(mode) => twilio.set(mode),
-            None => twilio.url = TwilioPeer::down(),
+            None => twilio.url = support::nothing_listening(),
         }
         let messenger = shop.messenger().with(shop.twilio(&twilio)).with(shop.sendgrid(&sendgrid));
         let sent = messenger.send(&ready(shop.number)).await.unwrap();

@@ -3,18 +3,17 @@
 //! checked by the cloud), opts them out at every counter; the reply is one message everywhere.
 //! A real PostgreSQL, the real cloud server, two SQLite data folders, a stateful Twilio peer.
 
+mod support;
 #[path = "../../notify/tests/support/mod.rs"]
 mod twilio_peer;
 
 use std::sync::Arc;
 
-use dixon_cloud::{connect_as_app, server, Admin};
 use dixon_home::Home;
 use dixon_notify::{Channel, Compose, Messenger, Twilio, TwilioAccount};
 use dixon_resilience::Integrations;
 use dixon_shop::{ContactMethod, NewCustomer, NewRepairOrder, NewVehicle, Store, SystemClock};
 use dixon_sync::SyncClient;
-use dixon_test_peer::Postgres;
 use twilio_peer::{TwilioPeer, ACCOUNT_SID, PHONE};
 
 struct Counter {
@@ -55,15 +54,7 @@ async fn a_text_its_delivery_and_the_customer_s_stop_reach_every_counter() {
         eprintln!("not under scripts/test.sh (DIXON_REQUIRE_KEYRING unset): no keychain to keep the credentials");
         return;
     }
-    let pg = Postgres::start();
-    let url = pg.create_database("dixon");
-    let admin = Admin::connect(&url).await.unwrap();
-    admin.migrate().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let cloud_url = format!("http://{}", listener.local_addr().unwrap());
-    let pool = connect_as_app(&url, 4).await.unwrap();
-    tokio::spawn(async move { axum::serve(listener, server::router(pool)).await });
-    let (shop, _) = admin.create_shop("Dixon Auto Repair").await.unwrap();
+    let (_pg, admin, shop, cloud_url) = support::shop_cloud().await;
     admin.set_relay_secret(shop, "twilio", "twilio_auth_token").await.unwrap();
 
     let twilio = TwilioPeer::start().await;

@@ -4,6 +4,8 @@
 //! gone the counter keeps its changes and says since when it is offline. Credentials live in the
 //! real keychain (scripts/test.sh runs the tests with a Secret Service).
 
+mod support;
+
 use std::sync::Arc;
 
 use dixon_cloud::{connect_as_app, server, Admin};
@@ -126,27 +128,13 @@ async fn an_order_opened_at_one_counter_reaches_the_other_through_the_cloud() {
     assert!(status.summary().starts_with("offline since"), "{}", status.summary());
 }
 
-/// A Dixon cloud on a throwaway PostgreSQL, the server on 127.0.0.1.
-async fn shop_cloud() -> (Postgres, Admin, uuid::Uuid, String) {
-    let pg = Postgres::start();
-    let url = pg.create_database("dixon");
-    let admin = Admin::connect(&url).await.unwrap();
-    admin.migrate().await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let cloud_url = format!("http://{}", listener.local_addr().unwrap());
-    let pool = connect_as_app(&url, 4).await.unwrap();
-    tokio::spawn(async move { axum::serve(listener, server::router(pool)).await });
-    let (shop, _) = admin.create_shop("Dixon Auto Repair").await.unwrap();
-    (pg, admin, shop, cloud_url)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn orders_opened_offline_at_two_counters_end_with_one_number_each() {
     if std::env::var_os("DIXON_REQUIRE_KEYRING").is_none() {
         eprintln!("not under scripts/test.sh (DIXON_REQUIRE_KEYRING unset): no keychain to keep the credentials");
         return;
     }
-    let (_pg, admin, shop, cloud_url) = shop_cloud().await;
+    let (_pg, admin, shop, cloud_url) = support::shop_cloud().await;
     let (front, back) = (Counter::new().await, Counter::new().await);
     for (counter, name) in [(&front, "Front counter"), (&back, "Back counter")] {
         let code = admin.enrollment_code(shop).await.unwrap();

@@ -118,6 +118,25 @@ pub enum Mode {
     OptedOut,
 }
 
+/// The eight fault scenarios, as the Twilio and SendGrid peers play them (`None`: nothing
+/// listening), with the state the message ends in and how many reach the provider.
+pub const FAULTS: [(&str, Option<Mode>, &str, usize); 8] = [
+    ("happy path", Some(Mode::Accept), "sent", 1),
+    ("slow response", Some(Mode::AcceptSlowly), "sent", 1),
+    ("service down", None, "not_sent", 0),
+    ("partial failure", Some(Mode::AcceptThenReset), "sent", 1),
+    ("flaky network", Some(Mode::ResetOnce), "sent", 1),
+    ("rate limited", Some(Mode::RateLimited), "not_sent", 0),
+    ("auth failure", Some(Mode::Unauthorized), "failed", 0),
+    ("corrupted body", Some(Mode::AcceptCorrupt), "sent", 1),
+];
+
+/// An address on 127.0.0.1 with nothing listening: the service is down.
+pub fn nothing_listening() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    format!("http://127.0.0.1:{port}")
+}
+
 #[derive(Debug, Clone)]
 pub struct Sent {
     pub sid: String,
@@ -218,12 +237,6 @@ impl TwilioPeer {
         })
         .await;
         TwilioPeer { url: peer.url(""), sent, mode, peer }
-    }
-
-    /// The same peer's address with nothing listening: Twilio down.
-    pub fn down() -> String {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        format!("http://127.0.0.1:{port}")
     }
 
     pub fn set(&self, mode: Mode) {
