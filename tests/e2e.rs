@@ -127,7 +127,7 @@ impl ShopCloud {
         let pool = dixon_cloud::connect_as_app(&database, 4).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, dixon_cloud::server::router(pool)).await });
+        tokio::spawn(async move { dixon_cloud::server::serve(listener, pool).await });
         let (shop, _) = admin.create_shop("Dixon Auto Repair").await.unwrap();
         ShopCloud { _postgres: postgres, admin, shop, url }
     }

@@ -53,7 +53,7 @@ async fn main() {
     let pool = connect_as_app(&url, 40).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, server::router(pool)).await });
+    tokio::spawn(async move { server::serve(listener, pool).await });
     let http = reqwest::Client::builder().pool_max_idle_per_host(200).build().unwrap();
 
     // enroll: 34 shops, 100 counters

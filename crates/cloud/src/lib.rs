@@ -10,6 +10,8 @@
 //! - [`sync`] is push and pull: gapless per-device and per-shop sequence numbers, each change
 //!   merged into the shop's records by the shared rules and answered applied / duplicate /
 //!   rejected-with-reason, a resent batch changing nothing; snapshots for new counters.
+//! - [`approval`] publishes a repair order's estimate, inspection and photos as the customer's
+//!   approval page (`/a/{token}`, [`approval_page`]) and hands the signed answer to the counters.
 //! - [`relay`] takes Stripe, Twilio and SendGrid calls for a shop, checks their signatures, and
 //!   hands them to the shop's counters through the same feed.
 //!
@@ -22,6 +24,8 @@
 //! Credentials: enrollment codes (80 random bits, single use, 7 days) and device secrets (244
 //! random bits) are kept only as SHA-256; a device is revocable on its own.
 
+pub mod approval;
+pub mod approval_page;
 mod credentials;
 mod error;
 pub mod metrics;

@@ -81,11 +81,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let pool = connect_as_app(&cli.database_url, 32).await?;
             let listener = tokio::net::TcpListener::bind(&listen).await?;
             println!("LISTENING {}", listener.local_addr()?);
-            axum::serve(listener, server::router(pool))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            server::serve_until(listener, pool, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
         }
         Command::Migrate => {
             Admin::connect(&cli.database_url).await?.migrate().await?;

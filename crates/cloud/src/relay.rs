@@ -24,6 +24,8 @@ pub enum Provider {
     Stripe,
     Twilio,
     SendGrid,
+    /// The customer's answer from the approval page (the cloud's own page, never a relay URL).
+    Approval,
 }
 
 impl Provider {
@@ -41,6 +43,7 @@ impl Provider {
             Provider::Stripe => "stripe",
             Provider::Twilio => "twilio",
             Provider::SendGrid => "sendgrid",
+            Provider::Approval => "approval",
         }
     }
 }
@@ -55,10 +58,10 @@ pub struct Call<'a> {
 }
 
 /// One event to hand on: its key (for once-only), what the counters get, and the signature.
-struct Event {
-    key: String,
-    payload: String,
-    signature: Option<String>,
+pub(crate) struct Event {
+    pub key: String,
+    pub payload: String,
+    pub signature: Option<String>,
 }
 
 /// Checks `call` for `shop` and appends its events to the shop's feed; how many were new.
@@ -121,6 +124,7 @@ fn check(provider: Provider, call: &Call<'_>, secret: &str) -> Result<Vec<Event>
                 signature: None,
             }])
         }
+        Provider::Approval => Err(Error::Forbidden("This address takes no calls.".into())),
         Provider::SendGrid => {
             let signature = (call.header)(dixon_webhooks::sendgrid::SIGNATURE_HEADER).unwrap_or_default();
             let timestamp = (call.header)(dixon_webhooks::sendgrid::TIMESTAMP_HEADER).unwrap_or_default();
@@ -139,7 +143,7 @@ fn check(provider: Provider, call: &Call<'_>, secret: &str) -> Result<Vec<Event>
 }
 
 /// Appends the events not seen before to the shop's feed; how many that was.
-async fn append_events(tenant: &mut Tenant, provider: Provider, events: Vec<Event>, now: i64) -> Result<usize> {
+pub(crate) async fn append_events(tenant: &mut Tenant, provider: Provider, events: Vec<Event>, now: i64) -> Result<usize> {
     let shop = tenant.shop;
     let tx = &mut tenant.tx;
     let mut last_seq = lock_feed(tx, shop).await?;
@@ -190,7 +194,7 @@ async fn append_events(tenant: &mut Tenant, provider: Provider, events: Vec<Even
 }
 
 /// `a=1&b=two+words` → pairs, percent-decoded.
-fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
     fn decode(text: &str) -> String {
         let bytes = text.as_bytes();
         let mut out = Vec::with_capacity(bytes.len());

@@ -30,8 +30,25 @@ struct App {
 /// The largest request body accepted (a batch of changes will be the largest).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Serves `router(pool)` on `listener`, with each connection's address (the approval pages
+/// budget requests per IP address).
+pub async fn serve(listener: tokio::net::TcpListener, pool: PgPool) -> std::io::Result<()> {
+    serve_until(listener, pool, std::future::pending()).await
+}
+
+/// As [`serve`], until `shutdown` completes.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    pool: PgPool,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(pool).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
 /// The routes, over the server's `dixon_app` pool.
 pub fn router(pool: PgPool) -> Router {
+    let feeds = Arc::<Feeds>::default();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/v1/enroll", post(enroll_device))
@@ -42,7 +59,8 @@ pub fn router(pool: PgPool) -> Router {
         .route("/v1/relay/{shop}/{provider}", post(relay_call))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(App { pool, feeds: Arc::default(), metrics: Arc::default() })
+        .with_state(App { pool: pool.clone(), feeds: feeds.clone(), metrics: Arc::default() })
+        .merge(crate::approval::router(pool, feeds))
 }
 
 /// 200 when the database answers, 503 when it doesn't (for a load balancer or a monitor).
@@ -184,7 +202,7 @@ fn read_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<
 }
 
 /// The caller's tenant transaction, from `Authorization: Bearer dxd.…`.
-async fn authenticated(pool: &PgPool, headers: &HeaderMap) -> Result<(Tenant, DeviceInfo)> {
+pub(crate) async fn authenticated(pool: &PgPool, headers: &HeaderMap) -> Result<(Tenant, DeviceInfo)> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

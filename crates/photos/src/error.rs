@@ -11,6 +11,12 @@ pub enum Error {
     FileTooLarge { name: String, megabytes: usize },
     #[error("Repair order {0} does not exist. Check the number (`dixon ro list`).")]
     NoSuchOrder(i64),
+    #[error("There is no photo {0}. `dixon photo list RO` shows the order's photos.")]
+    NoSuchPhoto(String),
+    #[error("{0}")]
+    BadMarks(String),
+    #[error("This photo went to the customer ({0}) with the marks it has; add it again to mark it differently.")]
+    AlreadySent(String),
     #[error("The photo could not be saved in the data folder ({0}). Check the disk has room; nothing was kept.")]
     Io(String),
     #[error("The photo store could not be read or written ({0}). Try again; `dixon doctor` checks the database.")]
@@ -36,8 +42,10 @@ impl Error {
             Error::NotAPhoto { .. }
             | Error::Damaged { .. }
             | Error::TooManyPixels { .. }
-            | Error::FileTooLarge { .. } => "invalid",
-            Error::NoSuchOrder(_) => "not_found",
+            | Error::FileTooLarge { .. }
+            | Error::BadMarks(_) => "invalid",
+            Error::NoSuchOrder(_) | Error::NoSuchPhoto(_) => "not_found",
+            Error::AlreadySent(_) => "conflict",
             Error::Io(_) => "io",
             Error::Database(_) => "database",
         }

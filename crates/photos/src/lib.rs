@@ -5,6 +5,7 @@
 //! before the row that names them, so a crash leaves at most an unnamed file, never a row
 //! without its photo. Damaged, huge or non-image files are refused with what to do.
 
+pub mod annotate;
 pub mod error;
 pub mod prepare;
 
@@ -15,8 +16,10 @@ use chrono::{DateTime, Utc};
 use dixon_clock::{to_stored, Clock};
 use dixon_shop::Store;
 use serde::Serialize;
+use sha2::Digest;
 use sqlx::Row;
 
+pub use annotate::{Mark, Point};
 pub use error::Error;
 pub use prepare::{prepare, Prepared};
 
@@ -30,7 +33,7 @@ pub enum Source {
 }
 
 /// A kept photo, as the screens and the CLI show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Photo {
     pub uid: String,
@@ -48,6 +51,13 @@ pub struct Photo {
     pub original_path: String,
     pub working_path: String,
     pub thumbnail_path: String,
+    /// Arrows, circles and labels drawn on it (on a copy).
+    pub marks: Vec<Mark>,
+    /// What goes to the customer: the marked copy when there are marks, else the working copy.
+    pub sending_path: String,
+    pub sending_thumbnail_path: String,
+    /// When it first went to the customer; its marks can't change after.
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// The photos of one data folder.
@@ -129,18 +139,25 @@ impl Photos {
     pub async fn of(&self, number: i64) -> Result<Vec<Photo>, Error> {
         let rows = sqlx::query(
             "SELECT p.uid, r.number, p.sha256, p.inspection_item, p.source, p.original_name, p.extension, p.width,
-                    p.height, p.original_bytes, p.working_bytes, p.captured_at
+                    p.height, p.original_bytes, p.working_bytes, p.captured_at, p.marks, p.marked_sha256, p.sent_at
                FROM photos p JOIN repair_orders r ON r.id = p.repair_order_id
               WHERE r.number = ? ORDER BY p.captured_at, p.id",
         )
         .bind(number)
         .fetch_all(self.store.pool())
         .await?;
+        let time = |text: &str| DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).unwrap_or_default();
         rows.iter()
             .map(|row| {
                 let sha: String = row.try_get("sha256")?;
                 let extension: String = row.try_get("extension")?;
                 let at: String = row.try_get("captured_at")?;
+                let marked: Option<String> = row.try_get("marked_sha256")?;
+                let marks: Option<String> = row.try_get("marks")?;
+                let (sending, sending_thumbnail) = match &marked {
+                    Some(marked) => (self.path("marked", marked, "jpg"), self.path("marked", marked, "thumb.jpg")),
+                    None => (self.path("work", &sha, "jpg"), self.path("thumbs", &sha, "jpg")),
+                };
                 Ok(Photo {
                     uid: row.try_get("uid")?,
                     repair_order: row.try_get("number")?,
@@ -151,15 +168,78 @@ impl Photos {
                     height: row.try_get("height")?,
                     original_bytes: row.try_get::<i64, _>("original_bytes")? as u64,
                     working_bytes: row.try_get::<i64, _>("working_bytes")? as u64,
-                    captured_at: DateTime::parse_from_rfc3339(&at).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
+                    captured_at: time(&at),
                     original_path: self.path("originals", &sha, &extension).display().to_string(),
                     working_path: self.path("work", &sha, "jpg").display().to_string(),
                     thumbnail_path: self.path("thumbs", &sha, "jpg").display().to_string(),
+                    marks: marks.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or_default(),
+                    sending_path: sending.display().to_string(),
+                    sending_thumbnail_path: sending_thumbnail.display().to_string(),
+                    sent_at: row.try_get::<Option<String>, _>("sent_at")?.as_deref().map(time),
                     sha256: sha,
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(Error::from)
+    }
+
+    /// Draws `marks` on a copy of photo `uid` (replacing the marks it had; none clears them).
+    /// The original and the working copy stay as they were. Refused once the photo was sent.
+    pub async fn mark(&self, uid: &str, marks: &[Mark]) -> Result<Photo, Error> {
+        annotate::check(marks).map_err(Error::BadMarks)?;
+        let row: Option<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT r.number, p.sha256, p.sent_at FROM photos p JOIN repair_orders r ON r.id = p.repair_order_id WHERE p.uid = ?")
+                .bind(uid)
+                .fetch_optional(self.store.pool())
+                .await?;
+        let (number, sha, sent_at) = row.ok_or_else(|| Error::NoSuchPhoto(uid.to_string()))?;
+        if let Some(sent_at) = sent_at {
+            return Err(Error::AlreadySent(sent_at));
+        }
+        let marked = if marks.is_empty() {
+            None
+        } else {
+            let working = tokio::fs::read(self.path("work", &sha, "jpg")).await?;
+            let marks_owned = marks.to_vec();
+            let (sending, thumbnail) = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, Vec<u8>), Error> {
+                let picture = image::load_from_memory(&working).map_err(|e| Error::Io(e.to_string()))?;
+                let drawn = annotate::draw(&picture, &marks_owned).map_err(Error::BadMarks)?;
+                Ok((
+                    prepare::jpeg_within(&drawn, prepare::WORKING_MAX_BYTES),
+                    prepare::jpeg_within(&prepare::fit(&drawn, prepare::THUMBNAIL_LONG_SIDE), 40 * 1024),
+                ))
+            })
+            .await
+            .map_err(|e| Error::Io(e.to_string()))??;
+            let marked = hex::encode(sha2::Sha256::digest(&sending));
+            write_once(&self.path("marked", &marked, "jpg"), &sending).await?;
+            write_once(&self.path("marked", &marked, "thumb.jpg"), &thumbnail).await?;
+            Some(marked)
+        };
+        let marks_json = (!marks.is_empty()).then(|| serde_json::to_string(marks).unwrap_or_default());
+        // the photo may have gone out meanwhile: the marks it went with stand
+        let changed = sqlx::query("UPDATE photos SET marks = ?, marked_sha256 = ? WHERE uid = ? AND sent_at IS NULL")
+            .bind(marks_json)
+            .bind(&marked)
+            .bind(uid)
+            .execute(self.store.pool())
+            .await?;
+        if changed.rows_affected() == 0 {
+            return Err(Error::AlreadySent("just now".into()));
+        }
+        self.of(number).await?.into_iter().find(|p| p.uid == uid).ok_or_else(|| Error::NoSuchPhoto(uid.to_string()))
+    }
+
+    /// Notes that these photos went to the customer at `at` (their marks stay as sent).
+    pub async fn sent(&self, uids: &[String], at: DateTime<Utc>) -> Result<(), Error> {
+        for uid in uids {
+            sqlx::query("UPDATE photos SET sent_at = coalesce(sent_at, ?) WHERE uid = ?")
+                .bind(to_stored(at))
+                .bind(uid)
+                .execute(self.store.pool())
+                .await?;
+        }
+        Ok(())
     }
 
     fn path(&self, kind: &str, sha: &str, extension: &str) -> PathBuf {

@@ -82,7 +82,7 @@ pub fn prepare(bytes: &[u8], name: &str) -> Result<Prepared, Error> {
 }
 
 /// `picture` scaled down so its long side is at most `long_side` (never up).
-fn fit(picture: &DynamicImage, long_side: u32) -> DynamicImage {
+pub(crate) fn fit(picture: &DynamicImage, long_side: u32) -> DynamicImage {
     if picture.width().max(picture.height()) <= long_side {
         return picture.clone();
     }
@@ -90,7 +90,7 @@ fn fit(picture: &DynamicImage, long_side: u32) -> DynamicImage {
 }
 
 /// JPEG of `picture` at the best quality (from 85 down to 50) that fits `max_bytes`.
-fn jpeg_within(picture: &DynamicImage, max_bytes: usize) -> Vec<u8> {
+pub(crate) fn jpeg_within(picture: &DynamicImage, max_bytes: usize) -> Vec<u8> {
     let rgb = picture.to_rgb8();
     let mut best = Vec::new();
     for quality in [85, 78, 70, 62, 55, 50] {

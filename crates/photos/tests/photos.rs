@@ -5,7 +5,7 @@
 use std::io::Cursor;
 use std::sync::Arc;
 
-use dixon_photos::{Error, Photos, Source};
+use dixon_photos::{Error, Mark, Photos, Point, Source};
 use dixon_shop::{ContactMethod, NewCustomer, NewRepairOrder, NewVehicle, Store, SystemClock};
 use image::{ImageFormat, Rgb, RgbImage};
 
@@ -142,4 +142,49 @@ async fn bad_files_are_refused_with_what_to_do_and_nothing_is_kept() {
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM photos").fetch_one(store.pool()).await.unwrap();
     assert_eq!(rows, 0);
     assert!(!dir.path().join("photos").exists(), "no file written for a refused photo");
+}
+
+#[tokio::test]
+async fn marks_are_drawn_on_a_copy_editable_until_the_photo_is_sent() {
+    let (_dir, _store, photos, number) = shop().await;
+    let original = jpeg_with_orientation(&picture(4000, 3000), 6);
+    let photo = photos.add(number, original.clone(), "IMG_2231.JPG", Source::Camera, Some("brake_pads_front"), None).await.unwrap();
+    let working_before = std::fs::read(&photo.working_path).unwrap();
+    let marks = vec![
+        Mark::Arrow { from: Point { x: 0.2, y: 0.2 }, to: Point { x: 0.5, y: 0.5 } },
+        Mark::Circle { center: Point { x: 0.5, y: 0.5 }, radius: 0.1 },
+        Mark::Text { at: Point { x: 0.05, y: 0.85 }, text: "Pads at 2 mm".into() },
+    ];
+    let marked = photos.mark(&photo.uid, &marks).await.unwrap();
+    assert_eq!(marked.marks, marks);
+    assert_ne!(marked.sending_path, marked.working_path, "the marked copy is what goes out");
+    let sending = image::open(&marked.sending_path).unwrap().to_rgb8();
+    assert_eq!((sending.width(), sending.height()), (1200, 1600), "upright, like the working copy");
+    let red = |p: &Rgb<u8>| p.0[0] > 180 && p.0[1] < 90 && p.0[2] < 90;
+    assert!(red(sending.get_pixel(420, 560)), "on the arrow (0.35, 0.35)");
+    assert!(std::fs::metadata(&marked.sending_path).unwrap().len() <= 400 * 1024);
+    assert!(image::open(&marked.sending_thumbnail_path).unwrap().width() <= 320);
+    assert_eq!(std::fs::read(&photo.original_path).unwrap(), original, "the original untouched");
+    assert_eq!(std::fs::read(&photo.working_path).unwrap(), working_before, "the working copy untouched");
+
+    // edited again: the last marks count; none clears them
+    let one = photos.mark(&photo.uid, &marks[..1]).await.unwrap();
+    assert_eq!(one.marks.len(), 1);
+    let cleared = photos.mark(&photo.uid, &[]).await.unwrap();
+    assert!(cleared.marks.is_empty());
+    assert_eq!(cleared.sending_path, cleared.working_path);
+
+    // bad marks say which; nothing changes
+    let off = vec![Mark::Circle { center: Point { x: 2.0, y: 0.5 }, radius: 0.1 }];
+    let error = photos.mark(&photo.uid, &off).await.unwrap_err();
+    assert!(error.to_string().starts_with("Mark 1 is off the photo"), "{error}");
+    assert!(matches!(photos.mark("no-such-photo", &marks).await, Err(Error::NoSuchPhoto(_))));
+
+    // once sent, the marks stay as the customer saw them
+    photos.mark(&photo.uid, &marks).await.unwrap();
+    photos.sent(&[photo.uid.clone()], chrono::Utc::now()).await.unwrap();
+    let error = photos.mark(&photo.uid, &[]).await.unwrap_err();
+    assert!(matches!(error, Error::AlreadySent(_)), "{error}");
+    assert!(error.to_string().contains("add it again to mark it differently"));
+    assert_eq!(photos.of(number).await.unwrap()[0].marks, marks);
 }

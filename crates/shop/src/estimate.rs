@@ -129,7 +129,7 @@ pub struct ShopFee {
 /// the cap, and only when there is labor or parts to base it on. Hazardous waste: the flat fee,
 /// once per order that has labor or parts.
 pub fn shop_fees(lines: &[LineItem], settings: &ShopSettings) -> Vec<ShopFee> {
-    let sum = |kind: LineKind| lines.iter().filter(|l| l.kind == kind).map(|l| l.amount).sum::<Cents>();
+    let sum = |kind: LineKind| lines.iter().filter(|l| l.kind == kind && !l.declined).map(|l| l.amount).sum::<Cents>();
     let (labor, parts) = (sum(LineKind::Labor), sum(LineKind::Part));
     let mut fees = Vec::new();
     let supplies = &settings.shop_supplies;
@@ -210,6 +210,8 @@ pub enum AuthorizationMethod {
     Phone,
     /// Replied to a text message (name and number recorded).
     Text,
+    /// Approved and signed on the shop's approval page, from a link (the evidence kept with it).
+    Online,
 }
 
 impl AuthorizationMethod {
@@ -218,6 +220,7 @@ impl AuthorizationMethod {
             AuthorizationMethod::InPerson => "in_person",
             AuthorizationMethod::Phone => "phone",
             AuthorizationMethod::Text => "text",
+            AuthorizationMethod::Online => "online",
         }
     }
 
@@ -226,6 +229,7 @@ impl AuthorizationMethod {
             "in_person" | "signature" | "signed" => Some(AuthorizationMethod::InPerson),
             "phone" | "call" => Some(AuthorizationMethod::Phone),
             "text" | "sms" => Some(AuthorizationMethod::Text),
+            "online" | "link" => Some(AuthorizationMethod::Online),
             _ => None,
         }
     }
@@ -237,6 +241,7 @@ impl fmt::Display for AuthorizationMethod {
             AuthorizationMethod::InPerson => "in person (signed)",
             AuthorizationMethod::Phone => "by phone",
             AuthorizationMethod::Text => "by text message",
+            AuthorizationMethod::Online => "online (signed from the link)",
         })
     }
 }
@@ -288,7 +293,14 @@ impl NewAuthorization {
             })
             .ok();
         let phone = validate::phone("authorization.phone", &self.phone).map_err(|e| errors.push(e)).ok().flatten();
-        if self.method != AuthorizationMethod::InPerson && phone.is_none() && errors.is_empty() {
+        if self.method == AuthorizationMethod::Online {
+            errors.push(FieldError::new(
+                "authorization.method",
+                "An online authorization comes from the customer's approval page: send them the link (`dixon approval link`).",
+            ));
+        }
+        let needs_phone = matches!(self.method, AuthorizationMethod::Text | AuthorizationMethod::Phone);
+        if needs_phone && phone.is_none() && errors.is_empty() {
             errors.push(FieldError::new(
                 "authorization.phone",
                 format!("Record the phone number the authorization came from ({}).", self.method),

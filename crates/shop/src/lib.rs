@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod approval;
 mod customer;
 mod diagnostic;
 mod error;

@@ -234,10 +234,17 @@ impl NewLine {
 }
 
 /// A stored line of a repair order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LineItem {
     pub id: i64,
+    /// The line's id everywhere (counters, cloud, the customer's approval page).
+    #[serde(default)]
+    pub uid: String,
+    /// The customer declined this work: it stays on the order (the shop follows up on it later)
+    /// but counts in no total.
+    #[serde(default)]
+    pub declined: bool,
     pub kind: LineKind,
     pub description: String,
     pub quantity_milli: i64,
@@ -260,7 +267,26 @@ impl LineItem {
     ) -> LineItem {
         let extended = unit_price.times_milli(quantity_milli);
         let amount = if kind == LineKind::Discount { -extended } else { extended };
-        LineItem { id, kind, description, quantity_milli, unit_price, taxable, part: None, technician: None, amount }
+        LineItem {
+            id,
+            uid: String::new(),
+            declined: false,
+            kind,
+            description,
+            quantity_milli,
+            unit_price,
+            taxable,
+            part: None,
+            technician: None,
+            amount,
+        }
+    }
+
+    /// The same line with its uid and whether the customer declined it.
+    pub fn with_decision(mut self, uid: String, declined: bool) -> LineItem {
+        self.uid = uid;
+        self.declined = declined;
+        self
     }
 
     /// The same line with its part details; the core charge joins the line's amount.
@@ -323,7 +349,7 @@ impl Totals {
     /// As [`Totals::of`], with the shop fees already computed.
     pub fn with_fees(lines: &[LineItem], fees: &[ShopFee], settings: &ShopSettings) -> Totals {
         let mut totals = Totals::default();
-        for line in lines {
+        for line in lines.iter().filter(|l| !l.declined) {
             let amount = line.amount;
             match line.kind {
                 LineKind::Labor => totals.labor += amount,

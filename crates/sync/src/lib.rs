@@ -90,6 +90,14 @@ impl From<dixon_resilience::Error> for Error {
     }
 }
 
+/// Why a [`SyncClient::cloud_request`] failed: the counter isn't set up for the cloud, or the
+/// call itself (the cloud's refusal keeps its status and words).
+#[derive(Debug)]
+pub enum CloudCallError {
+    Sync(Error),
+    Call(dixon_resilience::Error),
+}
+
 #[derive(Serialize, Deserialize)]
 struct CloudAccount {
     token: String,
@@ -363,6 +371,38 @@ impl SyncClient {
         let result = self.exchange(&base, &token).await;
         self.note_outcome(&result).await?;
         result
+    }
+
+    /// A request to the Dixon cloud with this counter's credential, through the same policy stack
+    /// (service `cloud`) as sync — for what is built on the cloud, like the customer's approval
+    /// page. `call` says whether it may be repeated; `body` is the bytes and their content type.
+    /// The body of a 2xx answer; any other answer is the policy stack's error.
+    pub async fn cloud_request(
+        &self,
+        call: Call,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<(Vec<u8>, &'static str)>,
+    ) -> std::result::Result<Vec<u8>, CloudCallError> {
+        let (base, token) = self.account().await.map_err(CloudCallError::Sync)?;
+        let label = self.service.config().label.clone();
+        let url = format!("{base}{path}");
+        let reply = self
+            .service
+            .call(call, |_| {
+                let mut request = self.http.request(method.clone(), &url).bearer_auth(&token);
+                if let Some((bytes, content_type)) = &body {
+                    request = request.header(reqwest::header::CONTENT_TYPE, *content_type).body(bytes.clone());
+                }
+                let label = label.clone();
+                async move {
+                    let raw = http::send_raw(&label, request).await?;
+                    Ok(Reply { value: raw.body, http_status: Some(raw.status) })
+                }
+            })
+            .await
+            .map_err(CloudCallError::Call)?;
+        Ok(reply.value)
     }
 
     /// Keeps this counter in sync for as long as the app runs: changes made here are pushed within

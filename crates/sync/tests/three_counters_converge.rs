@@ -144,7 +144,7 @@ impl Cloud {
             }
         };
         tokio::spawn(async move {
-            let _ = axum::serve(listener, server::router(pool)).await;
+            let _ = server::serve(listener, pool).await;
         })
     }
 

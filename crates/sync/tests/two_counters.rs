@@ -74,7 +74,7 @@ async fn an_order_opened_at_one_counter_reaches_the_other_through_the_cloud() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let cloud_url = format!("http://{}", listener.local_addr().unwrap());
     let pool = connect_as_app(&url, 8).await.unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, server::router(pool)).await });
+    let server = tokio::spawn(async move { server::serve(listener, pool).await });
     let (shop, code) = admin.create_shop("Dixon Auto Repair").await.unwrap();
 
     let front = Counter::new().await;

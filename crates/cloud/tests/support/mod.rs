@@ -25,7 +25,7 @@ pub async fn cloud() -> Cloud {
     let pool = connect_as_app(&url, 8).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, server::router(pool)).await });
+    tokio::spawn(async move { server::serve(listener, pool).await });
     Cloud { _pg: pg, admin, app_url: url, base, http: reqwest::Client::new() }
 }
 

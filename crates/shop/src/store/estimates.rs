@@ -11,6 +11,7 @@ use sqlx::{Row, Sqlite, Transaction};
 use super::outbox::{enqueue, enqueue_row};
 use super::repair_orders::{line_from_row, parse_status, record_status_change, LINE_COLUMNS};
 use super::Store;
+use crate::approval::{Document, Submission};
 use crate::error::{Error, FieldError, Result};
 use crate::estimate::{
     Authorization, AuthorizationKind, AuthorizationMethod, CannedJob, NewAuthorization, ValidAuthorization,
@@ -73,7 +74,8 @@ impl Store {
                 });
             }
             (_, Some(authorization)) => {
-                record_authorization(&mut tx, number, &order, &authorization, &lines_now, &totals, &at).await?;
+                let proof = Proof::counter(&at);
+                record_authorization(&mut tx, number, &order, &authorization, &lines_now, &totals, &proof).await?;
                 approve_if_estimate(&mut tx, &order, &authorization, &at).await?;
             }
             _ => {}
@@ -120,12 +122,86 @@ impl Store {
                 "The estimate has no lines yet; add the work before asking for authorization.",
             )]));
         }
-        record_authorization(&mut tx, number, &order, &authorization, &lines, &totals, &at).await?;
+        record_authorization(&mut tx, number, &order, &authorization, &lines, &totals, &Proof::counter(&at)).await?;
         approve_if_estimate(&mut tx, &order, &authorization, &at).await?;
         touch(&mut tx, order.id, &at).await?;
         tx.commit().await?;
         tracing::info!(number, method = authorization.method.as_str(), "estimate authorized");
         self.repair_order(number).await
+    }
+
+    /// Records the customer's answer from the approval page, all or nothing: the lines they
+    /// declined marked declined (kept on the order), an online authorization of the rest with
+    /// its evidence (the submission and the page it was given on), the order approved. Once: an
+    /// answer recorded already, here or at another counter, changes nothing (`Ok(false)`). An
+    /// answer that doesn't match its page, or an estimate that grew since the link was sent, is
+    /// refused with what to do.
+    pub async fn record_online_authorization(&self, submission: &Submission, shown: &Document) -> Result<bool> {
+        let uid = format!("approval:{}", submission.link_id);
+        let refuse = |message: String| Error::Invalid(vec![FieldError::new("authorization", message)]);
+        if !submission.is_intact(shown) || submission.order_uid != shown.order_uid {
+            return Err(refuse(
+                "The customer's answer does not match the page it was given on; it was not recorded. Send a new link.".into(),
+            ));
+        }
+        let name = crate::approval::check_name(&submission.name).map_err(refuse)?;
+        let at = stored(submission.submitted_at);
+        let mut tx = self.write().await?;
+        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM authorizations WHERE uid = ?)")
+            .bind(&uid)
+            .fetch_one(&mut *tx)
+            .await?;
+        if known {
+            return Ok(false);
+        }
+        let number: i64 = sqlx::query_scalar("SELECT number FROM repair_orders WHERE uid = ?")
+            .bind(&submission.order_uid)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| refuse("The repair order of this approval is not on this counter yet.".into()))?;
+        let order = editable_order(&mut tx, number).await?;
+        for (uids, declined_at) in [(&submission.declined, Some(at.as_str())), (&submission.approved, None)] {
+            for line in uids {
+                let changed = sqlx::query(
+                    "UPDATE line_items SET declined_at = ?, updated_at = ?
+                      WHERE uid = ? AND repair_order_id = ? AND declined_at IS NOT ?",
+                )
+                .bind(declined_at)
+                .bind(&at)
+                .bind(line)
+                .bind(order.id)
+                .bind(declined_at)
+                .execute(&mut *tx)
+                .await?;
+                if changed.rows_affected() > 0 {
+                    enqueue_row(&mut tx, Kind::Line, line, Some(&["declined_at", "updated_at"]), &at).await?;
+                }
+            }
+        }
+        let settings = self.settings().await?;
+        let (lines, totals) = estimate_in(&mut tx, order.id, &settings).await?;
+        if totals.total > submission.amount {
+            return Err(refuse(format!(
+                "The estimate changed after the link was sent: it now comes to {}, the customer approved {}. \
+                 Nothing was recorded; send them a new link.",
+                totals.total, submission.amount
+            )));
+        }
+        let authorization = ValidAuthorization {
+            method: AuthorizationMethod::Online,
+            authorized_by: name,
+            phone: None,
+            amount: Some(submission.amount),
+            note: None,
+        };
+        let evidence = serde_json::json!({ "submission": submission, "shown": shown }).to_string();
+        let proof = Proof { uid, at: &at, evidence: Some(evidence) };
+        record_authorization(&mut tx, number, &order, &authorization, &lines, &totals, &proof).await?;
+        approve_if_estimate(&mut tx, &order, &authorization, &at).await?;
+        touch(&mut tx, order.id, &at).await?;
+        tx.commit().await?;
+        tracing::info!(number, approved = submission.approved.len(), declined = submission.declined.len(), "approved online");
+        Ok(true)
     }
 
     /// Saves a canned job under `name` (replacing one of the same name).
@@ -305,6 +381,21 @@ async fn latest_authorization_amount(tx: &mut Transaction<'static, Sqlite>, orde
     Ok(amount.map(Cents))
 }
 
+/// Where an authorization came from: its uid, when it was given, and for one given online the
+/// evidence (lines decided, signature, IP address, browser, the hash of the page shown).
+struct Proof<'a> {
+    uid: String,
+    at: &'a str,
+    evidence: Option<String>,
+}
+
+impl<'a> Proof<'a> {
+    /// Recorded at this counter now.
+    fn counter(at: &'a str) -> Proof<'a> {
+        Proof { uid: uuid::Uuid::new_v4().to_string(), at, evidence: None }
+    }
+}
+
 /// Stores an authorization of the estimate as it now stands (`lines`, `totals`) as the next
 /// revision. Its amount defaults to the total and may not be below it.
 async fn record_authorization(
@@ -314,7 +405,7 @@ async fn record_authorization(
     authorization: &ValidAuthorization,
     lines: &[LineItem],
     totals: &Totals,
-    at: &str,
+    proof: &Proof<'_>,
 ) -> Result<()> {
     let amount = authorization.amount.unwrap_or(totals.total);
     if amount < totals.total {
@@ -333,13 +424,12 @@ async fn record_authorization(
             .await?;
     let kind = if revision == 1 { "initial" } else { "supplementary" };
     let snapshot = serde_json::json!({ "lines": lines, "totals": totals });
-    let uid = uuid::Uuid::new_v4().to_string();
     sqlx::query(
         "INSERT INTO authorizations (uid, repair_order_id, revision, kind, method, authorized_by, phone, amount_cents,
-                                     note, estimate, authorized_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                     note, estimate, evidence, authorized_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(&uid)
+    .bind(&proof.uid)
     .bind(order.id)
     .bind(revision)
     .bind(kind)
@@ -349,10 +439,11 @@ async fn record_authorization(
     .bind(amount.0)
     .bind(authorization.note.as_deref())
     .bind(snapshot.to_string())
-    .bind(at)
+    .bind(proof.evidence.as_deref())
+    .bind(proof.at)
     .execute(&mut **tx)
     .await?;
-    enqueue_row(tx, Kind::Authorization, &uid, None, at).await?;
+    enqueue_row(tx, Kind::Authorization, &proof.uid, None, proof.at).await?;
     // Never the phone number or name in the log: the record in SQLite is the proof.
     tracing::info!(number, revision, kind, "authorization recorded");
     Ok(())

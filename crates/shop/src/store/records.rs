@@ -112,6 +112,7 @@ fn table(kind: Kind) -> Table {
                     plain("part_condition"),
                     plain("core_charge_cents"),
                     plain("technician"),
+                    plain("declined_at"),
                     plain("created_at"),
                     plain("updated_at"),
                 ]
@@ -131,6 +132,7 @@ fn table(kind: Kind) -> Table {
                     plain("amount_cents"),
                     plain("note"),
                     json("estimate"),
+                    json("evidence"),
                     plain("authorized_at"),
                 ]
             },

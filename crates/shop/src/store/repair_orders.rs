@@ -341,7 +341,7 @@ impl Store {
 }
 
 /// The columns [`line_from_row`] reads.
-pub(super) const LINE_COLUMNS: &str = "id, kind, description, quantity_milli, unit_price_cents, taxable, \
+pub(super) const LINE_COLUMNS: &str = "id, uid, declined_at, kind, description, quantity_milli, unit_price_cents, taxable, \
      part_number, brand, supplier, part_condition, core_charge_cents, technician";
 
 pub(super) fn line_from_row(r: &SqliteRow) -> Result<LineItem> {
@@ -367,7 +367,8 @@ pub(super) fn line_from_row(r: &SqliteRow) -> Result<LineItem> {
         r.try_get("taxable")?,
     )
     .with_part(part)
-    .with_technician(r.try_get("technician")?))
+    .with_technician(r.try_get("technician")?)
+    .with_decision(r.try_get("uid")?, r.try_get::<Option<String>, _>("declined_at")?.is_some()))
 }
 
 pub(super) async fn record_status_change(

@@ -12,7 +12,7 @@ pub async fn shop_cloud() -> (Postgres, Admin, uuid::Uuid, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let cloud_url = format!("http://{}", listener.local_addr().unwrap());
     let pool = connect_as_app(&url, 4).await.unwrap();
-    tokio::spawn(async move { axum::serve(listener, server::router(pool)).await });
+    tokio::spawn(async move { server::serve(listener, pool).await });
     let (shop, _) = admin.create_shop("Dixon Auto Repair").await.unwrap();
     (pg, admin, shop, cloud_url)
 }
