@@ -30,11 +30,32 @@ INSERT INTO authorizations_v2 (id, uid, repair_order_id, revision, kind, method,
 DROP TABLE authorizations;
 ALTER TABLE authorizations_v2 RENAME TO authorizations;
 
--- When the customer declined the line (it then counts in no total).
+-- When the customer declined the line, and work found during the job waiting for the
+-- customer's approval (a supplementary authorization): either way it counts in no total.
 ALTER TABLE line_items ADD COLUMN declined_at TEXT;
+ALTER TABLE line_items ADD COLUMN proposed_at TEXT;
 
 -- Arrows, circles and labels drawn on the photo (JSON), and the marked copy's file
 -- (photos/marked/<sha>.jpg). Marks can change until the photo is sent to the customer.
 ALTER TABLE photos ADD COLUMN marks TEXT CHECK (marks IS NULL OR json_valid(marks));
 ALTER TABLE photos ADD COLUMN marked_sha256 TEXT;
 ALTER TABLE photos ADD COLUMN sent_at TEXT;
+
+-- The customer's answers from the approval page come through the feed like the services' calls
+-- (provider 'approval'); an answer that could not be recorded keeps why (`problem`).
+CREATE TABLE relayed_events_v2 (
+    id          INTEGER PRIMARY KEY,
+    uid         TEXT    NOT NULL UNIQUE,
+    provider    TEXT    NOT NULL CHECK (provider IN ('stripe', 'twilio', 'sendgrid', 'approval')),
+    event_key   TEXT    NOT NULL,
+    payload     TEXT    NOT NULL,   -- as the service sent it (Stripe: the raw JSON body)
+    signature   TEXT,               -- Stripe-Signature, so the counter can check it itself
+    received_at TEXT    NOT NULL,
+    handled_at  TEXT,
+    problem     TEXT
+);
+INSERT INTO relayed_events_v2 (id, uid, provider, event_key, payload, signature, received_at, handled_at)
+    SELECT id, uid, provider, event_key, payload, signature, received_at, handled_at FROM relayed_events;
+DROP TABLE relayed_events;
+ALTER TABLE relayed_events_v2 RENAME TO relayed_events;
+CREATE INDEX relayed_events_waiting ON relayed_events (provider, handled_at);

@@ -309,7 +309,7 @@ async fn open(app: &App, ip: &str, token: &str) -> std::result::Result<Link, Res
         return Err(Closed::TooMany.into_response());
     }
     let wrong = || {
-        app.limiter.spend(ip, WRONG_TOKEN_COST);
+        app.limiter.penalize(ip, WRONG_TOKEN_COST);
         Closed::NotFound.into_response()
     };
     if !plausible_token(token) {
@@ -695,6 +695,16 @@ impl Limiter {
         *left = (*left - cost).max(0.0);
         true
     }
+
+    /// Takes `cost` from `ip`'s budget, down to nothing.
+    fn penalize(&self, ip: &str, cost: f64) {
+        if !self.spend(ip, cost) {
+            let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((left, _)) = buckets.get_mut(ip) {
+                *left = 0.0;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -715,7 +725,8 @@ mod tests {
     #[test]
     fn a_wrong_token_drains_the_budget_fast() {
         let limiter = Limiter::default();
-        let wrong = (0..10).take_while(|_| limiter.spend("203.0.113.9", WRONG_TOKEN_COST)).count();
+        let ip = "203.0.113.9";
+        let wrong = (0..10).take_while(|_| limiter.spend(ip, 1.0) && { limiter.penalize(ip, WRONG_TOKEN_COST); true }).count();
         assert_eq!(wrong, 5, "five wrong tokens, then wait");
         assert!(!limiter.spend("203.0.113.9", 1.0));
         assert!(limiter.spend("198.51.100.1", 1.0), "another address has its own budget");

@@ -40,6 +40,8 @@ pub struct Photo {
     pub repair_order: i64,
     pub sha256: String,
     pub inspection_item: Option<String>,
+    /// The estimate line it shows, if attached to one.
+    pub line_uid: Option<String>,
     pub source: Source,
     pub original_name: String,
     pub width: u32,
@@ -138,7 +140,7 @@ impl Photos {
     /// The photos of repair order `number`, in the order they were taken.
     pub async fn of(&self, number: i64) -> Result<Vec<Photo>, Error> {
         let rows = sqlx::query(
-            "SELECT p.uid, r.number, p.sha256, p.inspection_item, p.source, p.original_name, p.extension, p.width,
+            "SELECT p.uid, r.number, p.sha256, p.inspection_item, p.line_uid, p.source, p.original_name, p.extension, p.width,
                     p.height, p.original_bytes, p.working_bytes, p.captured_at, p.marks, p.marked_sha256, p.sent_at
                FROM photos p JOIN repair_orders r ON r.id = p.repair_order_id
               WHERE r.number = ? ORDER BY p.captured_at, p.id",
@@ -162,6 +164,7 @@ impl Photos {
                     uid: row.try_get("uid")?,
                     repair_order: row.try_get("number")?,
                     inspection_item: row.try_get("inspection_item")?,
+                    line_uid: row.try_get("line_uid")?,
                     source: if row.try_get::<String, _>("source")? == "camera" { Source::Camera } else { Source::File },
                     original_name: row.try_get("original_name")?,
                     width: row.try_get("width")?,

@@ -148,6 +148,7 @@ impl Document {
             .iter()
             .map(|offered| {
                 let mut line = offered.line.clone();
+                line.proposed = false;
                 line.declined = offered.decidable && !approved.contains(&line.uid);
                 line
             })
@@ -258,7 +259,7 @@ mod tests {
     use crate::repair_order::LineKind;
 
     fn line(uid: &str, kind: LineKind, price: i64) -> LineItem {
-        LineItem::new(0, kind, format!("{uid} work"), 1_000, Cents(price), true).with_decision(uid.into(), false)
+        LineItem::new(0, kind, format!("{uid} work"), 1_000, Cents(price), true).with_decision(uid.into(), false, false)
     }
 
     fn document() -> Document {

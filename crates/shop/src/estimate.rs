@@ -129,7 +129,7 @@ pub struct ShopFee {
 /// the cap, and only when there is labor or parts to base it on. Hazardous waste: the flat fee,
 /// once per order that has labor or parts.
 pub fn shop_fees(lines: &[LineItem], settings: &ShopSettings) -> Vec<ShopFee> {
-    let sum = |kind: LineKind| lines.iter().filter(|l| l.kind == kind && !l.declined).map(|l| l.amount).sum::<Cents>();
+    let sum = |kind: LineKind| lines.iter().filter(|l| l.kind == kind && l.counts()).map(|l| l.amount).sum::<Cents>();
     let (labor, parts) = (sum(LineKind::Labor), sum(LineKind::Part));
     let mut fees = Vec::new();
     let supplies = &settings.shop_supplies;

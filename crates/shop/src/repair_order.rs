@@ -245,6 +245,10 @@ pub struct LineItem {
     /// but counts in no total.
     #[serde(default)]
     pub declined: bool,
+    /// Work found during the job, waiting for the customer's approval: shown, counted in no
+    /// total until approved.
+    #[serde(default)]
+    pub proposed: bool,
     pub kind: LineKind,
     pub description: String,
     pub quantity_milli: i64,
@@ -271,6 +275,7 @@ impl LineItem {
             id,
             uid: String::new(),
             declined: false,
+            proposed: false,
             kind,
             description,
             quantity_milli,
@@ -282,11 +287,17 @@ impl LineItem {
         }
     }
 
-    /// The same line with its uid and whether the customer declined it.
-    pub fn with_decision(mut self, uid: String, declined: bool) -> LineItem {
+    /// The same line with its uid, and whether the customer declined it or is still to decide.
+    pub fn with_decision(mut self, uid: String, declined: bool, proposed: bool) -> LineItem {
         self.uid = uid;
         self.declined = declined;
+        self.proposed = proposed;
         self
+    }
+
+    /// Counts in the totals: neither declined nor waiting for the customer.
+    pub fn counts(&self) -> bool {
+        !self.declined && !self.proposed
     }
 
     /// The same line with its part details; the core charge joins the line's amount.
@@ -349,7 +360,7 @@ impl Totals {
     /// As [`Totals::of`], with the shop fees already computed.
     pub fn with_fees(lines: &[LineItem], fees: &[ShopFee], settings: &ShopSettings) -> Totals {
         let mut totals = Totals::default();
-        for line in lines.iter().filter(|l| !l.declined) {
+        for line in lines.iter().filter(|l| l.counts()) {
             let amount = line.amount;
             match line.kind {
                 LineKind::Labor => totals.labor += amount,

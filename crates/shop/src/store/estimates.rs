@@ -44,6 +44,24 @@ impl Store {
         lines: &[NewLine],
         authorization: Option<&NewAuthorization>,
     ) -> Result<RepairOrder> {
+        self.insert_lines(number, lines, authorization, false).await
+    }
+
+    /// Adds work found during the job to an authorized estimate as *proposed*: shown on the
+    /// order, counted in no total until the customer approves it (from the approval link, which
+    /// then asks only about these lines — a supplementary authorization). On an order not
+    /// authorized yet it is the same as [`Store::add_lines`].
+    pub async fn propose_lines(&self, number: i64, lines: &[NewLine]) -> Result<RepairOrder> {
+        self.insert_lines(number, lines, None, true).await
+    }
+
+    async fn insert_lines(
+        &self,
+        number: i64,
+        lines: &[NewLine],
+        authorization: Option<&NewAuthorization>,
+        propose: bool,
+    ) -> Result<RepairOrder> {
         let mut errors = Vec::new();
         let lines: Vec<NewLine> =
             lines.iter().filter_map(|l| l.validate().map_err(|e| errors.extend(e)).ok()).collect();
@@ -57,8 +75,12 @@ impl Store {
         let at = stored(self.now());
         let mut tx = self.write().await?;
         let order = editable_order(&mut tx, number).await?;
+        let proposed = propose && latest_authorization_amount(&mut tx, order.id).await?.is_some();
         for line in &lines {
             let uid = insert_line(&mut tx, order.id, line, &at).await?;
+            if proposed {
+                sqlx::query("UPDATE line_items SET proposed_at = ? WHERE uid = ?").bind(&at).bind(&uid).execute(&mut *tx).await?;
+            }
             enqueue_row(&mut tx, Kind::Line, &uid, None, &at).await?;
         }
         let settings = self.settings().await?;
@@ -163,8 +185,8 @@ impl Store {
         for (uids, declined_at) in [(&submission.declined, Some(at.as_str())), (&submission.approved, None)] {
             for line in uids {
                 let changed = sqlx::query(
-                    "UPDATE line_items SET declined_at = ?, updated_at = ?
-                      WHERE uid = ? AND repair_order_id = ? AND declined_at IS NOT ?",
+                    "UPDATE line_items SET declined_at = ?, proposed_at = NULL, updated_at = ?
+                      WHERE uid = ? AND repair_order_id = ? AND (declined_at IS NOT ? OR proposed_at IS NOT NULL)",
                 )
                 .bind(declined_at)
                 .bind(&at)
@@ -174,7 +196,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 if changed.rows_affected() > 0 {
-                    enqueue_row(&mut tx, Kind::Line, line, Some(&["declined_at", "updated_at"]), &at).await?;
+                    let fields: &[&str] = &["declined_at", "proposed_at", "updated_at"];
+                    enqueue_row(&mut tx, Kind::Line, line, Some(fields), &at).await?;
                 }
             }
         }

@@ -113,6 +113,7 @@ fn table(kind: Kind) -> Table {
                     plain("core_charge_cents"),
                     plain("technician"),
                     plain("declined_at"),
+                    plain("proposed_at"),
                     plain("created_at"),
                     plain("updated_at"),
                 ]

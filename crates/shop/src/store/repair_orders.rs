@@ -341,7 +341,7 @@ impl Store {
 }
 
 /// The columns [`line_from_row`] reads.
-pub(super) const LINE_COLUMNS: &str = "id, uid, declined_at, kind, description, quantity_milli, unit_price_cents, taxable, \
+pub(super) const LINE_COLUMNS: &str = "id, uid, declined_at, proposed_at, kind, description, quantity_milli, unit_price_cents, taxable, \
      part_number, brand, supplier, part_condition, core_charge_cents, technician";
 
 pub(super) fn line_from_row(r: &SqliteRow) -> Result<LineItem> {
@@ -368,7 +368,11 @@ pub(super) fn line_from_row(r: &SqliteRow) -> Result<LineItem> {
     )
     .with_part(part)
     .with_technician(r.try_get("technician")?)
-    .with_decision(r.try_get("uid")?, r.try_get::<Option<String>, _>("declined_at")?.is_some()))
+    .with_decision(
+        r.try_get("uid")?,
+        r.try_get::<Option<String>, _>("declined_at")?.is_some(),
+        r.try_get::<Option<String>, _>("proposed_at")?.is_some(),
+    ))
 }
 
 pub(super) async fn record_status_change(
