@@ -39,17 +39,28 @@ impl AppState {
     }
 
     /// Keeps this counter in sync with its shop in the background (it idles until enrolled); a
-    /// Stripe event the cloud relayed makes the payment it is about be read back from Stripe.
+    /// Stripe event the cloud relayed makes the payment it is about be read back from Stripe, a
+    /// customer's answer from the approval page becomes their authorization.
     fn start_sync(&self) {
         if let Ok(services) = &self.services {
-            let (sync, changes, payments) =
-                (services.sync.clone(), self.sync_changes.clone(), services.payments.clone());
+            let (sync, changes, payments, approvals) = (
+                services.sync.clone(),
+                self.sync_changes.clone(),
+                services.payments.clone(),
+                services.approvals.clone(),
+            );
             let changed = move || {
                 changes.send_modify(|n| *n += 1);
-                let payments = payments.clone();
+                let (payments, approvals, changes) = (payments.clone(), approvals.clone(), changes.clone());
                 tauri::async_runtime::spawn(async move {
                     if let Err(e) = payments.apply_relayed().await {
                         tracing::warn!("relayed Stripe events not applied yet: {e}");
+                    }
+                    // a customer's answer from the approval page: recorded, then the screens refresh
+                    match approvals.apply_relayed().await {
+                        Ok(0) => {}
+                        Ok(_) => changes.send_modify(|n| *n += 1),
+                        Err(e) => tracing::warn!("answers from the approval page not recorded yet: {e}"),
                     }
                 });
             };

@@ -24,10 +24,16 @@ import {
   type Draft_Serialize,
   type Inspection_Serialize,
   type Item_Serialize,
+  type PhotoView_Serialize,
+  type LinkView_Serialize,
+  type ApprovalStatus_Serialize,
 } from "./bindings";
 import { Channel } from "@tauri-apps/api/core";
 
-export type { BreakerState, CommandError, ContactMethod, FieldError, HealthState, LineKind, ListScope, NewAuthorization_Deserialize as NewAuthorization, NewLine_Deserialize as NewLine, PartCondition, Source, Status, SuppliesBasis, Tier } from "./bindings";
+export type { BreakerState, CommandError, ContactMethod, FieldError, HealthState, LineKind, ListScope, Mark, NewAuthorization_Deserialize as NewAuthorization, NewLine_Deserialize as NewLine, PartCondition, Point, Source, Status, SuppliesBasis, Tier } from "./bindings";
+export type PhotoView = PhotoView_Serialize;
+export type LinkView = LinkView_Serialize;
+export type ApprovalStatus = ApprovalStatus_Serialize;
 // What the shell sends back (the `_Serialize` shapes: every field present).
 export type RepairOrder = RepairOrder_Serialize;
 export type RepairOrderSummary = RepairOrderSummary_Serialize;
@@ -117,6 +123,14 @@ export const api = {
   inspection: (...a: Parameters<typeof commands.inspection>) => unwrap(commands.inspection(...a)),
   inspectItem: (...a: Parameters<typeof commands.inspectItem>) => unwrap(commands.inspectItem(...a)),
   recommendRepairs: (...a: Parameters<typeof commands.recommendRepairs>) => unwrap(commands.recommendRepairs(...a)),
+  photos: (...a: Parameters<typeof commands.photos>) => unwrap(commands.photos(...a)),
+  addPhoto: (...a: Parameters<typeof commands.addPhoto>) => unwrap(commands.addPhoto(...a)),
+  takePhoto: (...a: Parameters<typeof commands.takePhoto>) => unwrap(commands.takePhoto(...a)),
+  photoPicture: (...a: Parameters<typeof commands.photoPicture>) => unwrap(commands.photoPicture(...a)),
+  markPhoto: (...a: Parameters<typeof commands.markPhoto>) => unwrap(commands.markPhoto(...a)),
+  approvalLink: (...a: Parameters<typeof commands.approvalLink>) => unwrap(commands.approvalLink(...a)),
+  approvalStatus: (...a: Parameters<typeof commands.approvalStatus>) => unwrap(commands.approvalStatus(...a)),
+  proposeLines: (...a: Parameters<typeof commands.proposeLines>) => unwrap(commands.proposeLines(...a)),
   messageInbox: () => unwrap(commands.messageInbox()),
   messagePanel: (...a: Parameters<typeof commands.messagePanel>) => unwrap(commands.messagePanel(...a)),
   previewMessage: (...a: Parameters<typeof commands.previewMessage>) => unwrap(commands.previewMessage(...a)),

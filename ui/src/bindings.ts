@@ -125,6 +125,20 @@ export const commands = {
 	inspectItem: (repairOrder: number, item: string, status: string | null, note: string | null, readings: { [key in string]: number | null }) => typedError<Inspection_Serialize, CommandError>(__TAURI_INVOKE("inspect_item", { repairOrder, item, status, note, readings })),
 	/**  The yellow and red items' repairs onto the estimate, each once. */
 	recommendRepairs: (repairOrder: number) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("recommend_repairs", { repairOrder })),
+	photos: (repairOrder: number) => typedError<PhotoView_Serialize[], CommandError>(__TAURI_INVOKE("photos", { repairOrder })),
+	/**  Keeps a photo file (its bytes as base64) with the order, on `item` if given. */
+	addPhoto: (repairOrder: number, item: string | null, name: string, base64: string) => typedError<PhotoView_Serialize, CommandError>(__TAURI_INVOKE("add_photo", { repairOrder, item, name, base64 })),
+	/**  Takes a photo with the webcam (or the folder camera of `DIXON_CAMERA_FILES`) onto `item`. */
+	takePhoto: (repairOrder: number, item: string | null) => typedError<PhotoView_Serialize, CommandError>(__TAURI_INVOKE("take_photo", { repairOrder, item })),
+	/**  The picture to draw on (the working copy, upright, as a data URL). */
+	photoPicture: (repairOrder: number, uid: string) => typedError<string, CommandError>(__TAURI_INVOKE("photo_picture", { repairOrder, uid })),
+	/**  Replaces the marks drawn on a photo (none clears them). */
+	markPhoto: (uid: string, marks: Mark[]) => typedError<PhotoView_Serialize, CommandError>(__TAURI_INVOKE("mark_photo", { uid, marks })),
+	/**  Publishes repair order `repair_order` for the customer's approval. */
+	approvalLink: (repairOrder: number) => typedError<LinkView_Serialize, CommandError>(__TAURI_INVOKE("approval_link", { repairOrder })),
+	approvalStatus: (repairOrder: number) => typedError<ApprovalStatus_Serialize, CommandError>(__TAURI_INVOKE("approval_status", { repairOrder })),
+	/**  Adds work found during the job as proposed, to be approved from the link. */
+	proposeLines: (repairOrder: number, lines: NewLine_Deserialize[]) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("propose_lines", { repairOrder, lines })),
 	messagePanel: (repairOrder: number) => typedError<MessagePanel_Serialize, CommandError>(__TAURI_INVOKE("message_panel", { repairOrder })),
 	/**  Customers' replies and the owner's alerts, newest first (the counter screen's inbox). */
 	messageInbox: () => typedError<Message_Serialize[], CommandError>(__TAURI_INVOKE("message_inbox")),
@@ -274,6 +288,41 @@ export type Alert_Serialize = {
 	acknowledged_at: string | null,
 };
 
+/**  An answer from the page, as received. */
+export type Answer = Answer_Serialize | Answer_Deserialize;
+
+/**  An answer from the page, as received. */
+export type Answer_Deserialize = {
+	link_id: string,
+	name: string,
+	submitted_at: string,
+	amount: Cents,
+	approved: string[],
+	declined: string[],
+	signed: boolean,
+	ip: string,
+	user_agent: string,
+	/**  Recorded as an authorization; when not, `problem` says why. */
+	recorded: boolean,
+	problem?: string | null,
+};
+
+/**  An answer from the page, as received. */
+export type Answer_Serialize = {
+	link_id: string,
+	name: string,
+	submitted_at: string,
+	amount: Cents,
+	approved: string[],
+	declined: string[],
+	signed: boolean,
+	ip: string,
+	user_agent: string,
+	/**  Recorded as an authorization; when not, `problem` says why. */
+	recorded: boolean,
+	problem: string | null,
+};
+
 /**  What the UI shows before anything else: is the database usable, and where is the data. */
 export type AppStatus = AppStatus_Serialize | AppStatus_Deserialize;
 
@@ -293,6 +342,27 @@ export type AppStatus_Serialize = {
 	startup_error: CommandError | null,
 };
 
+/**  Where the customer's approval of one order stands. */
+export type ApprovalStatus = ApprovalStatus_Serialize | ApprovalStatus_Deserialize;
+
+/**  Where the customer's approval of one order stands. */
+export type ApprovalStatus_Deserialize = {
+	repair_order: number,
+	links: LinkState[],
+	answers: Answer_Deserialize[],
+	/**  One line for the screen: "Approved by Pat Lee from their phone at 10:42 AM …". */
+	summary: string,
+};
+
+/**  Where the customer's approval of one order stands. */
+export type ApprovalStatus_Serialize = {
+	repair_order: number,
+	links: LinkState[],
+	answers: Answer_Serialize[],
+	/**  One line for the screen: "Approved by Pat Lee from their phone at 10:42 AM …". */
+	summary: string,
+};
+
 /**  A stored authorization, with the estimate revision it approved. */
 export type Authorization = Authorization_Serialize | Authorization_Deserialize;
 
@@ -306,7 +376,9 @@ export type AuthorizationMethod =
 /**  Said yes on the phone (name and number recorded). */
 "phone" | 
 /**  Replied to a text message (name and number recorded). */
-"text";
+"text" | 
+/**  Approved and signed on the shop's approval page, from a link (the evidence kept with it). */
+"online";
 
 /**  A stored authorization, with the estimate revision it approved. */
 export type Authorization_Deserialize = {
@@ -857,6 +929,18 @@ export type LineItem = LineItem_Serialize | LineItem_Deserialize;
 /**  A stored line of a repair order. */
 export type LineItem_Deserialize = {
 	id: number,
+	/**  The line's id everywhere (counters, cloud, the customer's approval page). */
+	uid?: string,
+	/**
+	 *  The customer declined this work: it stays on the order (the shop follows up on it later)
+	 *  but counts in no total.
+	 */
+	declined?: boolean,
+	/**
+	 *  Work found during the job, waiting for the customer's approval: shown, counted in no
+	 *  total until approved.
+	 */
+	proposed?: boolean,
 	kind: LineKind,
 	description: string,
 	quantity_milli: number,
@@ -871,6 +955,18 @@ export type LineItem_Deserialize = {
 /**  A stored line of a repair order. */
 export type LineItem_Serialize = {
 	id: number,
+	/**  The line's id everywhere (counters, cloud, the customer's approval page). */
+	uid: string,
+	/**
+	 *  The customer declined this work: it stays on the order (the shop follows up on it later)
+	 *  but counts in no total.
+	 */
+	declined: boolean,
+	/**
+	 *  Work found during the job, waiting for the customer's approval: shown, counted in no
+	 *  total until approved.
+	 */
+	proposed: boolean,
 	kind: LineKind,
 	description: string,
 	quantity_milli: number,
@@ -884,6 +980,46 @@ export type LineItem_Serialize = {
 
 /**  What kind of charge a line is; decides its tax rate and where it prints. */
 export type LineKind = "labor" | "part" | "fee" | "sublet" | "discount";
+
+/**  A link made for the customer. */
+export type Link = {
+	repair_order: number,
+	id: string,
+	/**  The customer's address for the page: shown once, never stored here. */
+	url: string,
+	kind: AuthorizationKind,
+	expires_at: string,
+	shown_sha256: string,
+	/**  Lines the customer is asked about. */
+	lines: number,
+	photos: number,
+	/**  Photos sent now (the others the cloud had already). */
+	photos_uploaded: number,
+};
+
+export type LinkState = {
+	id: string,
+	kind: AuthorizationKind,
+	published_at: string,
+	expires_at: string,
+	/**  waiting, answered, expired, replaced. */
+	state: string,
+};
+
+/**  A link as the screen shows it: to copy, to text, or as a QR code to scan at the counter. */
+export type LinkView = LinkView_Serialize | LinkView_Deserialize;
+
+/**  A link as the screen shows it: to copy, to text, or as a QR code to scan at the counter. */
+export type LinkView_Deserialize = {
+	link: Link,
+	qr_svg?: string | null,
+};
+
+/**  A link as the screen shows it: to copy, to text, or as a QR code to scan at the counter. */
+export type LinkView_Serialize = {
+	link: Link,
+	qr_svg: string | null,
+};
 
 /**  Which repair orders the counter list shows. */
 export type ListScope = 
@@ -914,6 +1050,15 @@ export type Maker = {
 	/**  Where the maker registered the WMI: "UNITED STATES (USA)". */
 	country: string,
 };
+
+/**  One mark drawn on a photo. */
+export type Mark = 
+/**  An arrow whose head is at `to`. */
+{ shape: "arrow"; from: Point; to: Point } | 
+/**  A ring around something; `radius` is a fraction of the picture's longer side. */
+{ shape: "circle"; center: Point; radius: number | null } | 
+/**  A label whose top-left corner is at `at`. */
+{ shape: "text"; at: Point; text: string };
 
 /**  A reading taken on an item, and when it is worrying. */
 export type Measure = {
@@ -1552,10 +1697,44 @@ export type Payment_Serialize = {
 	updated_at: string,
 };
 
+/**  Where a photo came from. */
+export type PhotoSource = "file" | "camera";
+
+/**  A photo as the screen shows it. */
+export type PhotoView = PhotoView_Serialize | PhotoView_Deserialize;
+
+/**  A photo as the screen shows it. */
+export type PhotoView_Deserialize = {
+	uid: string,
+	inspection_item?: string | null,
+	marks: Mark[],
+	sent: boolean,
+	source: PhotoSource,
+	/**  The thumbnail of what goes to the customer (marks included), as a data URL. */
+	thumbnail: string,
+};
+
+/**  A photo as the screen shows it. */
+export type PhotoView_Serialize = {
+	uid: string,
+	inspection_item: string | null,
+	marks: Mark[],
+	sent: boolean,
+	source: PhotoSource,
+	/**  The thumbnail of what goes to the customer (marks included), as a data URL. */
+	thumbnail: string,
+};
+
 /**  The channels to try, in order, and the ones left out. */
 export type Plan = {
 	channels: MessageChannel[],
 	not_offered: NotOffered[],
+};
+
+/**  A place on the picture: 0.0 is the left (top) edge, 1.0 the right (bottom) edge. */
+export type Point = {
+	x: number | null,
+	y: number | null,
 };
 
 /**  A part with its offers, the recommended one first. */

@@ -50,6 +50,32 @@ impl Webcam {
     }
 }
 
+/// One colour picture from camera `index`, as JPEG: a photo of the car (the live scanner works
+/// in grey; a photo for the customer must not).
+pub fn take_photo(index: u32) -> Result<Vec<u8>, Error> {
+    use nokhwa::pixel_format::RgbFormat;
+    use nokhwa::utils::{CameraIndex, RequestedFormat, RequestedFormatType};
+    let requested = RequestedFormat::new::<RgbFormat>(RequestedFormatType::AbsoluteHighestResolution);
+    let mut camera =
+        nokhwa::Camera::new(CameraIndex::Index(index), requested).map_err(|e| Error::Camera(e.to_string()))?;
+    camera.open_stream().map_err(|e| Error::Camera(e.to_string()))?;
+    // the first frames come before the exposure settles
+    for _ in 0..5 {
+        let _ = camera.frame();
+    }
+    let buffer = camera.frame().map_err(|e| Error::Camera(e.to_string()));
+    let _ = camera.stop_stream();
+    let frame = buffer?.decode_image::<RgbFormat>().map_err(|e| Error::Camera(e.to_string()))?;
+    let (width, height) = frame.dimensions();
+    let picture = image::RgbImage::from_raw(width, height, frame.into_raw())
+        .ok_or_else(|| Error::Camera("a frame of the wrong size".into()))?;
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+        .encode_image(&picture)
+        .map_err(|e| Error::Camera(e.to_string()))?;
+    Ok(jpeg)
+}
+
 impl FrameSource for Webcam {
     fn next_frame(&mut self) -> Result<GrayImage, Error> {
         let buffer = self.camera.frame().map_err(|e| Error::Camera(e.to_string()))?;
@@ -146,6 +172,15 @@ impl FolderCamera {
             return Err(Error::Camera(format!("{} holds no PNG or JPEG frames", folder.display())));
         }
         Ok(FolderCamera { paths, next: 0, frame_interval: std::time::Duration::from_millis(66) })
+    }
+}
+
+impl FolderCamera {
+    /// The folder's next picture as its file holds it (colour and all): "Take photo".
+    pub fn take_photo(&mut self) -> Result<Vec<u8>, Error> {
+        let path = &self.paths[self.next % self.paths.len()];
+        self.next += 1;
+        std::fs::read(path).map_err(|e| Error::Camera(format!("{}: {e}", path.display())))
     }
 }
 

@@ -109,6 +109,10 @@ pub struct AddLineArgs {
     /// Not taxed (default: parts and fees taxed, labor taxed when the shop taxes labor).
     #[arg(long)]
     not_taxable: bool,
+    /// Work found during the job: on the order but counted in no total until the customer
+    /// approves it from the approval link (`dixon approval link`).
+    #[arg(long, conflicts_with = "authorized_by")]
+    propose: bool,
     #[command(flatten)]
     authorization: AuthorizationArgs,
 }
@@ -256,6 +260,10 @@ pub async fn estimate(command: EstimateCommand, services: &Services, out: &Outpu
                 technician: args.technician.clone(),
                 ..NewLine::simple(kind, &args.description, quantity_milli(&args.qty)?, unit_price, taxable)
             };
+            if args.propose {
+                out.estimate(&store.propose_lines(args.number, &[line]).await?);
+                return Ok(());
+            }
             let authorization = args.authorization.to_authorization()?;
             out.estimate(&store.add_lines(args.number, &[line], authorization.as_ref()).await?);
         }

@@ -5,6 +5,7 @@
 //! output. Exit status: 0 done, 1 refused or failed (the message says why and what to do),
 //! 2 wrong usage.
 
+mod approval_cmd;
 mod backup_cmd;
 mod estimate_cmd;
 mod estimate_output;
@@ -104,6 +105,9 @@ enum Command {
     /// Photos of the car kept with a repair order.
     #[command(subcommand)]
     Photo(photo_cmd::PhotoCommand),
+    /// The customer's approval from a link on their phone (served by the Dixon cloud).
+    #[command(subcommand)]
+    Approval(approval_cmd::ApprovalCommand),
     /// Messages to and from customers (and the owner's alerts), with their delivery.
     Messages {
         /// Only this repair order's conversation.
@@ -382,6 +386,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
         Command::Messages { ro } => notify_cmd::messages(ro, services, out).await?,
         Command::Photo(command) => photo_cmd::photo(command, services, out).await?,
         Command::Inspect(command) => inspect_cmd::inspect(command, services, out).await?,
+        Command::Approval(command) => approval_cmd::approval(command, services, out).await?,
         Command::Vin(VinCommand::Check { vin }) => {
             let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
             out.vin_check(&checked);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use dixon_photos::{Photo, Source};
+use dixon_photos::{Mark, Photo, Point, Source};
 use dixon_services::Services;
 
 use crate::output::{CliError, Output};
@@ -22,6 +22,48 @@ pub enum PhotoCommand {
     },
     /// The photos of a repair order.
     List { ro: i64 },
+    /// Draw on a copy of a photo (the original stays): positions from 0 to 1 across and down.
+    /// The marks given replace the photo's earlier ones; none clears them. Refused once sent.
+    Mark {
+        /// The photo's id (`dixon photo list RO --json`).
+        photo: String,
+        /// An arrow from x1,y1 to x2,y2 (its head at the second point).
+        #[arg(long, value_name = "X1,Y1,X2,Y2")]
+        arrow: Vec<String>,
+        /// A circle at x,y with radius r (a fraction of the longer side).
+        #[arg(long, value_name = "X,Y,R")]
+        circle: Vec<String>,
+        /// A label at x,y.
+        #[arg(long, value_name = "X,Y,WORDS")]
+        text: Vec<String>,
+    },
+}
+
+/// `"0.2,0.3,…"` → numbers, or what is wrong with it.
+fn numbers(text: &str, count: usize, what: &str) -> Result<Vec<f32>, CliError> {
+    let values: Vec<f32> = text.split(',').take(count).filter_map(|v| v.trim().parse().ok()).collect();
+    if values.len() < count {
+        return Err(CliError::new("invalid", format!("'{text}' is not a {what}: give {count} numbers between 0 and 1, separated by commas.")));
+    }
+    Ok(values)
+}
+
+fn marks(arrows: &[String], circles: &[String], texts: &[String]) -> Result<Vec<Mark>, CliError> {
+    let mut marks = Vec::new();
+    for arrow in arrows {
+        let v = numbers(arrow, 4, "arrow (x1,y1,x2,y2)")?;
+        marks.push(Mark::Arrow { from: Point { x: v[0], y: v[1] }, to: Point { x: v[2], y: v[3] } });
+    }
+    for circle in circles {
+        let v = numbers(circle, 3, "circle (x,y,r)")?;
+        marks.push(Mark::Circle { center: Point { x: v[0], y: v[1] }, radius: v[2] });
+    }
+    for text in texts {
+        let v = numbers(text, 2, "label (x,y,words)")?;
+        let words = text.splitn(3, ',').nth(2).unwrap_or("").trim().to_string();
+        marks.push(Mark::Text { at: Point { x: v[0], y: v[1] }, text: words });
+    }
+    Ok(marks)
 }
 
 fn photo_error(e: dixon_photos::Error) -> CliError {
@@ -58,6 +100,9 @@ pub async fn photo(command: PhotoCommand, services: &Services, out: &Output) -> 
             return Ok(());
         }
         PhotoCommand::List { ro } => photos.of(ro).await.map_err(photo_error)?,
+        PhotoCommand::Mark { photo, arrow, circle, text } => {
+            vec![photos.mark(&photo, &marks(&arrow, &circle, &text)?).await.map_err(photo_error)?]
+        }
     };
     print(out, &kept);
     Ok(())
@@ -70,14 +115,16 @@ fn print(out: &Output, photos: &[Photo]) {
     }
     for p in photos {
         println!(
-            "{} {}×{} {} KB (working copy {} KB){} {}",
+            "{} {} {}×{} {} KB (working copy {} KB){}{} {}",
+            p.uid,
             p.original_name,
             p.width,
             p.height,
             p.original_bytes / 1024,
             p.working_bytes / 1024,
             p.inspection_item.as_deref().map(|i| format!(" [{i}]")).unwrap_or_default(),
-            p.working_path
+            if p.marks.is_empty() { String::new() } else { format!(" {} marks", p.marks.len()) },
+            p.sending_path
         );
     }
 }

@@ -26,7 +26,8 @@ pub use prepare::{prepare, Prepared};
 /// Where a photo came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "snake_case")]
+// named for the bindings, where the integrations' Source is taken
+#[serde(rename = "PhotoSource", rename_all = "snake_case")]
 pub enum Source {
     File,
     Camera,

@@ -72,6 +72,8 @@ pub struct Services {
     pub photos: dixon_photos::Photos,
     /// The digital vehicle inspections of the repair orders.
     pub inspections: dixon_inspection::Inspections,
+    /// The customer's approval from a link (served by the Dixon cloud).
+    pub approvals: dixon_approval::Approvals,
 }
 
 impl Services {
@@ -121,8 +123,10 @@ impl Services {
         integrations.register(backups, Some(Arc::new(BackupsHealth { folder: home.data_dir().join("backups") })));
         let photos = dixon_photos::Photos::new(store.clone(), home.data_dir(), clock.clone());
         let inspections = dixon_inspection::Inspections::new(store.clone());
+        let approvals =
+            dixon_approval::Approvals::new(store.clone(), photos.clone(), inspections.clone(), sync.clone(), clock.clone());
         let mut services =
-            Services { store, integrations, vpic, parts, payments, sync, messenger, photos, inspections };
+            Services { store, integrations, vpic, parts, payments, sync, messenger, photos, inspections, approvals };
         services.messenger = services.messenger.clone().with_documents(Arc::new(documents::Pdfs(services.clone())));
         Ok(services)
     }

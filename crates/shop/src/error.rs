@@ -31,7 +31,8 @@ pub enum Error {
 
     #[error(
         "This would bring repair order {number} to {new_total}, above the {limit} the customer authorized \
-         (including the state's allowance). Record a supplementary authorization for at least {new_total} first."
+         (including the state's allowance). Record a supplementary authorization for at least {new_total} first, \
+         or propose the work and send the customer the approval link (`dixon estimate add … --propose`, then `dixon approval link {number}`)."
     )]
     AuthorizationRequired { number: i64, limit: Cents, new_total: Cents },
 

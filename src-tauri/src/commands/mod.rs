@@ -3,14 +3,16 @@
 //! (`ui/src/bindings.ts`) so the UI and the shell cannot drift.
 
 mod app;
+mod approvals;
 mod backups;
-mod camera;
+pub(crate) mod camera;
 mod estimates;
 mod inspections;
 mod integrations;
 mod messages;
 pub(crate) mod obd;
 mod payments;
+mod photos;
 mod repair_orders;
 mod scans;
 mod settings;
@@ -82,6 +84,14 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         inspections::inspection,
         inspections::inspect_item,
         inspections::recommend_repairs,
+        photos::photos,
+        photos::add_photo,
+        photos::take_photo,
+        photos::photo_picture,
+        photos::mark_photo,
+        approvals::approval_link,
+        approvals::approval_status,
+        approvals::propose_lines,
         messages::message_panel,
         messages::message_inbox,
         messages::preview_message,

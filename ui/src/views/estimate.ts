@@ -21,6 +21,7 @@ import type { Shell } from "../main";
 import { field, input } from "./forms";
 import { STATUS_LABEL } from "./status";
 
+const METHOD_TEXT: Record<string, string> = { in_person: "in person", phone: "by phone", text: "by text", online: "online from the link" };
 const KIND_LABEL: Record<LineKind, string> = { labor: "Labor", part: "Part", fee: "Fee", sublet: "Sublet", discount: "Discount" };
 const CONDITIONS: PartCondition[] = ["new", "oem", "aftermarket", "rebuilt", "reconditioned", "used"];
 const CONDITION_LABEL: Record<PartCondition, string> = { new: "New", oem: "OEM", aftermarket: "Aftermarket", rebuilt: "Rebuilt", reconditioned: "Reconditioned", used: "Used" };
@@ -119,11 +120,17 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
     if (l.part) details.push(...[l.part.part_number ? `Part no. ${l.part.part_number}` : null, l.part.brand, l.part.supplier].filter((d): d is string => Boolean(d)));
     if (l.part && l.part.core_charge > 0) details.push(`core ${money(l.part.core_charge)} each`);
     if (l.technician) details.push(`Tech ${l.technician}`);
+    // declined and proposed work stays on the order but counts in no total
+    const decision = l.declined
+      ? h("span", { class: "badge line-declined", title: "The customer declined it; counts in no total" }, "declined")
+      : l.proposed
+        ? h("span", { class: "badge line-proposed", title: "Found during the job; counts once the customer approves it" }, "waiting for approval")
+        : null;
     return h(
       "tr",
-      { "data-line": l.id },
+      { "data-line": l.id, class: l.declined || l.proposed ? "line-not-counted" : "" },
       h("td", {}, KIND_LABEL[l.kind]),
-      h("td", {}, l.description, details.length ? h("div", { class: "line-details" }, details.join(" · ")) : null),
+      h("td", {}, l.description, decision ? [" ", decision] : null, details.length ? h("div", { class: "line-details" }, details.join(" · ")) : null),
       h("td", {}, l.part ? CONDITION_LABEL[l.part.condition] : ""),
       h("td", { class: "num" }, l.kind === "labor" ? `${quantityText(l.quantity_milli)} h` : quantityText(l.quantity_milli)),
       h("td", { class: "num" }, money(l.unit_price)),
@@ -332,7 +339,7 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
     ? h(
         "p",
         { class: "auth-status ok" },
-        `Authorized ${latest.method === "in_person" ? "in person" : `by ${latest.method}`} by ${latest.authorized_by} for ${money(latest.amount)} (revision ${latest.revision}); `,
+        `Authorized ${METHOD_TEXT[latest.method]} by ${latest.authorized_by} for ${money(latest.amount)} (revision ${latest.revision}); `,
         (ro.authorized_limit ?? latest.amount) > latest.amount
           ? `may reach ${money(ro.authorized_limit ?? latest.amount)} without asking again.`
           : "any increase needs their OK.",
@@ -369,7 +376,7 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
           "ol",
           {},
           ro.authorizations.map((a) =>
-            h("li", {}, `Revision ${a.revision}, ${a.kind === "initial" ? "estimate" : "supplementary"}: ${a.authorized_by} ${a.method === "in_person" ? "in person" : `by ${a.method}${a.phone ? ` (${phone(a.phone)})` : ""}`}, ${new Date(a.authorized_at).toLocaleString()}, for ${money(a.amount)} (estimate then ${money(a.estimate_total)})${a.note ? ` — ${a.note}` : ""}`),
+            h("li", {}, `Revision ${a.revision}, ${a.kind === "initial" ? "estimate" : "supplementary"}: ${a.authorized_by} ${METHOD_TEXT[a.method]}${a.phone ? ` (${phone(a.phone)})` : ""}, ${new Date(a.authorized_at).toLocaleString()}, for ${money(a.amount)} (estimate then ${money(a.estimate_total)})${a.note ? ` — ${a.note}` : ""}`),
           ),
         ),
       )

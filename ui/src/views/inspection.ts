@@ -1,8 +1,9 @@
 // The digital vehicle inspection on a repair order, made for a technician's touch screen: each
 // item a row with big green / yellow / red buttons, its readings (a reading past its limit
 // colours the item) and a note; then the yellow and red items' repairs onto the estimate.
-import { api, describe, type Inspection, type InspectionItem, type RepairOrder } from "../api";
+import { api, describe, type Inspection, type InspectionItem, type PhotoView, type RepairOrder } from "../api";
 import { h, mount } from "../dom";
+import { acceptDrops, photoStrip } from "./photos";
 
 const COLOURS = ["green", "yellow", "red"] as const;
 
@@ -13,6 +14,18 @@ export function inspectionPanel(number: number, changed: (ro: RepairOrder) => vo
   const status = h("p", { class: "inspection-status", role: "status" });
   const body = h("div", {});
   let opened = false;
+  let photos: PhotoView[] = [];
+  let shown: Inspection | null = null;
+
+  function problem(text: string): void {
+    status.textContent = text;
+    status.className = "inspection-status error";
+  }
+
+  async function photosChanged(): Promise<void> {
+    photos = await api.photos(number).catch(() => photos);
+    if (shown) render(shown);
+  }
 
   function counts(i: Inspection): string {
     return `Inspection — ${i.red} red · ${i.yellow} yellow · ${i.green} green · ${i.unchecked} not checked`;
@@ -47,7 +60,7 @@ export function inspectionPanel(number: number, changed: (ro: RepairOrder) => vo
       });
       return h("label", { class: "reading" }, m.label, " ", input, ` ${m.unit}`);
     });
-    return h(
+    const li = h(
       "li",
       { class: `inspection-item ${item.status ?? "unchecked"}`, "data-item": item.key },
       h("span", { class: "item-label" }, item.label, item.on_estimate ? h("small", { class: "muted" }, " · on the estimate") : null),
@@ -60,10 +73,14 @@ export function inspectionPanel(number: number, changed: (ro: RepairOrder) => vo
       ),
       h("span", { class: "readings" }, ...readings),
       note,
+      photoStrip(number, item.key, item.label, photos, () => void photosChanged(), problem),
     );
+    acceptDrops(li, number, item.key, () => void photosChanged(), problem);
+    return li;
   }
 
   function render(inspection: Inspection): void {
+    shown = inspection;
     summary.textContent = counts(inspection);
     const pending = inspection.sections.flatMap((s) => s.items).filter((i) => (i.status === "red" || i.status === "yellow") && i.repair && !i.on_estimate);
     const recommend = h(
@@ -88,6 +105,7 @@ export function inspectionPanel(number: number, changed: (ro: RepairOrder) => vo
 
   async function load(): Promise<void> {
     try {
+      photos = await api.photos(number);
       render(await api.inspection(number));
     } catch (e) {
       mount(body, h("p", { class: "error" }, describe(e)));

@@ -3,6 +3,7 @@ import { api, describe, type RepairOrder, type Status } from "../api";
 import { h, kbd, mount } from "../dom";
 import { miles, money, phone, when } from "../format";
 import type { Shell } from "../main";
+import { approvalPanel } from "./approval";
 import { estimateEditor } from "./estimate";
 import { inspectionPanel } from "./inspection";
 import { messagesPanel } from "./messages";
@@ -149,6 +150,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
         payment?.element,
         inspectionPanel(number, render),
         editor.element,
+        approvalPanel(number),
         messages.element,
         message,
         h(
