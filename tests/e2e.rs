@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dixon_test_peer::{recorded, Peer, Reply};
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 /// Ends a helper process and everything it started (tauri-driver starts WebKitWebDriver) when
@@ -167,6 +168,60 @@ impl ShopCloud {
         let order = store.create_repair_order(&form).await.unwrap();
         sync.sync_now().await.unwrap();
         order.number
+    }
+}
+
+/// The customer's phone: headless Chromium (Debian `chromium` and `chromium-driver`) at 360 px
+/// wide with a phone's user agent and touch, driven over WebDriver.
+struct Phone {
+    client: Client,
+    _driver: Reaper,
+}
+
+impl Phone {
+    async fn start() -> Phone {
+        let chromedriver = tool("chromedriver").expect("chromedriver is missing: sudo apt install chromium-driver");
+        let port = free_port();
+        let driver = Reaper(
+            Command::new(chromedriver)
+                .arg(format!("--port={port}"))
+                .process_group(0)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts"),
+        );
+        wait_for_port(port).await;
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), "chrome".into());
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": tool("chromium").map(|p| p.display().to_string()).unwrap_or_else(|| "/usr/bin/chromium".into()),
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars"],
+                "mobileEmulation": {
+                    "deviceMetrics": { "width": 360, "height": 780, "pixelRatio": 2.0, "touch": true },
+                    "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
+                }
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session with headless Chromium");
+        Phone { client, _driver: driver }
+    }
+
+    async fn screenshot(&self, artifacts: &Path, name: &str) -> Result<(), fantoccini::error::CmdError> {
+        let path = artifacts.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?).unwrap();
+        eprintln!("screenshot: {}", path.display());
+        Ok(())
+    }
+
+    async fn close(self) {
+        let _ = self.client.close().await;
     }
 }
 
@@ -701,6 +756,155 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
                     "//td[contains(., 'Replace front brake pads and resurface rotors (needed now, from inspection)')]",
                 ))
                 .await?;
+
+            // A photo of the worn pads from the webcam, onto the red item, marked with an arrow
+            // and a label; the shop adds one more line; the order goes to Dana's phone.
+            // the order re-rendered with its repairs: the inspection opens again
+            client.find(Locator::Css("#inspection-panel summary")).await?.click().await?;
+            let take = client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("button[data-take-photo='brakes.front']"))
+                .await?;
+            client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&take)?]).await?;
+            take.click().await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css("[data-photos-of='brakes.front'] button[data-photo]"))
+                .await?
+                .click()
+                .await?;
+            let layer = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#mark-layer")).await?;
+            // the picture must be there before drawing on it
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while client.execute("return document.querySelector('#mark-editor img').naturalWidth", vec![]).await?.as_u64()
+                == Some(0)
+            {
+                assert!(Instant::now() < deadline, "the photo never showed in the mark editor");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let click_at = |x: f64, y: f64| {
+                let layer = layer.clone();
+                MouseActions::new("mouse".into())
+                    .then(PointerAction::MoveToElement { element: layer, duration: None, x, y })
+                    .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+                    .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
+            };
+            // an arrow: where it starts, then where it points
+            client.perform_actions(click_at(-120.0, -80.0)).await?;
+            client.perform_actions(click_at(10.0, 10.0)).await?;
+            client.find(Locator::Css("[data-tool='text']")).await?.click().await?;
+            client.find(Locator::Css("#mark-label")).await?.clear().await?;
+            type_into(&client, "#mark-label", "Pads at 2 mm").await;
+            client.perform_actions(click_at(-150.0, 60.0)).await?;
+            client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css("#mark-layer line")).await?;
+            client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css("#mark-layer text")).await?;
+            screenshot("photo-marking").await?;
+            client.find(Locator::Css("#mark-save")).await?.click().await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("[data-photos-of='brakes.front'] button.thumb.marked"))
+                .await?;
+            let strip = client.find(Locator::Css("li[data-item='brakes.front']")).await?;
+            client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&strip)?]).await?;
+            screenshot("inspection-photo-marked-red").await?;
+
+            type_into(&client, "#f-line-description", "Replace cabin air filter").await;
+            client.find(Locator::Css("#f-line-quantity")).await?.clear().await?;
+            type_into(&client, "#f-line-quantity", "0.3").await;
+            client.find(Locator::Css("#line-add")).await?.click().await?;
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::XPath("//table[@class='estimate-lines']//td[contains(., 'Replace cabin air filter')]"))
+                .await?;
+            client.find(Locator::Css("#send-approval")).await?.click().await?;
+            let url_field = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#approval-url")).await?;
+            let link = url_field.prop("value").await?.unwrap_or_default();
+            assert!(link.contains("/a/"), "the link: {link}");
+            client.execute("document.getElementById('approval-panel').scrollIntoView()", vec![]).await?;
+            screenshot("approval-link-and-qr").await?;
+
+            // Dana opens the link on her phone: headless Chromium at 360 px.
+            let phone = Phone::start().await;
+            phone.client.goto(&link).await?;
+            phone.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#approval")).await?;
+            let (bytes, load_ms): (u64, f64) = {
+                let v = phone
+                    .client
+                    .execute(
+                        "const n = performance.getEntriesByType('navigation')[0]; \
+                         return [document.documentElement.outerHTML.length, n.loadEventEnd - n.startTime];",
+                        vec![],
+                    )
+                    .await?;
+                (v[0].as_u64().unwrap_or(0), v[1].as_f64().unwrap_or(0.0))
+            };
+            eprintln!("approval page: {bytes} bytes of HTML, loaded in {load_ms:.0} ms (headless Chromium, 360 px)");
+            assert!(bytes < 100 * 1024, "the page itself is {bytes} bytes");
+            phone.screenshot(&artifacts, "approval-phone-1-findings").await?;
+            let radio = |text: &str, choice: &str| {
+                format!("//fieldset[legend[contains(., '{text}')]]//input[@value='{choice}']")
+            };
+            for (text, choice) in [("front brake pads", "approve"), ("cabin air filter", "approve"), ("wiper", "decline")] {
+                let input = phone.client.find(Locator::XPath(&radio(text, choice))).await?;
+                phone.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&input)?]).await?;
+                input.click().await?;
+            }
+            // the total follows (JavaScript asks the cloud)
+            phone
+                .client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::XPath("//div[@id='totals']//dt[contains(., 'Total of approved work')]"))
+                .await?;
+            phone.screenshot(&artifacts, "approval-phone-2-choices").await?;
+            let name = phone.client.find(Locator::Css("#name")).await?;
+            phone.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&name)?]).await?;
+            name.send_keys("Dana Whitfield").await?;
+            let pad = phone.client.find(Locator::Css("#signature-canvas")).await?;
+            phone.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&pad)?]).await?;
+            let stroke = MouseActions::new("finger".into())
+                .then(PointerAction::MoveToElement { element: pad.clone(), duration: None, x: -120.0, y: 20.0 })
+                .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+                .then(PointerAction::MoveToElement { element: pad.clone(), duration: Some(Duration::from_millis(150)), x: -60.0, y: -25.0 })
+                .then(PointerAction::MoveToElement { element: pad.clone(), duration: Some(Duration::from_millis(150)), x: 0.0, y: 20.0 })
+                .then(PointerAction::MoveToElement { element: pad.clone(), duration: Some(Duration::from_millis(150)), x: 70.0, y: -20.0 })
+                .then(PointerAction::MoveToElement { element: pad.clone(), duration: Some(Duration::from_millis(150)), x: 120.0, y: 15.0 })
+                .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+            phone.client.perform_actions(stroke).await?;
+            let signed = phone.client.find(Locator::Css("#signature")).await?.prop("value").await?.unwrap_or_default();
+            assert!(signed.starts_with("data:image/png;base64,"), "the drawn signature is in the form");
+            phone.client.find(Locator::Css("input[name='agree']")).await?.click().await?;
+            phone.screenshot(&artifacts, "approval-phone-3-signed").await?;
+            phone.client.find(Locator::Css("button.primary[value='sign']")).await?.click().await?;
+            // posted, then redirected to the page, which now shows the answer
+            phone
+                .client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::XPath("//main/h2[contains(., 'has your answer')]"))
+                .await?;
+            phone.screenshot(&artifacts, "approval-phone-4-thank-you").await?;
+            phone.close().await;
+
+            // The answer comes back through the cloud: the counter shows it without a click.
+            let summary = client
+                .wait()
+                .at_most(Duration::from_secs(30))
+                .for_element(Locator::XPath("//p[@id='approval-summary' and starts-with(., 'Approved by Dana Whitfield from their phone')]"))
+                .await?;
+            let text = summary.text().await?;
+            assert!(text.contains("declined 1 item"), "{text}");
+            client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::XPath("//tr[contains(., 'wiper')]//span[contains(@class, 'line-declined')]"))
+                .await?;
+            client.execute("document.getElementById('approval-panel').scrollIntoView()", vec![]).await?;
+            screenshot("approval-on-the-counter").await?;
         }
         Ok::<(), fantoccini::error::CmdError>(())
     }
@@ -749,4 +953,15 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         (settings.name.as_str(), settings.state.as_str(), settings.labor_rate.0),
         ("Dixon Auto Repair", "CA", 14_550)
     );
+    if shop_cloud.is_some() {
+        // Dana's answer from her phone is the order's authorization, with what she declined
+        let accord = store.repair_order(1002).await.unwrap();
+        assert_eq!(accord.status, dixon_shop::Status::Approved);
+        assert_eq!(accord.authorizations.len(), 1);
+        assert_eq!(accord.authorizations[0].method, dixon_shop::AuthorizationMethod::Online);
+        assert_eq!(accord.authorizations[0].authorized_by, "Dana Whitfield");
+        let declined: Vec<&str> = accord.lines.iter().filter(|l| l.declined).map(|l| l.description.as_str()).collect();
+        assert_eq!(declined.len(), 1, "{declined:?}");
+        assert_eq!(accord.totals.total, accord.authorizations[0].amount);
+    }
 }

@@ -50,18 +50,17 @@ impl AppState {
                 services.approvals.clone(),
             );
             let changed = move || {
-                changes.send_modify(|n| *n += 1);
                 let (payments, approvals, changes) = (payments.clone(), approvals.clone(), changes.clone());
                 tauri::async_runtime::spawn(async move {
                     if let Err(e) = payments.apply_relayed().await {
                         tracing::warn!("relayed Stripe events not applied yet: {e}");
                     }
-                    // a customer's answer from the approval page: recorded, then the screens refresh
-                    match approvals.apply_relayed().await {
-                        Ok(0) => {}
-                        Ok(_) => changes.send_modify(|n| *n += 1),
-                        Err(e) => tracing::warn!("answers from the approval page not recorded yet: {e}"),
+                    // a customer's answer from the approval page is recorded before the screens
+                    // refresh, so they show it with the change that brought it
+                    if let Err(e) = approvals.apply_relayed().await {
+                        tracing::warn!("answers from the approval page not recorded yet: {e}");
                     }
+                    changes.send_modify(|n| *n += 1);
                 });
             };
             tauri::async_runtime::spawn(sync.run(std::sync::Arc::new(changed)));

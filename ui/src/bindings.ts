@@ -559,24 +559,28 @@ export type Compose = Compose_Serialize | Compose_Deserialize;
 /**  What to send: a template (or free text) about a repair order. */
 export type Compose_Deserialize = {
 	repair_order: number,
-	/**  estimate_ready, ready, receipt, payment_link or free. */
+	/**  estimate_ready, approval, ready, receipt, payment_link or free. */
 	template: string,
 	/**  One channel only; `None` routes by the customer's preference with fallback. */
 	channel?: MessageChannel | null,
 	/**  What the free-text template sends. */
 	text?: string | null,
+	/**  The customer's approval link, just made (`{estimate_link}`; links are never stored). */
+	link?: string | null,
 	priority?: Priority,
 };
 
 /**  What to send: a template (or free text) about a repair order. */
 export type Compose_Serialize = {
 	repair_order: number,
-	/**  estimate_ready, ready, receipt, payment_link or free. */
+	/**  estimate_ready, approval, ready, receipt, payment_link or free. */
 	template: string,
 	/**  One channel only; `None` routes by the customer's preference with fallback. */
 	channel: MessageChannel | null,
 	/**  What the free-text template sends. */
 	text: string | null,
+	/**  The customer's approval link, just made (`{estimate_link}`; links are never stored). */
+	link: string | null,
 	priority: Priority,
 };
 

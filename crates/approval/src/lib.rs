@@ -407,6 +407,7 @@ impl Approvals {
             pricing: Pricing::of(&settings),
             inspection: items,
             consent: CONSENT.to_string(),
+            time_zone: self.time_zone().await?,
             // whole seconds: the page shows dates, and the cloud's copy reads back the same
             published_at: DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now),
             expires_at: DateTime::from_timestamp((now + valid_for).timestamp(), 0).unwrap_or(now + valid_for),
@@ -414,6 +415,15 @@ impl Approvals {
         used.sort();
         used.dedup();
         Ok((doc, uploads.into_values().collect(), used))
+    }
+
+    /// The shop's time zone: the one set for messaging, else this PC's, else UTC.
+    async fn time_zone(&self) -> Result<String> {
+        let set: Option<String> = sqlx::query_scalar("SELECT time_zone FROM messaging_settings")
+            .fetch_optional(self.store.pool())
+            .await?
+            .filter(|zone: &String| !zone.trim().is_empty());
+        Ok(set.or_else(|| iana_time_zone::get_timezone().ok()).unwrap_or_else(|| "UTC".into()))
     }
 
     /// Sends the cloud the photo files it doesn't hold yet; how many were sent.

@@ -24,6 +24,9 @@ pub enum NotifyCommand {
         /// What the free template sends.
         #[arg(long)]
         text: Option<String>,
+        /// The approval template's link; without it a new link is made (`dixon approval link`).
+        #[arg(long)]
+        link: Option<String>,
         /// Urgent: goes out in quiet hours too, and falls back when delivery fails.
         #[arg(long)]
         urgent: bool,
@@ -38,6 +41,8 @@ pub enum NotifyCommand {
         channel: Option<String>,
         #[arg(long)]
         text: Option<String>,
+        #[arg(long)]
+        link: Option<String>,
     },
     /// Record that the repair order's customer agreed to texts, and how.
     Consent {
@@ -82,12 +87,20 @@ fn channel(text: Option<String>) -> Result<Option<Channel>, CliError> {
 pub async fn notify(command: NotifyCommand, services: &Services, out: &Output) -> Result<(), CliError> {
     let messenger = &services.messenger;
     match command {
-        NotifyCommand::Send { ro, template, channel: only, text, urgent } => {
+        NotifyCommand::Send { ro, template, channel: only, text, link, urgent } => {
+            // the approval text carries a link made for it (links are never kept to send again)
+            let link = match link {
+                None if template == "approval" => Some(
+                    services.approvals.publish(ro, None).await.map_err(|e| CliError::new(e.kind(), e.to_string()))?.url,
+                ),
+                link => link,
+            };
             let request = Compose {
                 repair_order: ro,
                 template,
                 channel: channel(only)?,
                 text,
+                link,
                 priority: if urgent { Priority::High } else { Priority::Normal },
             };
             let sent = messenger.send(&request).await.map_err(notify_error)?;
@@ -96,9 +109,9 @@ pub async fn notify(command: NotifyCommand, services: &Services, out: &Output) -
                 return Err(CliError::quiet());
             }
         }
-        NotifyCommand::Preview { ro, template, channel: only, text } => {
+        NotifyCommand::Preview { ro, template, channel: only, text, link } => {
             let request =
-                Compose { repair_order: ro, template, channel: channel(only)?, text, priority: Priority::Normal };
+                Compose { repair_order: ro, template, channel: channel(only)?, text, link, priority: Priority::Normal };
             let draft = messenger.compose(&request).await.map_err(notify_error)?;
             if out.json {
                 out.print_json(&draft);

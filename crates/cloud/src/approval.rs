@@ -396,10 +396,9 @@ async fn received_page(link: &mut Link, at: DateTime<Utc>) -> Response {
     let submission = payload
         .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
         .and_then(|v| serde_json::from_value::<Submission>(v["submission"].clone()).ok());
-    let when = at.format("%B %-d at %-I:%M %p UTC").to_string();
     match submission {
-        Some(s) => html(StatusCode::OK, approval_page::received(&link.doc, &s.approved, s.amount, &when)),
-        None => html(StatusCode::OK, approval_page::received(&link.doc, &[], dixon_shop::Cents::ZERO, &when)),
+        Some(s) => html(StatusCode::OK, approval_page::received(&link.doc, &s.approved, s.amount, at)),
+        None => html(StatusCode::OK, approval_page::received(&link.doc, &[], dixon_shop::Cents::ZERO, at)),
     }
 }
 

@@ -38,7 +38,8 @@ ul{list-style:none;padding:0;margin:0}li,fieldset{background:#fff;border:1px sol
 .tag{display:inline-block;font-weight:700;font-size:.8em;padding:1px 8px;border-radius:10px;margin-right:6px}\
 .red{background:#b3001b;color:#fff}.yellow{background:#ffd23f;color:#1a1a1a}.green{background:#1e6b30;color:#fff}\
 .photos{display:flex;gap:6px;flex-wrap:wrap;margin-top:6px}.photos img{width:96px;height:72px;object-fit:cover;border-radius:4px;border:1px solid #999}\
-legend{font-weight:700;padding:0 4px}.price{float:right;font-weight:700}.choice{display:inline-flex;align-items:center;gap:6px;margin:8px 18px 0 0;min-height:44px}\
+legend{float:left;width:100%;padding:0;font-weight:700}legend+*{clear:both}.price{float:right;font-weight:700;margin-left:8px}\
+li::after,fieldset::after{content:\"\";display:block;clear:both}.choice{display:inline-flex;align-items:center;gap:6px;margin:8px 18px 0 0;min-height:44px}\
 input[type=radio],input[type=checkbox]{width:22px;height:22px}input[type=text]{width:100%;box-sizing:border-box;font-size:1.1em;padding:10px;border:2px solid #555;border-radius:6px}\
 button{font-size:1.05em;padding:12px 18px;border-radius:8px;border:2px solid #1d3557;background:#fff;color:#1d3557;min-height:48px}\
 button.primary{background:#1d3557;color:#fff;width:100%;margin-top:12px}.problem{background:#fde8ea;border:2px solid #b3001b;padding:10px;border-radius:8px}\
@@ -110,19 +111,28 @@ pub fn form(page: &Form<'_>) -> String {
         html,
         "<p class=\"muted\">This link is for you only and works until {}.</p></main>\
          <script src=\"/approve.js\" defer></script></body></html>",
-        doc.expires_at.format("%B %-d, %Y")
+        shop_time(doc, doc.expires_at, "%B %-d, %Y")
     );
     html
 }
 
+/// `at` as the shop's clock shows it: "December 3 at 10:42 AM".
+pub fn shop_time(doc: &Document, at: chrono::DateTime<chrono::Utc>, format: &str) -> String {
+    match doc.time_zone.parse::<chrono_tz::Tz>() {
+        Ok(zone) => at.with_timezone(&zone).format(format).to_string(),
+        Err(_) => format!("{} UTC", at.format(format)),
+    }
+}
+
 /// After the answer arrived: what was approved and declined, and the amount.
-pub fn received(doc: &Document, approved: &[String], amount: dixon_shop::Cents, at: &str) -> String {
+pub fn received(doc: &Document, approved: &[String], amount: dixon_shop::Cents, at: chrono::DateTime<chrono::Utc>) -> String {
+    let at = shop_time(doc, at, "%B %-d at %-I:%M %p");
     let mut html = head("Thank you", doc);
     let _ = write!(
         html,
         "<main><h2>Thank you — {} has your answer</h2><p>Received {}. You approved work for <strong>{}</strong>.</p><ul>",
         escape(&doc.shop.name),
-        escape(at),
+        escape(&at),
         amount
     );
     for offered in doc.decidable() {
@@ -136,8 +146,20 @@ pub fn received(doc: &Document, approved: &[String], amount: dixon_shop::Cents, 
             offered.line.amount
         );
     }
-    let _ = write!(html, "</ul><p>Questions? Call {}.</p></main></body></html>", phone_link(&doc.shop.phone));
+    let _ = write!(html, "</ul><p>Questions? {}</p></main></body></html>", call_the_shop(doc));
     html
+}
+
+/// "Call Dixon Auto at (555) 234-5678." — or, without a phone on file, its email or name.
+fn call_the_shop(doc: &Document) -> String {
+    let name = escape(&doc.shop.name);
+    match (phone_link(&doc.shop.phone), doc.shop.email.trim()) {
+        (phone, _) if !phone.is_empty() => format!("Call {name} at {phone}."),
+        (_, email) if !email.is_empty() => {
+            format!("Write to {name} at <a href=\"mailto:{0}\">{0}</a>.", escape(email))
+        }
+        _ => format!("Call {name}."),
+    }
 }
 
 /// A page for a link that can't be used: expired, replaced by a newer one, or unknown.
@@ -147,7 +169,7 @@ pub fn closed(title: &str, why: &str, doc: Option<&Document>) -> String {
         None => bare_head(title),
     };
     let call = match doc {
-        Some(doc) => format!("Please call {} at {}.", escape(&doc.shop.name), phone_link(&doc.shop.phone)),
+        Some(doc) => format!("Please {}", lowercase_first(&call_the_shop(doc))),
         None => "Please call the shop that sent it.".to_string(),
     };
     let _ = write!(html, "<main><h2>{}</h2><p>{}</p><p>{call}</p></main></body></html>", escape(title), escape(why));
@@ -277,6 +299,11 @@ pub fn totals_list(html: &mut String, totals: &Totals) {
         let _ = write!(html, "<dt>{name}</dt><dd>{amount}</dd>");
     }
     let _ = write!(html, "<dt class=\"total\">Total of approved work</dt><dd class=\"total\">{}</dd></dl>", totals.total);
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn first_name(name: &str) -> &str {

@@ -67,7 +67,7 @@ pub trait Documents: Send + Sync {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Compose {
     pub repair_order: i64,
-    /// estimate_ready, ready, receipt, payment_link or free.
+    /// estimate_ready, approval, ready, receipt, payment_link or free.
     pub template: String,
     /// One channel only; `None` routes by the customer's preference with fallback.
     #[serde(default)]
@@ -75,6 +75,9 @@ pub struct Compose {
     /// What the free-text template sends.
     #[serde(default)]
     pub text: Option<String>,
+    /// The customer's approval link, just made (`{estimate_link}`; links are never stored).
+    #[serde(default)]
+    pub link: Option<String>,
     #[serde(default)]
     pub priority: Priority,
 }
@@ -679,6 +682,9 @@ impl Messenger {
         ]);
         if !address.is_empty() {
             values.insert("map_link", template::map_link(&address));
+        }
+        if let Some(link) = request.link.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+            values.insert("estimate_link", link.to_string());
         }
         if request.template == "free" {
             let text = request.text.as_deref().map(str::trim).unwrap_or_default();

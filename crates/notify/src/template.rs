@@ -52,6 +52,12 @@ pub fn defaults() -> Vec<Template> {
             "Hi {first_name}, the estimate for your {vehicle} is ready: {total}. Reply YES to approve, or call us at {shop_phone} with any question. - {shop_name}",
         ),
         t(
+            "approval",
+            "Approval link",
+            "Your estimate from {shop_name}: see what we found",
+            "Hi {first_name}, the estimate for your {vehicle} is ready ({total}). See what we found, with photos, and approve it here: {estimate_link} - {shop_name}",
+        ),
+        t(
             "ready",
             "Ready for pickup",
             "Your {vehicle} is ready",

@@ -45,6 +45,8 @@ pub struct Document {
     /// The inspection, worst first.
     pub inspection: Vec<InspectedItem>,
     pub consent: String,
+    /// The shop's IANA time zone ("America/Los_Angeles"): the page's times are the shop's.
+    pub time_zone: String,
     pub published_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -290,6 +292,7 @@ mod tests {
             },
             inspection: vec![],
             consent: CONSENT.into(),
+            time_zone: "America/Los_Angeles".into(),
             published_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
             expires_at: DateTime::from_timestamp(1_800_604_800, 0).unwrap(),
         }

@@ -20,12 +20,12 @@ fn main() {
     let decoder = OfflineDecoder::open().expect("offline VIN data");
     println!("open: {:?}", opened.elapsed());
     for vin in VINS.iter().cycle().take(600) {
-        std::hint::black_box(decoder.decode(vin));
+        std::hint::black_box(decoder.decode(vin, 2026));
     }
     let mut times: Vec<Duration> = Vec::with_capacity(6_000);
     for vin in VINS.iter().cycle().take(6_000) {
         let started = Instant::now();
-        std::hint::black_box(decoder.decode(std::hint::black_box(vin)));
+        std::hint::black_box(decoder.decode(std::hint::black_box(vin), 2026));
         times.push(started.elapsed());
     }
     times.sort();
@@ -38,7 +38,7 @@ fn main() {
         times[times.len() - 1]
     );
     for vin in VINS {
-        let label = decoder.decode(vin).map(|v| v.label()).unwrap_or_else(|| "unknown maker".into());
+        let label = decoder.decode(vin, 2026).map(|v| v.label()).unwrap_or_else(|| "unknown maker".into());
         println!("  {vin}  {label}");
     }
 }

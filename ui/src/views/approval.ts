@@ -41,8 +41,28 @@ export function approvalPanel(number: number): HTMLElement {
       h("p", {}, `${view.link.lines} item${view.link.lines === 1 ? "" : "s"} to approve, ${view.link.photos / 2} photo${view.link.photos === 2 ? "" : "s"}. Works until ${when(view.link.expires_at)}.`),
       h("div", { class: "row" }, url, h("button", { type: "button", class: "secondary", onclick: () => void navigator.clipboard?.writeText(view.link.url) }, "Copy")),
       qr,
-      h("p", { class: "muted" }, "Text or email it from the conversation below, or let the customer scan the code."),
+      h("div", { class: "row" }, textIt(view.link.url), sent),
+      h("p", { class: "muted" }, "Or let the customer scan the code with their phone."),
     );
+  }
+
+  const sent = h("span", { role: "status", id: "approval-sent" });
+  /** Sends the link by the customer's preferred way (text, email or push), with fallback. */
+  function textIt(url: string): HTMLElement {
+    const button = h("button", { type: "button", class: "secondary", id: "send-approval-link" }, "Text / email it to the customer");
+    button.addEventListener("click", async () => {
+      button.setAttribute("disabled", "");
+      try {
+        const messages = await api.sendMessage({ repair_order: number, template: "approval", link: url });
+        const last = messages[messages.length - 1];
+        sent.textContent = last ? `${last.channel}: ${last.state_words}` : "Not sent.";
+      } catch (e) {
+        sent.textContent = describe(e);
+      } finally {
+        button.removeAttribute("disabled");
+      }
+    });
+    return button;
   }
 
   async function refresh(): Promise<void> {
