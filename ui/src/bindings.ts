@@ -703,7 +703,9 @@ export type DocumentAction =
 /**  Which document, on which paper. */
 export type DocumentChoice = "estimate" | "invoice" | 
 /**  What was paid against the invoice. */
-"receipt";
+"receipt" | 
+/**  The inspection report, with its photos. */
+"inspection";
 
 /**  A remembered dongle. */
 export type Dongle = Dongle_Serialize | Dongle_Deserialize;

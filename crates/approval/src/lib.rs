@@ -332,7 +332,7 @@ impl Approvals {
         for section in &inspection.sections {
             for item in &section.items {
                 let Some(condition) = item.status.clone() else { continue };
-                let reading = reading_of(item);
+                let reading = item.reading();
                 let note = Some(item.note.trim().to_string()).filter(|n| !n.is_empty());
                 let photos = refs_of(Some(&item.key), None)?;
                 if let Some(line) = became.get(&item.key) {
@@ -612,16 +612,6 @@ fn read_answer(payload: &str) -> Option<(Submission, Document)> {
     let submission: Submission = serde_json::from_value(value["submission"].clone()).ok()?;
     let doc: Document = serde_json::from_str(value["document"].as_str()?).ok()?;
     Some((submission, doc))
-}
-
-/// "Front left 3 mm, front right 4 mm".
-fn reading_of(item: &dixon_inspection::Item) -> Option<String> {
-    let parts: Vec<String> = item
-        .measures
-        .iter()
-        .filter_map(|m| item.measurements.get(m.key).map(|v| format!("{} {v} {}", m.label, m.unit)))
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn kind_name(kind: AuthorizationKind) -> &'static str {

@@ -29,6 +29,15 @@ pub enum InspectCommand {
     },
     /// Put the repairs of the yellow and red items on the estimate (each once).
     Recommend { ro: i64 },
+    /// Write the inspection report as a PDF: each checked item, worst first, with its photos.
+    Pdf {
+        ro: i64,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: std::path::PathBuf,
+        /// letter (default) or a4.
+        #[arg(long, default_value = "letter")]
+        paper: String,
+    },
 }
 
 fn inspect_error(e: dixon_inspection::Error) -> CliError {
@@ -39,6 +48,19 @@ pub async fn inspect(command: InspectCommand, services: &Services, out: &Output)
     let inspections = &services.inspections;
     let inspection = match command {
         InspectCommand::Show { ro } => inspections.show(ro).await.map_err(inspect_error)?,
+        InspectCommand::Pdf { ro, out: file, paper } => {
+            let paper = dixon_print::Paper::parse(&paper)
+                .ok_or_else(|| CliError::new("invalid", format!("'{paper}' is not a paper size; use letter or a4.")))?;
+            let today = chrono::Local::now().date_naive();
+            let pdf = dixon_services::inspection_report::render(services, ro, paper, today)
+                .await
+                .map_err(|e| CliError::new(e.kind(), e.to_string()))?;
+            dixon_print::save(&file, &pdf).map_err(|e| {
+                CliError::new("io", format!("Can't write {}: {e}. Check the folder exists and is writable.", file.display()))
+            })?;
+            out.written(&file, pdf.len());
+            return Ok(());
+        }
         InspectCommand::Set { ro, item, status, note, readings } => {
             let mut parsed = BTreeMap::new();
             for reading in readings {

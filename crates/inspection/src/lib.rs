@@ -66,6 +66,18 @@ pub struct Item {
     pub on_estimate: bool,
 }
 
+impl Item {
+    /// The readings in words: "Pad thickness 2 mm", "Left front 3 /32 in, right front 4 /32 in".
+    pub fn reading(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .measures
+            .iter()
+            .filter_map(|m| self.measurements.get(m.key).map(|v| format!("{} {v} {}", m.label, m.unit)))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SectionView {

@@ -23,6 +23,10 @@ pub use annotate::{Mark, Point};
 pub use error::Error;
 pub use prepare::{prepare, Prepared};
 
+/// The printed report's copy of a photo: long side and size goal.
+pub const PRINT_LONG_SIDE: u32 = 1200;
+pub const PRINT_MAX_BYTES: usize = 200 * 1024;
+
 /// Where a photo came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -232,6 +236,29 @@ impl Photos {
             return Err(Error::AlreadySent("just now".into()));
         }
         self.of(number).await?.into_iter().find(|p| p.uid == uid).ok_or_else(|| Error::NoSuchPhoto(uid.to_string()))
+    }
+
+    /// The copy a printed report embeds (what goes to the customer, marks included, at a print
+    /// size: long side 1200 px, at most 200 KB), made once and kept: its JPEG bytes, width and
+    /// height. Twelve of them stay well under 3 MB.
+    pub async fn print_copy(&self, photo: &Photo) -> Result<(Vec<u8>, u32, u32), Error> {
+        let sending = tokio::fs::read(&photo.sending_path).await?;
+        let name = hex::encode(sha2::Sha256::digest(&sending));
+        let path = self.path("print", &name, "jpg");
+        if let Ok(bytes) = tokio::fs::read(&path).await {
+            if let Ok((w, h)) = image::ImageReader::new(std::io::Cursor::new(&bytes)).with_guessed_format().map_err(|_| ()).and_then(|r| r.into_dimensions().map_err(|_| ())) {
+                return Ok((bytes, w, h));
+            }
+        }
+        let (bytes, w, h) = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, u32, u32), Error> {
+            let picture = image::load_from_memory(&sending).map_err(|e| Error::Io(e.to_string()))?;
+            let fitted = prepare::fit(&picture, PRINT_LONG_SIDE);
+            Ok((prepare::jpeg_within(&fitted, PRINT_MAX_BYTES), fitted.width(), fitted.height()))
+        })
+        .await
+        .map_err(|e| Error::Io(e.to_string()))??;
+        write_once(&path, &bytes).await?;
+        Ok((bytes, w, h))
     }
 
     /// Notes that these photos went to the customer at `at` (their marks stay as sent).

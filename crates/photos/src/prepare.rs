@@ -6,7 +6,6 @@
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use sha2::{Digest, Sha256};
 
@@ -61,11 +60,20 @@ pub fn prepare(bytes: &[u8], name: &str) -> Result<Prepared, Error> {
         return Err(Error::TooManyPixels { name: name.into(), megapixels: (u64::from(w) * u64::from(h)) / 1_000_000 });
     }
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut picture =
+    let picture =
         DynamicImage::from_decoder(decoder).map_err(|e| Error::Damaged { name: name.into(), detail: e.to_string() })?;
-    picture.apply_orientation(orientation);
-    let working = jpeg_within(&fit(&picture, WORKING_LONG_SIDE), WORKING_MAX_BYTES);
-    let thumbnail = jpeg_within(&fit(&picture, THUMBNAIL_LONG_SIDE), 40 * 1024);
+    // shrink first, then turn upright: rotating 12 megapixels costs more than the whole resize
+    let mut small = fit(&picture, WORKING_LONG_SIDE);
+    small.apply_orientation(orientation);
+    let (width, height) = match orientation {
+        image::metadata::Orientation::Rotate90
+        | image::metadata::Orientation::Rotate270
+        | image::metadata::Orientation::Rotate90FlipH
+        | image::metadata::Orientation::Rotate270FlipH => (picture.height(), picture.width()),
+        _ => (picture.width(), picture.height()),
+    };
+    let working = jpeg_within(&small, WORKING_MAX_BYTES);
+    let thumbnail = jpeg_within(&fit(&small, THUMBNAIL_LONG_SIDE), 40 * 1024);
     let (extension, mime) = match format {
         ImageFormat::Png => ("png", "image/png"),
         _ => ("jpg", "image/jpeg"),
@@ -74,19 +82,21 @@ pub fn prepare(bytes: &[u8], name: &str) -> Result<Prepared, Error> {
         sha256: hex::encode(Sha256::digest(bytes)),
         extension,
         mime,
-        width: picture.width(),
-        height: picture.height(),
+        width,
+        height,
         working,
         thumbnail,
     })
 }
 
-/// `picture` scaled down so its long side is at most `long_side` (never up).
+/// `picture` scaled down so its long side is at most `long_side` (never up). Area averaging
+/// (`thumbnail`): as sharp as a photo needs when shrinking, and several times faster than a
+/// Catmull-Rom filter on 12 megapixels.
 pub(crate) fn fit(picture: &DynamicImage, long_side: u32) -> DynamicImage {
     if picture.width().max(picture.height()) <= long_side {
         return picture.clone();
     }
-    picture.resize(long_side, long_side, FilterType::CatmullRom)
+    picture.thumbnail(long_side, long_side)
 }
 
 /// JPEG of `picture` at the best quality (from 85 down to 50) that fits `max_bytes`.

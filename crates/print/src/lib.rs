@@ -122,7 +122,7 @@ pub fn render(
     paper: Paper,
     date: NaiveDate,
 ) -> Result<Vec<u8>, Error> {
-    compose(order, shop, kind.title(), paper, date, |writer| {
+    compose(order, shop, kind.title(), paper, date, |writer, _| {
         writer.table_header();
         for line in &order.lines {
             writer.line_row(line);
@@ -144,7 +144,47 @@ pub fn render_receipt(
     paper: Paper,
     date: NaiveDate,
 ) -> Result<Vec<u8>, Error> {
-    compose(order, shop, "RECEIPT", paper, date, |writer| writer.receipt(order, payments))
+    compose(order, shop, "RECEIPT", paper, date, |writer, _| writer.receipt(order, payments))
+}
+
+/// One inspected item as the report prints it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectedItem {
+    pub section: String,
+    pub name: String,
+    /// `red`, `yellow` or `green`.
+    pub condition: String,
+    /// "Pad thickness 2 mm".
+    pub reading: Option<String>,
+    pub note: Option<String>,
+    /// JPEG photos (the copies that go to the customer, marks included), embedded as they are.
+    pub photos: Vec<Photo>,
+}
+
+/// A JPEG and its size in pixels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Photo {
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Renders the inspection report of `order`: each checked item, worst first, with its reading,
+/// note and photos (two across). Photos are embedded as the JPEGs they are — never decoded and
+/// encoded again, so twelve photos make a file of a few megabytes, not tens.
+pub fn render_inspection(
+    order: &RepairOrder,
+    shop: &ShopSettings,
+    items: &[InspectedItem],
+    paper: Paper,
+    date: NaiveDate,
+) -> Result<Vec<u8>, Error> {
+    for photo in items.iter().flat_map(|i| &i.photos) {
+        if !photo.jpeg.starts_with(&[0xFF, 0xD8]) || photo.width == 0 || photo.height == 0 {
+            return Err(Error::Pdf("a photo is not a JPEG; add it again".into()));
+        }
+    }
+    compose(order, shop, "VEHICLE INSPECTION", paper, date, |writer, doc| writer.inspection(items, doc))
 }
 
 /// The page frame every document shares (header, parties, footers with "Page x of y"), with
@@ -155,7 +195,7 @@ fn compose(
     heading: &str,
     paper: Paper,
     date: NaiveDate,
-    body: impl FnOnce(&mut Writer),
+    body: impl FnOnce(&mut Writer, &mut PdfDocument),
 ) -> Result<Vec<u8>, Error> {
     let (regular, bold) = fonts();
     let title = format!("{heading} {} – {}", order.number, shop.name);
@@ -178,7 +218,7 @@ fn compose(
     writer.y = MARGIN;
     writer.header(order, shop, heading, date, logo.as_ref());
     writer.parties(order);
-    body(&mut writer);
+    body(&mut writer, &mut doc);
 
     let pages_total = writer.pages.len() + 1;
     let mut pages = std::mem::take(&mut writer.pages);
@@ -216,6 +256,32 @@ pub fn save(path: &std::path::Path, pdf: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&partial, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&partial);
     })
+}
+
+/// `photo` as an image XObject whose stream is the JPEG itself (`/DCTDecode`): not decoded, not
+/// encoded again.
+fn embed_jpeg(doc: &mut PdfDocument, photo: &Photo) -> (printpdf::XObjectId, (usize, usize)) {
+    use printpdf::{DictItem, ExternalStream, ExternalXObject, Px};
+    let name = |n: &str| DictItem::Name(n.as_bytes().to_vec());
+    let dict = [
+        ("Type", name("XObject")),
+        ("Subtype", name("Image")),
+        ("Width", DictItem::Int(photo.width.into())),
+        ("Height", DictItem::Int(photo.height.into())),
+        ("ColorSpace", name("DeviceRGB")),
+        ("BitsPerComponent", DictItem::Int(8)),
+        ("Filter", name("DCTDecode")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let object = ExternalXObject {
+        stream: ExternalStream { dict, content: photo.jpeg.clone(), compress: false },
+        width: Some(Px(photo.width as usize)),
+        height: Some(Px(photo.height as usize)),
+        dpi: None,
+    };
+    (doc.add_xobject(&object), (photo.width as usize, photo.height as usize))
 }
 
 /// The tallest logo we embed, in pixels: 20 mm at 300 dpi is 236 px; more only adds bytes.
@@ -555,6 +621,66 @@ impl Writer {
 
 impl Writer {
     /// The receipt's body: every payment (refunds noted), then total, paid and balance.
+    fn inspection(&mut self, items: &[InspectedItem], doc: &mut PdfDocument) {
+        let rank = |c: &str| match c {
+            "red" => 0,
+            "yellow" => 1,
+            _ => 2,
+        };
+        let mut sorted: Vec<&InspectedItem> = items.iter().collect();
+        sorted.sort_by_key(|i| rank(&i.condition));
+        let counts = |c: &str| items.iter().filter(|i| i.condition == c).count();
+        let summary = format!(
+            "{} need attention now · {} soon · {} checked and OK",
+            counts("red"),
+            counts("yellow"),
+            counts("green")
+        );
+        self.page.text(&self.bold, BODY + 1.0, BLACK, MARGIN, self.y + 4.0, Align::Left, &summary);
+        self.y += 8.0;
+        let gap = 4.0;
+        let photo_width = (self.right() - MARGIN - gap) / 2.0;
+        for item in sorted {
+            let (word, colour) = match item.condition.as_str() {
+                "red" => ("NOW", (0.70, 0.0, 0.11)),
+                "yellow" => ("SOON", (0.80, 0.58, 0.0)),
+                _ => ("OK", (0.12, 0.42, 0.19)),
+            };
+            let text_width = self.right() - MARGIN - 20.0;
+            let mut details: Vec<String> = Vec::new();
+            for part in [item.reading.as_deref(), item.note.as_deref()].into_iter().flatten() {
+                details.extend(self.regular.wrap(part, BODY, text_width));
+            }
+            self.ensure(ROW + details.len() as f32 * SUB_ROW + 2.0, false);
+            self.page.fill(MARGIN, self.y + 0.6, 15.0, 4.6, colour);
+            let word_x = MARGIN + 7.5 - self.bold.width_mm(word, SMALL) / 2.0;
+            self.page.text(&self.bold, SMALL, (1.0, 1.0, 1.0), word_x, self.y + 4.0, Align::Left, word);
+            let title = format!("{} — {}", item.name, item.section);
+            self.page.text(&self.bold, BODY, BLACK, MARGIN + 18.0, self.y + 4.0, Align::Left, &title);
+            self.y += ROW + 0.5;
+            self.wrapped(&details, MARGIN + 18.0, self.y + 2.8, BODY, GREY, SUB_ROW + 0.4);
+            self.y += details.len() as f32 * (SUB_ROW + 0.4) + 1.0;
+            for pair in item.photos.chunks(2) {
+                let height = pair
+                    .iter()
+                    .map(|p| photo_width * p.height as f32 / p.width as f32)
+                    .fold(0.0_f32, f32::max)
+                    .min(90.0);
+                self.ensure(height + 3.0, false);
+                let mut x = MARGIN;
+                for photo in pair {
+                    let (id, pixels) = embed_jpeg(doc, photo);
+                    let width = (height * photo.width as f32 / photo.height as f32).min(photo_width);
+                    self.page.image(&id, pixels, x, self.y, width * photo.height as f32 / photo.width as f32);
+                    x += photo_width + gap;
+                }
+                self.y += height + 3.0;
+            }
+            self.page.rule(MARGIN, self.right(), self.y, 0.3, RULE);
+            self.y += 2.0;
+        }
+    }
+
     fn receipt(&mut self, order: &RepairOrder, payments: &[Received]) {
         let right = self.right() - 3.0;
         self.page.fill(MARGIN, self.y, self.right() - MARGIN, 6.0, BAND);

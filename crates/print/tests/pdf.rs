@@ -167,3 +167,60 @@ async fn a_receipt_lists_each_payment_and_what_is_left() {
     let text = pages_of(&render_receipt(&order, &shop, &paid_off, Paper::A4, date()).unwrap()).join("\n");
     assert!(text.contains("Paid in full") && text.contains("Check #1047"), "{text}");
 }
+
+/// A photo-like JPEG (gradient and grain) of `width` × `height`.
+fn photo(width: u32, height: u32, seed: u32) -> dixon_print::Photo {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        let grain = ((x * 7919 + y * 104_729 + seed * 31) % 29) as u8;
+        image::Rgb([(x * 200 / width) as u8 + grain, (y * 180 / height) as u8 + grain, 90 + grain])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80).encode_image(&picture).unwrap();
+    dixon_print::Photo { jpeg, width, height }
+}
+
+#[tokio::test]
+async fn the_inspection_report_embeds_its_photos_as_the_jpegs_they_are() {
+    let (_dir, order, shop) = support::order(2).await;
+    let item = |name: &str, condition: &str, photos: Vec<dixon_print::Photo>| dixon_print::InspectedItem {
+        section: "Brakes".into(),
+        name: name.into(),
+        condition: condition.into(),
+        reading: Some("Pad thickness 2 mm".into()).filter(|_| condition == "red"),
+        note: Some("Metal on metal soon".into()).filter(|_| condition == "red"),
+        photos,
+    };
+    let photos: Vec<_> = (0..3).map(|seed| photo(1200, 900, seed)).collect();
+    let items = vec![
+        item("Wiper blades", "yellow", vec![photo(900, 1200, 7)]),
+        item("Battery", "green", vec![]),
+        item("Front pads and rotors", "red", photos.clone()),
+    ];
+    let pdf = dixon_print::render_inspection(&order, &shop, &items, Paper::Letter, date()).unwrap();
+    for p in &photos {
+        let found = pdf.windows(p.jpeg.len()).any(|w| w == p.jpeg.as_slice());
+        assert!(found, "each photo is in the PDF byte for byte (never decoded and encoded again)");
+    }
+    let images = pdf.windows(b"/DCTDecode".len()).filter(|w| *w == b"/DCTDecode").count();
+    assert_eq!(images, 4, "four JPEG images");
+    let text = pages_of(&pdf).join("\n");
+    for expected in ["VEHICLE INSPECTION", "1 need attention now · 1 soon · 1 checked and OK", "NOW", "Front pads and rotors — Brakes", "Pad thickness 2 mm", "SOON"] {
+        assert!(text.contains(expected), "the report says {expected:?}");
+    }
+    // worst first: the red item before the yellow one
+    assert!(text.find("Front pads").unwrap() < text.find("Wiper blades").unwrap());
+    // poppler renders every page (the images decode)
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("report.pdf"), &pdf).unwrap();
+    let status = Command::new("pdftoppm")
+        .args(["-r", "20", "-png"])
+        .arg(dir.path().join("report.pdf"))
+        .arg(dir.path().join("page"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let not_a_jpeg = vec![item("Battery", "green", vec![dixon_print::Photo { jpeg: b"GIF89a".to_vec(), width: 1, height: 1 }])];
+    let error = dixon_print::render_inspection(&order, &shop, &not_a_jpeg, Paper::Letter, date()).unwrap_err();
+    assert!(error.to_string().contains("not a JPEG"), "{error}");
+}

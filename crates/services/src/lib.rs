@@ -9,6 +9,7 @@
 
 pub mod diagnostics;
 pub mod documents;
+pub mod inspection_report;
 pub mod receipts;
 
 use std::sync::Arc;

@@ -94,6 +94,8 @@ pub enum DocumentChoice {
     Invoice,
     /// What was paid against the invoice.
     Receipt,
+    /// The inspection report, with its photos.
+    Inspection,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Type)]
@@ -143,6 +145,12 @@ pub async fn print_document(
                 .await
                 .map_err(|e| print_error(&e))?;
             (pdf, format!("Receipt-{number}.pdf"))
+        }
+        DocumentChoice::Inspection => {
+            let pdf = dixon_services::inspection_report::render(state.services()?, number, paper, today)
+                .await
+                .map_err(|e| CommandError::new(e.kind(), e.to_string()))?;
+            (pdf, format!("Inspection-{number}.pdf"))
         }
         DocumentChoice::Estimate | DocumentChoice::Invoice => {
             let store = state.store()?;

@@ -347,11 +347,11 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
     : h("p", { class: "auth-status warn" }, "Not authorized yet.");
   const authorizeButton = h("button", { class: "secondary", id: "authorize", onclick: () => askAuthorization(`The estimate comes to ${money(ro.totals.total)}.`, (auth) => api.authorizeEstimate(ro.number, auth)) }, latest ? "New authorization" : "Record authorization", kbd("Alt+A"));
   const paper = h("select", { id: "paper", "aria-label": "Paper" }, h("option", { value: "letter" }, "Letter"), h("option", { value: "a4" }, "A4"));
-  const documentKind = h("select", { id: "document", "aria-label": "Document" }, h("option", { value: "estimate" }, "Estimate"), h("option", { value: "invoice", selected: ["invoiced", "paid", "closed"].includes(ro.status) }, "Invoice"));
+  const documentKind = h("select", { id: "document", "aria-label": "Document" }, h("option", { value: "estimate" }, "Estimate"), h("option", { value: "invoice", selected: ["invoiced", "paid", "closed"].includes(ro.status) }, "Invoice"), h("option", { value: "inspection" }, "Inspection report"));
   async function printDocument(action: "save" | "preview" | "print"): Promise<void> {
     show(null);
     try {
-      const saved = await api.printDocument(ro.number, documentKind.value as "estimate" | "invoice", paper.value as "letter" | "a4", action);
+      const saved = await api.printDocument(ro.number, documentKind.value as "estimate" | "invoice" | "inspection", paper.value as "letter" | "a4", action);
       shell.toast(action === "print" ? `Sent to the printer (saved as ${saved.path}).` : `Saved ${saved.path}`);
     } catch (e) {
       show(describe(e));
