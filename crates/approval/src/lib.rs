@@ -342,6 +342,17 @@ impl Approvals {
                 items.push(InspectedItem { section: section.name.clone(), name: item.label.clone(), condition, note, reading, photos });
             }
         }
+        // the reading from the car, when it was read, is part of what the customer sees
+        if let Some(found) = self.inspections.computer_scan(number).await? {
+            items.push(InspectedItem {
+                section: dixon_inspection::scan::SECTION.into(),
+                name: dixon_inspection::scan::NAME.into(),
+                condition: found.condition.into(),
+                note: None,
+                reading: Some(found.reading),
+                photos: vec![],
+            });
+        }
         let rank = |c: &str| match c {
             "red" => 0,
             "yellow" => 1,

@@ -3,6 +3,7 @@
 //! its limit sets the colour when the technician gives none), and the repairs of the yellow and
 //! red items put on the estimate in one step — each once.
 
+pub mod scan;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -167,6 +168,19 @@ impl Inspections {
             inspection.sections.push(SectionView { name: section.name.into(), items });
         }
         Ok(inspection)
+    }
+
+    /// The newest reading from the car kept with order `number`, as an inspection finding
+    /// (`None` when the car was not read).
+    pub async fn computer_scan(&self, number: i64) -> Result<Option<scan::ScanFinding>, Error> {
+        let order = self.store.repair_order(number).await?;
+        let Some(newest) = order.diagnostics.first() else { return Ok(None) };
+        let detail: Option<String> = sqlx::query_scalar("SELECT detail FROM diagnostic_snapshots WHERE id = ?")
+            .bind(newest.id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let detail = detail.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
+        Ok(Some(scan::finding(newest, &detail)))
     }
 
     /// Records what was found on `item`: a status (or, without one, what the readings say), a

@@ -1,5 +1,5 @@
 //! The printed inspection report of a repair order: each checked item with its reading, note
-//! and photos (the copies that go to the customer, marks included, at print size).
+//! and photos, and the newest reading from the car (codes, readiness) (the copies that go to the customer, marks included, at print size).
 
 use chrono::NaiveDate;
 use dixon_print::{InspectedItem, Paper, Photo};
@@ -57,6 +57,16 @@ pub async fn render(services: &Services, number: i64, paper: Paper, date: NaiveD
                 photos: pictures,
             });
         }
+    }
+    if let Some(found) = services.inspections.computer_scan(number).await? {
+        items.push(InspectedItem {
+            section: dixon_inspection::scan::SECTION.into(),
+            name: dixon_inspection::scan::NAME.into(),
+            condition: found.condition.into(),
+            reading: Some(found.reading),
+            note: None,
+            photos: vec![],
+        });
     }
     if items.is_empty() {
         return Err(ReportError::NothingInspected(number));
