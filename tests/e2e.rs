@@ -842,7 +842,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
                     .await?;
                 (v[0].as_u64().unwrap_or(0), v[1].as_f64().unwrap_or(0.0))
             };
-            eprintln!("approval page: {bytes} bytes of HTML, loaded in {load_ms:.0} ms (headless Chromium, 360 px)");
+            let figures = format!("approval page: {bytes} bytes of HTML, loaded in {load_ms:.0} ms (headless Chromium, 360 px)\n");
+            eprint!("{figures}");
+            std::fs::write(artifacts.join("approval-page-figures.txt"), figures).unwrap();
             assert!(bytes < 100 * 1024, "the page itself is {bytes} bytes");
             phone.screenshot(&artifacts, "approval-phone-1-findings").await?;
             let radio = |text: &str, choice: &str| {
