@@ -18,3 +18,11 @@ CREATE TABLE cloud_photos (
     sha256              TEXT    PRIMARY KEY CHECK (length(sha256) = 64),
     uploaded_at         TEXT    NOT NULL
 );
+
+-- The shop's own inspection template (sections, items, readings with their limits, repairs), as
+-- JSON; without one the built-in multi-point inspection is used.
+CREATE TABLE inspection_template (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    template    TEXT    NOT NULL CHECK (json_valid(template)),
+    updated_at  TEXT    NOT NULL
+);

@@ -909,7 +909,7 @@ export type Item_Deserialize = {
 	status?: string | null,
 	note: string,
 	measurements: { [key in string]: number | null },
-	measures: Measure[],
+	measures: Measure_Deserialize[],
 	repair?: Repair | null,
 	/**  Its repair is on the estimate already. */
 	on_estimate: boolean,
@@ -923,7 +923,7 @@ export type Item_Serialize = {
 	status: string | null,
 	note: string,
 	measurements: { [key in string]: number | null },
-	measures: Measure[],
+	measures: Measure_Serialize[],
 	repair: Repair | null,
 	/**  Its repair is on the estimate already. */
 	on_estimate: boolean,
@@ -1067,7 +1067,22 @@ export type Mark =
 { shape: "text"; at: Point; text: string };
 
 /**  A reading taken on an item, and when it is worrying. */
-export type Measure = {
+export type Measure = Measure_Serialize | Measure_Deserialize;
+
+/**  A reading taken on an item, and when it is worrying. */
+export type Measure_Deserialize = {
+	key: string,
+	label: string,
+	unit: string,
+	/**  At or below this (or above, when `higher_is_worse`) the item is yellow… */
+	yellow: number | null,
+	/**  …and red. */
+	red: number | null,
+	higher_is_worse?: boolean,
+};
+
+/**  A reading taken on an item, and when it is worrying. */
+export type Measure_Serialize = {
 	key: string,
 	label: string,
 	unit: string,

@@ -255,7 +255,7 @@ impl Approvals {
     }
 
     /// The page repair order `number` would show now, the photo files it needs, and the photos'
-    /// uids (public for the tests and the printed report).
+    /// uids.
     async fn document(&self, number: i64, valid_for: Duration) -> Result<(Document, Vec<Upload>, Vec<String>)> {
         let order = match self.store.repair_order(number).await {
             Ok(order) => order,
@@ -490,7 +490,21 @@ impl Approvals {
                     if !here {
                         continue; // its order comes with the next pull
                     }
-                    match self.store.record_online_authorization(&submission, &doc).await {
+                    // a link published here: the page signed must be the very one published
+                    let published: Option<String> =
+                        sqlx::query_scalar("SELECT shown_sha256 FROM approval_links WHERE id = ?")
+                            .bind(&submission.link_id)
+                            .fetch_optional(self.store.pool())
+                            .await?;
+                    let outcome = if published.is_some_and(|sha| sha != submission.shown_sha256) {
+                        Err(dixon_shop::Error::Invalid(vec![dixon_shop::FieldError::new(
+                            "authorization",
+                            "The page the customer signed is not the one this counter published; it was not recorded. Send a new link.",
+                        )]))
+                    } else {
+                        self.store.record_online_authorization(&submission, &doc).await
+                    };
+                    match outcome {
                         Ok(new) => {
                             recorded += usize::from(new);
                             None

@@ -310,6 +310,26 @@ async fn a_customer_approves_from_the_link_without_javascript_and_the_counter_re
         .await
         .unwrap();
     assert!(problem.unwrap().contains("does not match the page it was given on"));
+    // a page other than the one this counter published, under its link's id
+    let mut swapped = submission.clone();
+    let mut other_page = shown_doc.clone();
+    other_page.lines[0].line.unit_price = Cents(1);
+    swapped.shown_sha256 = other_page.sha256();
+    swapped.seal = swapped.compute_seal();
+    let payload = serde_json::json!({ "submission": swapped, "document": serde_json::to_string(&other_page).unwrap() });
+    sqlx::query(
+        "INSERT INTO relayed_events (uid, provider, event_key, payload, received_at) VALUES ('approval:swapped', 'approval', 'swapped', ?, '2026-12-03T10:00:00Z')",
+    )
+    .bind(payload.to_string())
+    .execute(counter.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(counter.approvals.apply_relayed().await.unwrap(), 0);
+    let problem: Option<String> = sqlx::query_scalar("SELECT problem FROM relayed_events WHERE uid = 'approval:swapped'")
+        .fetch_one(counter.store.pool())
+        .await
+        .unwrap();
+    assert!(problem.unwrap().contains("not the one this counter published"));
     assert_eq!(counter.store.repair_order(number).await.unwrap().authorizations.len(), 1);
 
     // work found during the job: proposed, then a supplementary authorization the same way

@@ -29,6 +29,10 @@ pub enum InspectCommand {
     },
     /// Put the repairs of the yellow and red items on the estimate (each once).
     Recommend { ro: i64 },
+    /// The shop's inspection template: show it (`--json` to start a file from), replace it with
+    /// a JSON file, or go back to the default multi-point inspection.
+    #[command(subcommand)]
+    Template(TemplateCommand),
     /// Write the inspection report as a PDF: each checked item, worst first, with its photos.
     Pdf {
         ro: i64,
@@ -40,6 +44,17 @@ pub enum InspectCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum TemplateCommand {
+    /// Every section and item, with readings, their limits and repairs.
+    Show,
+    /// Use the template in FILE (JSON, as `show --json` prints it); refused with every problem
+    /// named, nothing changed.
+    Set { file: std::path::PathBuf },
+    /// Back to the built-in multi-point inspection.
+    Reset,
+}
+
 fn inspect_error(e: dixon_inspection::Error) -> CliError {
     CliError::new(e.kind(), e.to_string())
 }
@@ -48,6 +63,25 @@ pub async fn inspect(command: InspectCommand, services: &Services, out: &Output)
     let inspections = &services.inspections;
     let inspection = match command {
         InspectCommand::Show { ro } => inspections.show(ro).await.map_err(inspect_error)?,
+        InspectCommand::Template(command) => {
+            let sections = match command {
+                TemplateCommand::Show => inspections.template().await.map_err(inspect_error)?,
+                TemplateCommand::Set { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .map_err(|e| CliError::new("invalid", format!("Can't read {}: {e}.", file.display())))?;
+                    let sections: Vec<dixon_inspection::Section> = serde_json::from_str(&text).map_err(|e| {
+                        CliError::new(
+                            "invalid",
+                            format!("{} is not a template ({e}). Start from `dixon inspect template show --json`.", file.display()),
+                        )
+                    })?;
+                    inspections.set_template(&sections).await.map_err(inspect_error)?
+                }
+                TemplateCommand::Reset => inspections.reset_template().await.map_err(inspect_error)?,
+            };
+            print_template(out, &sections);
+            return Ok(());
+        }
         InspectCommand::Pdf { ro, out: file, paper } => {
             let paper = dixon_print::Paper::parse(&paper)
                 .ok_or_else(|| CliError::new("invalid", format!("'{paper}' is not a paper size; use letter or a4.")))?;
@@ -113,6 +147,29 @@ fn print(out: &Output, inspection: &Inspection) {
                 if item.note.is_empty() { String::new() } else { format!(" — {}", item.note) },
                 if item.on_estimate { " (on the estimate)" } else { "" }
             );
+        }
+    }
+}
+
+fn print_template(out: &Output, sections: &[dixon_inspection::Section]) {
+    if out.json {
+        out.print_json(&sections);
+        return;
+    }
+    for section in sections {
+        println!("{}", section.name);
+        for item in &section.items {
+            let readings: Vec<String> = item
+                .measures
+                .iter()
+                .map(|m| format!("{} {} ({}: yellow {} red {})", m.key, m.label, m.unit, m.yellow, m.red))
+                .collect();
+            let repair = item
+                .repair
+                .as_ref()
+                .map(|r| format!(" → {} ({} h)", r.description, r.hours_milli as f64 / 1000.0))
+                .unwrap_or_default();
+            println!("  {:<22} {}{}{}", item.key, item.label, if readings.is_empty() { String::new() } else { format!(" · {}", readings.join(", ")) }, repair);
         }
     }
 }

@@ -13,6 +13,7 @@ use dixon_shop::{LineKind, NewLine, RepairOrder, Store};
 use serde::Serialize;
 use sqlx::Row;
 
+pub use template::Section;
 use template::{ItemSpec, Measure, Repair};
 
 /// Why an inspection could not be read or changed; each says what to do.
@@ -26,6 +27,8 @@ pub enum Error {
     NoSuchMeasure { item: String, measure: String, takes: String },
     #[error("'{0}' is not a status; use green, yellow or red.")]
     BadStatus(String),
+    #[error("The template was not saved: {}", .0.join(" "))]
+    BadTemplate(Vec<String>),
     #[error("A reading of {value} {unit} for {label} can't be right: readings are zero or more.")]
     BadReading { label: String, value: f64, unit: String },
     #[error(transparent)]
@@ -73,7 +76,7 @@ impl Item {
         let parts: Vec<String> = self
             .measures
             .iter()
-            .filter_map(|m| self.measurements.get(m.key).map(|v| format!("{} {v} {}", m.label, m.unit)))
+            .filter_map(|m| self.measurements.get(&m.key).map(|v| format!("{} {v} {}", m.label, m.unit)))
             .collect();
         (!parts.is_empty()).then(|| parts.join(", "))
     }
@@ -109,6 +112,35 @@ impl Inspections {
         Inspections { store }
     }
 
+    /// The template this counter inspects with: the shop's own, else the default multi-point.
+    pub async fn template(&self) -> Result<Vec<Section>, Error> {
+        let own: Option<String> = sqlx::query_scalar("SELECT template FROM inspection_template WHERE id = 1")
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(own.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_else(template::multi_point))
+    }
+
+    /// Makes `sections` the shop's template, once it passes [`template::check`]. Items already
+    /// inspected keep what was found; an item the template no longer has is no longer shown.
+    pub async fn set_template(&self, sections: &[Section]) -> Result<Vec<Section>, Error> {
+        template::check(sections).map_err(Error::BadTemplate)?;
+        sqlx::query(
+            "INSERT INTO inspection_template (id, template, updated_at) VALUES (1, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET template = excluded.template, updated_at = excluded.updated_at",
+        )
+        .bind(serde_json::to_string(sections).unwrap_or_default())
+        .bind(to_stored(chrono::Utc::now()))
+        .execute(self.store.pool())
+        .await?;
+        self.template().await
+    }
+
+    /// Goes back to the default multi-point template.
+    pub async fn reset_template(&self) -> Result<Vec<Section>, Error> {
+        sqlx::query("DELETE FROM inspection_template").execute(self.store.pool()).await?;
+        self.template().await
+    }
+
     async fn order_id(&self, number: i64) -> Result<i64, Error> {
         sqlx::query_scalar("SELECT id FROM repair_orders WHERE number = ?")
             .bind(number)
@@ -141,12 +173,12 @@ impl Inspections {
         }
         let mut inspection =
             Inspection { repair_order: number, sections: Vec::new(), red: 0, yellow: 0, green: 0, unchecked: 0 };
-        for section in template::multi_point() {
+        for section in self.template().await? {
             let items = section
                 .items
                 .into_iter()
                 .map(|spec| {
-                    let (status, note, measurements, on_estimate) = found.remove(spec.key).unwrap_or_default();
+                    let (status, note, measurements, on_estimate) = found.remove(&spec.key).unwrap_or_default();
                     match status.as_deref() {
                         Some("red") => inspection.red += 1,
                         Some("yellow") => inspection.yellow += 1,
@@ -154,8 +186,8 @@ impl Inspections {
                         _ => inspection.unchecked += 1,
                     }
                     Item {
-                        key: spec.key.into(),
-                        label: spec.label.into(),
+                        key: spec.key,
+                        label: spec.label,
                         status,
                         note,
                         measurements,
@@ -165,7 +197,7 @@ impl Inspections {
                     }
                 })
                 .collect();
-            inspection.sections.push(SectionView { name: section.name.into(), items });
+            inspection.sections.push(SectionView { name: section.name, items });
         }
         Ok(inspection)
     }
@@ -194,7 +226,7 @@ impl Inspections {
         readings: &BTreeMap<String, f64>,
     ) -> Result<Inspection, Error> {
         let id = self.order_id(number).await?;
-        let spec = template::find(item).ok_or_else(|| Error::NoSuchItem(item.to_string()))?;
+        let spec = template::find(&self.template().await?, item).ok_or_else(|| Error::NoSuchItem(item.to_string()))?;
         check_readings(&spec, readings)?;
         let status = match status.map(|s| s.trim().to_ascii_lowercase()) {
             Some(s) if ["green", "yellow", "red"].contains(&s.as_str()) => Some(s),
@@ -280,16 +312,16 @@ impl Inspections {
 
 fn check_readings(spec: &ItemSpec, readings: &BTreeMap<String, f64>) -> Result<(), Error> {
     for (key, value) in readings {
-        let Some(measure) = spec.measures.iter().find(|m| m.key == key) else {
+        let Some(measure) = spec.measures.iter().find(|m| &m.key == key) else {
             let takes = spec.measures.iter().map(|m| format!("{} ({})", m.key, m.unit)).collect::<Vec<_>>();
             return Err(Error::NoSuchMeasure {
-                item: spec.key.into(),
+                item: spec.key.clone(),
                 measure: key.clone(),
                 takes: if takes.is_empty() { "none".into() } else { takes.join(", ") },
             });
         };
         if !value.is_finite() || *value < 0.0 {
-            return Err(Error::BadReading { label: measure.label.into(), value: *value, unit: measure.unit.into() });
+            return Err(Error::BadReading { label: measure.label.clone(), value: *value, unit: measure.unit.clone() });
         }
     }
     Ok(())

@@ -98,3 +98,45 @@ async fn bad_input_is_refused_with_what_to_do() {
         "nothing was written"
     );
 }
+
+#[tokio::test]
+async fn the_shop_s_own_template_replaces_the_default_and_a_bad_one_changes_nothing() {
+    let (_dir, store, number) = shop().await;
+    let inspections = Inspections::new(store.clone());
+    inspections.set(number, "brakes.front", None, None, &readings(&[("pads_mm", 2.0)])).await.unwrap();
+    let mut template = inspections.template().await.unwrap();
+    // a diesel shop: DEF level, with a repair, in its own section
+    let extra: dixon_inspection::Section = serde_json::from_value(serde_json::json!({
+        "name": "Diesel",
+        "items": [{
+            "key": "diesel.def", "label": "DEF level",
+            "measures": [{ "key": "def_pct", "label": "DEF", "unit": "%", "yellow": 25.0, "red": 10.0 }],
+            "repair": { "description": "Top up diesel exhaust fluid", "hours_milli": 200 }
+        }]
+    }))
+    .unwrap();
+    template.push(extra);
+    inspections.set_template(&template).await.unwrap();
+    let shown = inspections.set(number, "diesel.def", None, None, &readings(&[("def_pct", 8.0)])).await.unwrap();
+    let def = shown.sections.iter().flat_map(|s| &s.items).find(|i| i.key == "diesel.def").unwrap();
+    assert_eq!(def.status.as_deref(), Some("red"), "its limits colour it like the built-in ones");
+    assert_eq!(shown.red, 2, "what was found before stays");
+    let (order, added) = inspections.recommend(number).await.unwrap();
+    assert_eq!(added, 2);
+    assert!(order.lines.iter().any(|l| l.description.starts_with("Top up diesel exhaust fluid")));
+
+    // a broken template: every problem named, the shop's template as it was
+    let mut broken = template.clone();
+    broken[0].items[0].measures[0].red = 9.0;
+    broken[1].items[0].key = "Tires Tread".into();
+    let error = inspections.set_template(&broken).await.unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("turns red before it turns yellow") && text.contains("lower-case letters"), "{text}");
+    assert_eq!(error.kind(), "invalid");
+    assert_eq!(inspections.template().await.unwrap(), template);
+
+    inspections.reset_template().await.unwrap();
+    let back = inspections.show(number).await.unwrap();
+    assert!(back.sections.iter().all(|s| s.name != "Diesel"), "back to the multi-point inspection");
+    assert!(matches!(inspections.set(number, "diesel.def", Some("red"), None, &BTreeMap::new()).await, Err(Error::NoSuchItem(_))));
+}
