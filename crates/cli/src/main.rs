@@ -140,6 +140,8 @@ enum VinCommand {
     },
     /// Check a VIN without the network: check digit, model year, maker, likely corrections.
     Check { vin: String },
+    /// The vehicle's open safety recalls (NHTSA), by the year, make and model the VIN decodes to.
+    Recalls { vin: String },
 }
 
 #[derive(Subcommand)]
@@ -221,6 +223,44 @@ pub(crate) fn this_year() -> i32 {
 
 fn vin_problem(problem: dixon_vin::VinProblem) -> CliError {
     CliError::new("invalid", problem.explained())
+}
+
+/// `dixon vin recalls VIN`: decode (vPIC, or the data on this PC), then ask NHTSA for recalls.
+async fn recalls_of(services: &Services, out: &Output, vin: &str) -> Result<(), CliError> {
+    let (_, answer) = services.vpic.decode_checked(vin, this_year()).await.map_err(|e| match e {
+        dixon_vehicle::DecodeError::Vin(problem) => vin_problem(problem),
+        other => CliError::new("decode", other.to_string()),
+    })?;
+    let info = answer.value;
+    let (Some(year), Some(make), Some(model)) = (info.model_year, info.make.as_deref(), info.model.as_deref()) else {
+        return Err(CliError::new(
+            "decode",
+            format!("{vin} does not decode to a year, make and model; recalls are looked up by those."),
+        ));
+    };
+    let check = services.recalls.for_vehicle(year, make, model).await?;
+    if out.json {
+        out.print_json(&check);
+        return Ok(());
+    }
+    println!("{}", check.summary());
+    for recall in &check.recalls {
+        let flag = if recall.park_it {
+            " · PARK IT: do not drive"
+        } else if recall.park_outside {
+            " · PARK OUTSIDE: fire risk"
+        } else {
+            ""
+        };
+        let reported = recall.reported.map(|d| format!(" ({})", d.format("%b %-d, %Y"))).unwrap_or_default();
+        println!("\n{}{reported} — {}{flag}", recall.campaign, recall.component);
+        for (label, text) in [("What", &recall.summary), ("Risk", &recall.consequence), ("Remedy", &recall.remedy)] {
+            if !text.is_empty() {
+                println!("  {label}: {text}");
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn decode_one(
@@ -387,6 +427,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
         Command::Photo(command) => photo_cmd::photo(command, services, out).await?,
         Command::Inspect(command) => inspect_cmd::inspect(command, services, out).await?,
         Command::Approval(command) => approval_cmd::approval(command, services, out).await?,
+        Command::Vin(VinCommand::Recalls { vin }) => recalls_of(services, out, &vin).await?,
         Command::Vin(VinCommand::Check { vin }) => {
             let checked = dixon_vin::check(&vin, this_year()).map_err(vin_problem)?;
             out.vin_check(&checked);

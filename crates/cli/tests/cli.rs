@@ -808,3 +808,32 @@ fn photos_are_kept_with_the_order_and_a_file_that_is_no_photo_is_named() {
     let missing = dixon(dir.path(), &["photo", "add", "4242", icon]);
     assert!(stderr(&missing).contains("4242 does not exist"), "{}", stderr(&missing));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recalls_of_a_vin_say_what_was_asked_when_nhtsa_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../vehicle/tests/fixtures"));
+    let vpic = dixon_test_peer::Peer::start(dixon_test_peer::recorded(&fixtures.join("vpic"), "https://vpic.nhtsa.dot.gov")).await;
+    let nhtsa = dixon_test_peer::Peer::start(dixon_test_peer::recorded(&fixtures.join("recalls"), "https://api.nhtsa.gov")).await;
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dixon"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env("DIXON_VPIC_URL", vpic.url("/api"))
+            .env("DIXON_RECALLS_URL", nhtsa.url(""))
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("dixon runs")
+    };
+    let text = run(&["vin", "recalls", "1FTMW1T88MFA00001"]);
+    assert!(text.status.success(), "{}", stderr(&text));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert_eq!(text.trim(), "No recalls found for 2021 FORD F-150 (also tried F150, F 150)");
+    let json = json_of(&run(&["vin", "recalls", "1FTMW1T88MFA00001", "--json"]));
+    assert_eq!(json["tried"], serde_json::json!(["F-150", "F150", "F 150"]));
+    assert_eq!(json["recalls"], serde_json::json!([]));
+    let bad = run(&["vin", "recalls", "1FTMW1T88MFA0000I"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("never contains I, O or Q"), "{}", stderr(&bad));
+}

@@ -27,6 +27,8 @@ use dixon_vehicle::Vpic;
 
 /// Environment variable naming vPIC's base URL.
 pub const VPIC_URL_ENV: &str = "DIXON_VPIC_URL";
+/// NHTSA's recalls API base URL (tests point it at a peer on 127.0.0.1).
+pub const RECALLS_URL_ENV: &str = "DIXON_RECALLS_URL";
 /// Environment variable naming PartsTech's base URL.
 pub const PARTSTECH_URL_ENV: &str = "DIXON_PARTSTECH_URL";
 /// Environment variable naming Stripe's base URL.
@@ -61,6 +63,8 @@ pub struct Services {
     pub store: Store,
     pub integrations: Arc<Integrations>,
     pub vpic: Vpic,
+    /// Open safety recalls (NHTSA).
+    pub recalls: dixon_vehicle::Recalls,
     /// Parts prices: the local catalog, PartsTech when connected, the estimator.
     pub parts: PartsPricing,
     /// Cash, checks, and cards on the Stripe Terminal reader when Stripe is connected.
@@ -86,6 +90,8 @@ impl Services {
         let store = Store::open_with_clock(&home.database_path(), clock.clone()).await?;
         let integrations = Integrations::new(store.pool().clone(), clock.clone());
         let vpic = Vpic::register(&integrations, &base_url(VPIC_URL_ENV, dixon_vehicle::DEFAULT_BASE_URL));
+        let recalls =
+            dixon_vehicle::Recalls::register(&integrations, &base_url(RECALLS_URL_ENV, dixon_vehicle::DEFAULT_RECALLS_URL));
         let partstech = connect_partstech(&integrations);
         let stripe = connect_stripe(&integrations);
         let paypal = connect_paypal(&integrations);
@@ -127,7 +133,7 @@ impl Services {
         let approvals =
             dixon_approval::Approvals::new(store.clone(), photos.clone(), inspections.clone(), sync.clone(), clock.clone());
         let mut services =
-            Services { store, integrations, vpic, parts, payments, sync, messenger, photos, inspections, approvals };
+            Services { store, integrations, vpic, recalls, parts, payments, sync, messenger, photos, inspections, approvals };
         services.messenger = services.messenger.clone().with_documents(Arc::new(documents::Pdfs(services.clone())));
         Ok(services)
     }

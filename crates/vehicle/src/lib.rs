@@ -12,10 +12,12 @@
 //! text and suggested VIN) next to what it decoded.
 
 mod offline;
+pub mod recalls;
 mod vpic;
 
 pub use dixon_vin::{VinCheck, VinProblem};
 pub use offline::{OfflineDecoder, OFFLINE_SOURCE};
+pub use recalls::{Recall, RecallCheck, Recalls, DEFAULT_RECALLS_URL, RECALLS_SERVICE_ID};
 pub use vpic::{Make, Model, VinCheckSummary, Vpic, VpicHealth, DEFAULT_BASE_URL, SERVICE_ID};
 
 use serde::{Deserialize, Serialize};
