@@ -260,6 +260,13 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         Peer::start(move |request, hit| if down.load(Ordering::SeqCst) { Reply::Reset } else { replay(request, hit) })
             .await;
 
+    // NHTSA's recalls, replayed from recorded answers (crates/vehicle/tests/fixtures/recalls).
+    let recalls = Peer::start(recorded(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/crates/vehicle/tests/fixtures/recalls")),
+        "https://api.nhtsa.gov",
+    ))
+    .await;
+
     // The shop's parts catalog, imported before the app starts (as `dixon parts import` would).
     {
         let store = dixon_shop::Store::open(&data.path().join("dixon.sqlite3")).await.unwrap();
@@ -308,6 +315,7 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             .env("DIXON_DATA_DIR", data.path())
             .env("DIXON_VPIC_URL", vpic.url("/api"))
             .env("DIXON_PARTSTECH_URL", "http://127.0.0.1:9")
+            .env("DIXON_RECALLS_URL", recalls.url(""))
             .env("DIXON_TWILIO_URL", &twilio.url)
             .env("DIXON_CAMERA_FILES", camera_frames.path())
             .process_group(0)
@@ -387,6 +395,13 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         let decoded = text_of(&client, "#vin-decoded").await;
         assert!(decoded.contains("2021 FORD F-150") && decoded.contains("3.5 L V6"), "{decoded}");
         assert_eq!(client.find(Locator::Css("#f-vehicle-model")).await?.prop("value").await?.as_deref(), Some("F-150"));
+        // the vehicle is known: its safety recalls (NHTSA files none for it: said with what was asked)
+        let recalls = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//div[@id='new-ro-recalls']//strong[contains(., 'recalls found for 2021 FORD F-150')]"))
+            .await?;
+        assert!(recalls.text().await?.contains("also tried F150"), "the model's variants were tried");
         screenshot("new-repair-order-decoded").await?;
         // the customer agrees to texts (the estimate-ready and pickup texts go to them)
         client.find(Locator::Css("#f-customer-sms_consent")).await?.click().await?;

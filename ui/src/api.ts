@@ -27,6 +27,7 @@ import {
   type PhotoView_Serialize,
   type LinkView_Serialize,
   type ApprovalStatus_Serialize,
+  type RecallCheck_Serialize,
 } from "./bindings";
 import { Channel } from "@tauri-apps/api/core";
 
@@ -34,6 +35,7 @@ export type { BreakerState, CommandError, ContactMethod, FieldError, HealthState
 export type PhotoView = PhotoView_Serialize;
 export type LinkView = LinkView_Serialize;
 export type ApprovalStatus = ApprovalStatus_Serialize;
+export type RecallCheck = RecallCheck_Serialize;
 // What the shell sends back (the `_Serialize` shapes: every field present).
 export type RepairOrder = RepairOrder_Serialize;
 export type RepairOrderSummary = RepairOrderSummary_Serialize;
@@ -123,6 +125,8 @@ export const api = {
   inspection: (...a: Parameters<typeof commands.inspection>) => unwrap(commands.inspection(...a)),
   inspectItem: (...a: Parameters<typeof commands.inspectItem>) => unwrap(commands.inspectItem(...a)),
   recommendRepairs: (...a: Parameters<typeof commands.recommendRepairs>) => unwrap(commands.recommendRepairs(...a)),
+  vehicleRecalls: (...a: Parameters<typeof commands.vehicleRecalls>) => unwrap(commands.vehicleRecalls(...a)),
+  orderRecalls: (...a: Parameters<typeof commands.orderRecalls>) => unwrap(commands.orderRecalls(...a)),
   photos: (...a: Parameters<typeof commands.photos>) => unwrap(commands.photos(...a)),
   addPhoto: (...a: Parameters<typeof commands.addPhoto>) => unwrap(commands.addPhoto(...a)),
   takePhoto: (...a: Parameters<typeof commands.takePhoto>) => unwrap(commands.takePhoto(...a)),

@@ -24,6 +24,16 @@ export const commands = {
 	 *  VIN comes back as a `VinProblem` with its likely corrections, for the UI to offer.
 	 */
 	checkVin: (vin: string) => typedError<VinCheck_Serialize, VinProblem>(__TAURI_INVOKE("check_vin", { vin })),
+	/**
+	 *  Open safety recalls of a year, make and model (the new repair order, as soon as the vehicle
+	 *  is known). Nothing is kept: the order keeps its own check once opened.
+	 */
+	vehicleRecalls: (year: number, make: string, model: string) => typedError<RecallCheck_Serialize, CommandError>(__TAURI_INVOKE("vehicle_recalls", { year, make, model })),
+	/**
+	 *  The repair order's recall check: the one kept when it is less than a day old (or `refresh`
+	 *  is false and NHTSA can't be reached), else a new one, kept with the order.
+	 */
+	orderRecalls: (repairOrder: number, refresh: boolean) => typedError<RecallCheck_Serialize | null, CommandError>(__TAURI_INVOKE("order_recalls", { repairOrder, refresh })),
 	/**  Makes of cars, trucks and motorcycles vPIC knows, for the pick list when no VIN is at hand. */
 	vehicleMakes: () => typedError<string[], CommandError>(__TAURI_INVOKE("vehicle_makes")),
 	/**  Models of a make in a model year, for the pick list. */
@@ -1860,6 +1870,88 @@ export type Reading = {
 	name: string,
 	value: number | null,
 	unit: string,
+};
+
+/**  One recall campaign. */
+export type Recall = Recall_Serialize | Recall_Deserialize;
+
+/**  What a recall check found for one vehicle. */
+export type RecallCheck = RecallCheck_Serialize | RecallCheck_Deserialize;
+
+/**  What a recall check found for one vehicle. */
+export type RecallCheck_Deserialize = {
+	year: number,
+	make: string,
+	/**  The model as decoded from the VIN. */
+	model: string,
+	/**  The model names asked, in order (NHTSA's names differ from vPIC's). */
+	tried: string[],
+	/**  The name NHTSA answered with recalls for, if any did. */
+	matched?: string | null,
+	/**  Urgent ones first, then newest first. */
+	recalls: Recall_Deserialize[],
+	/**  "live", "cached" (fresh, from disk), or "stale" (NHTSA didn't answer; the last known list). */
+	source: string,
+	checked_at: string,
+	/**  [`RecallCheck::describe`], for the screens. */
+	summary?: string,
+};
+
+/**  What a recall check found for one vehicle. */
+export type RecallCheck_Serialize = {
+	year: number,
+	make: string,
+	/**  The model as decoded from the VIN. */
+	model: string,
+	/**  The model names asked, in order (NHTSA's names differ from vPIC's). */
+	tried: string[],
+	/**  The name NHTSA answered with recalls for, if any did. */
+	matched: string | null,
+	/**  Urgent ones first, then newest first. */
+	recalls: Recall_Serialize[],
+	/**  "live", "cached" (fresh, from disk), or "stale" (NHTSA didn't answer; the last known list). */
+	source: string,
+	checked_at: string,
+	/**  [`RecallCheck::describe`], for the screens. */
+	summary: string,
+};
+
+/**  One recall campaign. */
+export type Recall_Deserialize = {
+	/**  NHTSA campaign number, e.g. "19V182000". */
+	campaign: string,
+	manufacturer: string,
+	component: string,
+	summary: string,
+	consequence: string,
+	remedy: string,
+	notes: string,
+	/**  When NHTSA received the manufacturer's report. */
+	reported?: string | null,
+	/**  "Park it": don't drive the car until repaired. */
+	park_it: boolean,
+	/**  "Park outside": fire risk, keep it away from buildings. */
+	park_outside: boolean,
+	over_the_air: boolean,
+};
+
+/**  One recall campaign. */
+export type Recall_Serialize = {
+	/**  NHTSA campaign number, e.g. "19V182000". */
+	campaign: string,
+	manufacturer: string,
+	component: string,
+	summary: string,
+	consequence: string,
+	remedy: string,
+	notes: string,
+	/**  When NHTSA received the manufacturer's report. */
+	reported: string | null,
+	/**  "Park it": don't drive the car until repaired. */
+	park_it: boolean,
+	/**  "Park outside": fire risk, keep it away from buildings. */
+	park_outside: boolean,
+	over_the_air: boolean,
 };
 
 export type Refused = {

@@ -243,7 +243,7 @@ async fn recalls_of(services: &Services, out: &Output, vin: &str) -> Result<(), 
         out.print_json(&check);
         return Ok(());
     }
-    println!("{}", check.summary());
+    println!("{}", check.describe());
     for recall in &check.recalls {
         let flag = if recall.park_it {
             " · PARK IT: do not drive"

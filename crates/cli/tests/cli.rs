@@ -13,6 +13,7 @@ fn dixon(data_dir: &Path, args: &[&str]) -> Output {
         .env_remove("RUST_LOG")
         // nothing but 127.0.0.1, whatever this PC's keychain holds
         .env("DIXON_PARTSTECH_URL", "http://127.0.0.1:9")
+        .env("DIXON_RECALLS_URL", "http://127.0.0.1:9")
         .output()
         .expect("dixon runs")
 }
@@ -260,6 +261,7 @@ fn doctor_says_what_to_install_and_start_when_no_keychain_answers() {
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
         .env("DIXON_PARTSTECH_URL", "http://127.0.0.1:9")
+        .env("DIXON_RECALLS_URL", "http://127.0.0.1:9")
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).expect("--json prints JSON");
@@ -315,6 +317,7 @@ fn dixon_with_vpic(data_dir: &Path, vpic_url: &str, args: &[&str]) -> Output {
         .arg(data_dir)
         .args(args)
         .env("DIXON_VPIC_URL", vpic_url)
+        .env("DIXON_RECALLS_URL", "http://127.0.0.1:9")
         .env_remove("RUST_LOG")
         .output()
         .expect("dixon runs")

@@ -10,6 +10,7 @@
 pub mod diagnostics;
 pub mod documents;
 pub mod inspection_report;
+pub mod recall_checks;
 pub mod receipts;
 
 use std::sync::Arc;

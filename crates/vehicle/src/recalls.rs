@@ -73,12 +73,21 @@ pub struct RecallCheck {
     /// "live", "cached" (fresh, from disk), or "stale" (NHTSA didn't answer; the last known list).
     pub source: String,
     pub checked_at: chrono::DateTime<chrono::Utc>,
+    /// [`RecallCheck::describe`], for the screens.
+    #[serde(default)]
+    pub summary: String,
 }
 
 impl RecallCheck {
+    /// The same check with its `summary` filled.
+    pub fn described(mut self) -> RecallCheck {
+        self.summary = self.describe();
+        self
+    }
+
     /// One line: "2 open safety recalls for 1998 MITSUBISHI GALANT (1 park it)", or "No recalls
     /// found for 2021 BMW 330I (also tried 330)".
-    pub fn summary(&self) -> String {
+    pub fn describe(&self) -> String {
         let vehicle = format!("{} {} {}", self.year, self.make.to_uppercase(), self.model.to_uppercase());
         let mut line = match self.recalls.len() {
             0 => {
@@ -156,7 +165,9 @@ impl Recalls {
                     recalls,
                     source: source.into(),
                     checked_at: chrono::Utc::now(),
-                });
+                    summary: String::new(),
+                }
+                .described());
             }
         }
         Ok(RecallCheck {
@@ -168,7 +179,9 @@ impl Recalls {
             recalls: Vec::new(),
             source: source.into(),
             checked_at: chrono::Utc::now(),
-        })
+            summary: String::new(),
+        }
+        .described())
     }
 
     /// One `recallsByVehicle` request (cached on disk for a day).
@@ -339,11 +352,12 @@ mod tests {
             recalls: vec![],
             source: "live".into(),
             checked_at: chrono::Utc::now(),
+            summary: String::new(),
         };
-        assert_eq!(check.summary(), "No recalls found for 2021 BMW 330I");
+        assert_eq!(check.describe(), "No recalls found for 2021 BMW 330I");
         let stale = RecallCheck { source: "stale".into(), tried: vec!["F-150".into(), "F150".into()], model: "F-150".into(), ..check };
         assert_eq!(
-            stale.summary(),
+            stale.describe(),
             "No recalls found for 2021 BMW F-150 (also tried F150) — from the last check; NHTSA can't be reached now"
         );
         assert!(parse("{\"Count\":1,\"results\":[{\"Component\":\"X\"}]}").is_err(), "a recall without a campaign");

@@ -63,7 +63,7 @@ async fn a_recorded_answer_reads_right_and_the_model_s_variants_are_tried() {
     let ball_joint = &check.recalls[1];
     assert_eq!(ball_joint.component, "SUSPENSION:FRONT:CONTROL ARM:LOWER BALL JOINT");
     assert!(ball_joint.remedy.starts_with("DEALERS WILL INSPECT"));
-    assert_eq!(check.summary(), "2 safety recalls for 1998 MITSUBISHI GALANT-ES");
+    assert_eq!(check.summary, "2 safety recalls for 1998 MITSUBISHI GALANT-ES");
     assert_eq!(check.source, "live");
 
     // asked again within the day: from the disk, NHTSA not asked
@@ -77,7 +77,7 @@ async fn nothing_found_is_a_400_with_an_ordinary_body_and_says_what_was_asked() 
     let (bench, peer) = (Bench::new().await, nhtsa_with(|_| None).await);
     let check = bench.recalls(&peer.url("")).for_vehicle(2021, "BMW", "330i").await.unwrap();
     assert!(check.recalls.is_empty());
-    assert_eq!(check.summary(), "No recalls found for 2021 BMW 330I", "never just 'no recalls'");
+    assert_eq!(check.describe(), "No recalls found for 2021 BMW 330I", "never just 'no recalls'");
 }
 
 #[tokio::test]
@@ -90,7 +90,7 @@ async fn offline_the_last_answer_is_shown_marked_stale() {
     let check = offline.for_vehicle(1998, "MITSUBISHI", "GALANT").await.unwrap();
     assert_eq!(check.recalls.len(), 2);
     assert_eq!(check.source, "stale", "{check:?}");
-    assert!(check.summary().ends_with("from the last check; NHTSA can't be reached now"));
+    assert!(check.describe().ends_with("from the last check; NHTSA can't be reached now"));
 }
 
 // ---- the eight fault scenarios ----

@@ -40,6 +40,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         settings::save_settings,
         vehicles::decode_vin,
         vehicles::check_vin,
+        vehicles::vehicle_recalls,
+        vehicles::order_recalls,
         vehicles::vehicle_makes,
         vehicles::vehicle_models,
         integrations::integrations_overview,

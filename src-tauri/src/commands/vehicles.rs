@@ -64,3 +64,46 @@ pub async fn vehicle_models(state: State<'_, AppState>, make: String, year: i32)
 fn this_year() -> i32 {
     dixon_clock::local_year(chrono::Utc::now())
 }
+
+/// Open safety recalls of a year, make and model (the new repair order, as soon as the vehicle
+/// is known). Nothing is kept: the order keeps its own check once opened.
+#[tauri::command]
+#[specta::specta]
+pub async fn vehicle_recalls(
+    state: State<'_, AppState>,
+    year: i32,
+    make: String,
+    model: String,
+) -> CommandResult<dixon_vehicle::RecallCheck> {
+    Ok(state.services()?.recalls.for_vehicle(year, &make, &model).await?)
+}
+
+/// The repair order's recall check: the one kept when it is less than a day old (or `refresh`
+/// is false and NHTSA can't be reached), else a new one, kept with the order.
+#[tauri::command]
+#[specta::specta]
+pub async fn order_recalls(
+    state: State<'_, AppState>,
+    repair_order: i64,
+    refresh: bool,
+) -> CommandResult<Option<dixon_vehicle::RecallCheck>> {
+    use dixon_services::recall_checks;
+    let services = state.services()?;
+    let error = |e: recall_checks::RecallError| CommandError::new(e.kind(), e.to_string());
+    let kept = recall_checks::latest(services, repair_order).await.map_err(error)?;
+    let fresh = kept.as_ref().is_some_and(|k| chrono::Utc::now() - k.checked_at < chrono::Duration::hours(24));
+    if fresh && !refresh {
+        return Ok(kept);
+    }
+    match recall_checks::check(services, repair_order).await {
+        Ok(check) => Ok(Some(check)),
+        // an order without year/make/model simply has no check yet
+        Err(recall_checks::RecallError::UnknownVehicle(_)) => Ok(None),
+        // offline: what was kept, if anything
+        Err(e) if kept.is_some() && !refresh => {
+            tracing::info!("recalls not checked again: {e}");
+            Ok(kept)
+        }
+        Err(e) => Err(error(e)),
+    }
+}

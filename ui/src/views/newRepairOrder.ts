@@ -1,4 +1,5 @@
 // A new repair order: the customer, the vehicle and their concern, on one screen.
+import { showRecallsFor } from "./recalls";
 import { api, CommandFailure, describe, type ContactMethod, type DecodedVin } from "../api";
 import { openCamera } from "../camera";
 import { h, kbd, mount } from "../dom";
@@ -26,6 +27,7 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
   const concern = h("textarea", { rows: 3, maxlength: 2000, placeholder: "In the customer's words, e.g. grinding noise when braking" });
   const formError = h("p", { class: "error", role: "alert", hidden: true });
   const decoded = h("div", { class: "decoded", id: "vin-decoded", hidden: true });
+  const recalls = h("div", { id: "new-ro-recalls", hidden: true });
   const vinHint = h("div", { class: "vin-hint", id: "vin-hint" });
   const makeList = h("datalist", { id: "make-options" });
   const modelList = h("datalist", { id: "model-options" });
@@ -133,6 +135,8 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
       ...notes.map((n) => h("div", { class: "warn" }, n)),
       h("div", { class: "decoded-source" }, `Source: ${from}`),
     );
+    // the vehicle is known: its open safety recalls, before the order is even opened
+    if (info.model_year !== null && info.make && info.model) void showRecallsFor(recalls, info.model_year, info.make, info.model);
   }
   const submit = h("button", { type: "submit", class: "primary big", id: "create-ro" }, "Open repair order", kbd("Ctrl+Enter"));
 
@@ -206,6 +210,7 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
         h("div", { class: "with-action" }, field("VIN", "vehicle.vin", vin), decodeButton, cameraButton),
         vinHint,
         decoded,
+        recalls,
         makeList,
         modelList,
         h("div", { class: "row three" }, field("Year", "vehicle.year", year), field("Make", "vehicle.make", make), field("Model", "vehicle.model", model)),

@@ -4,6 +4,7 @@ import { h, kbd, mount } from "../dom";
 import { miles, money, phone, when } from "../format";
 import type { Shell } from "../main";
 import { approvalPanel } from "./approval";
+import { recallsPanel } from "./recalls";
 import { estimateEditor } from "./estimate";
 import { inspectionPanel } from "./inspection";
 import { messagesPanel } from "./messages";
@@ -146,6 +147,7 @@ export function repairOrderView(main: HTMLElement, shell: Shell, number: number,
           ),
         ),
         ro.concern ? h("p", { class: "concern" }, h("strong", {}, "Concern: "), ro.concern) : null,
+        recallsPanel(number),
         diagnostics(ro),
         payment?.element,
         inspectionPanel(number, render),
