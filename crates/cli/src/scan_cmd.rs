@@ -18,6 +18,12 @@ pub enum ScanCommand {
         #[arg(long, default_value = "all")]
         formats: String,
     },
+    /// Read a VIN printed in a picture with no barcode (windshield plate, registration card,
+    /// door-jamb label text): the VIN, how sure, other candidates to pick from, time per image.
+    Ocr {
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<std::path::PathBuf>,
+    },
     /// Say what a scanned text is: VIN, UPC/EAN, part number, dongle pairing code or unknown.
     /// A pairing code's dongle is remembered for the OBD screen.
     Classify { text: String },
@@ -40,6 +46,34 @@ pub enum ScanCommand {
 pub async fn scan(command: ScanCommand, services: &Services, out: &Output) -> Result<(), CliError> {
     let year = dixon_clock::local_year(chrono::Utc::now());
     match command {
+        ScanCommand::Ocr { images } => {
+            let mut engine = dixon_ocr::Tesseract::new().map_err(|e| CliError::new("ocr", e.to_string()))?;
+            let mut readings = Vec::new();
+            for path in &images {
+                let started = std::time::Instant::now();
+                let picture = image::open(path).map_err(|e| {
+                    CliError::new("invalid", dixon_ocr::Error::Picture(path.display().to_string(), e.to_string()).to_string())
+                })?;
+                let reading = dixon_ocr::read_vin(&mut engine, &picture, None, year)
+                    .map_err(|e| CliError::new("ocr", e.to_string()))?;
+                let ms = started.elapsed().as_millis() as u64;
+                if !out.json {
+                    let what = match (&reading.vin, reading.candidates.as_slice()) {
+                        (Some(vin), _) => format!("{vin} ({:.0} % sure)", reading.confidence * 100.0),
+                        (None, []) => "no VIN found".to_string(),
+                        (None, several) => format!(
+                            "not sure — pick one: {}",
+                            several.iter().map(|c| c.vin.as_str()).collect::<Vec<_>>().join(" or ")
+                        ),
+                    };
+                    println!("{}: {what} · {ms} ms", path.display());
+                }
+                readings.push(serde_json::json!({ "image": path.display().to_string(), "ms": ms, "reading": reading }));
+            }
+            if out.json {
+                out.print_json(&readings);
+            }
+        }
         ScanCommand::Decode { images, formats } => {
             let formats = dixon_camera::Formats::parse(&formats).ok_or_else(|| {
                 CliError::new("invalid", format!("'{formats}' is not a set of formats; use vin, parts or all."))
