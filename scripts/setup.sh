@@ -13,11 +13,14 @@ want_test=false
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
-packages=(build-essential pkg-config curl ca-certificates libwebkit2gtk-4.1-dev libudev-dev libdbus-1-dev libclang-dev librsvg2-dev)
+# libtesseract-dev + libleptonica-dev + tesseract-ocr-eng: reading VINs from pictures (the app links
+# the system's Tesseract; its English data is read at run time)
+packages=(build-essential pkg-config curl ca-certificates libwebkit2gtk-4.1-dev libudev-dev libdbus-1-dev libclang-dev librsvg2-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng)
 # gnome-keyring + dbus: a real Secret Service for the tests that keep secrets (scripts/test.sh starts it);
 # postgresql: the Dixon cloud's tests start their own throw-away clusters with its binaries;
-# chromium + chromium-driver: the customer's approval page is tested in a phone-sized headless Chromium
-$want_test && packages+=(xvfb xauth webkit2gtk-driver poppler-utils socat python3 python3-venv gnome-keyring dbus dbus-x11 libsecret-tools postgresql chromium chromium-driver)
+# chromium + chromium-driver: the customer's approval page is tested in a phone-sized headless Chromium;
+# tesseract-ocr: the plain command line the VIN OCR benchmark compares against
+$want_test && packages+=(xvfb xauth webkit2gtk-driver poppler-utils socat python3 python3-venv gnome-keyring dbus dbus-x11 libsecret-tools postgresql chromium chromium-driver tesseract-ocr)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,6 +16,8 @@ use crate::Error;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Glyph {
     pub choices: Vec<(char, f32)>,
+    /// The first character of a word (a space or a line start before it).
+    pub word_start: bool,
 }
 
 impl Glyph {
@@ -74,6 +76,8 @@ impl Tesseract {
             // no dictionary: a VIN is not a word
             engine.set("load_system_dawg", "0");
             engine.set("load_freq_dawg", "0");
+            // its progress notes ("Image too small to scale!!") are not for the counter's log
+            engine.set("debug_file", "/dev/null");
             tess::TessBaseAPISetPageSegMode(handle, tess::TessPageSegMode_PSM_SINGLE_BLOCK);
             Ok(engine)
         }
@@ -133,10 +137,13 @@ impl TextEngine for Tesseract {
                 if lines.is_empty() || tess::TessPageIteratorIsAtBeginningOf(page, tess::TessPageIteratorLevel_RIL_TEXTLINE) != 0 {
                     lines.push(TextLine::default());
                 }
+                let word_start = tess::TessPageIteratorIsAtBeginningOf(page, tess::TessPageIteratorLevel_RIL_WORD) != 0;
                 let best = take_char(tess::TessResultIteratorGetUTF8Text(results, symbol));
                 let confidence = tess::TessResultIteratorConfidence(results, symbol);
                 let mut choices: Vec<(char, f32)> = best.map(|c| vec![(c, confidence)]).unwrap_or_default();
-                let alternatives = tess::TessResultIteratorGetChoiceIterator(results);
+                // only where there is a symbol: Tesseract aborts asking for the choices of none
+                let alternatives =
+                    if best.is_some() { tess::TessResultIteratorGetChoiceIterator(results) } else { ptr::null_mut() };
                 if !alternatives.is_null() {
                     loop {
                         let text = tess::TessChoiceIteratorGetUTF8Text(alternatives);
@@ -154,7 +161,7 @@ impl TextEngine for Tesseract {
                 }
                 if !choices.is_empty() {
                     if let Some(line) = lines.last_mut() {
-                        line.glyphs.push(Glyph { choices });
+                        line.glyphs.push(Glyph { choices, word_start });
                     }
                 }
                 if tess::TessPageIteratorNext(page, symbol) == 0 {

@@ -26,7 +26,13 @@ pub enum Error {
     Picture(String, String),
 }
 
+/// A later pass's VIN this sure, read with no correction, needs no second pass to agree.
+const SURE_ALONE: f32 = 0.85;
+
 /// The VIN in `picture` (any image), read by `engine`; `region` crops to a guide box first.
+/// Easy pictures take one pass; harder ones are read again black-and-white, with dots joined
+/// (stamped and dot-matrix VINs), and as taken — the first pass that settles a VIN wins, else
+/// every candidate seen is offered.
 pub fn read_vin(
     engine: &mut dyn TextEngine,
     picture: &image::DynamicImage,
@@ -34,15 +40,34 @@ pub fn read_vin(
     current_year: i32,
 ) -> Result<VinReading, Error> {
     let ready = preprocess::prepare(&picture.to_luma8(), region);
-    let lines = engine.read(&ready)?;
-    let mut reading = find_vin(&lines, current_year);
-    if reading.candidates.is_empty() {
-        // as taken (no deskew or stretch), in case preparing it lost the text
-        let raw = engine.read(&picture.to_luma8())?;
-        let second = find_vin(&raw, current_year);
-        if !second.candidates.is_empty() {
-            reading = second;
+    let passes: [&dyn Fn() -> image::GrayImage; 4] = [
+        &|| ready.clone(),
+        &|| preprocess::binarize(&ready, false),
+        &|| preprocess::binarize(&ready, true),
+        &|| picture.to_luma8(),
+    ];
+    let mut seen: Vec<Candidate> = Vec::new();
+    let mut text = Vec::new();
+    for (n, pass) in passes.iter().enumerate() {
+        let reading = find_vin(&engine.read(&pass())?, current_year);
+        // the prepared picture's reading stands on its own; a later pass's must agree with one
+        // seen before (a harder picture read differently twice is not taken without a question)
+        if let Some(best) = reading.candidates.first().filter(|c| reading.vin.as_ref() == Some(&c.vin)) {
+            let sure = best.corrected.is_empty() && best.confidence >= SURE_ALONE;
+            if n == 0 || sure || seen.iter().any(|c| c.vin == best.vin) {
+                return Ok(reading);
+            }
+        }
+        text.extend(reading.text);
+        for candidate in reading.candidates {
+            match seen.iter_mut().find(|c| c.vin == candidate.vin) {
+                Some(known) if known.log_likelihood >= candidate.log_likelihood => {}
+                Some(known) => *known = candidate,
+                None => seen.push(candidate),
+            }
         }
     }
-    Ok(reading)
+    seen.sort_by(|a, b| b.log_likelihood.total_cmp(&a.log_likelihood));
+    seen.truncate(5);
+    Ok(VinReading { vin: None, confidence: 0.0, candidates: seen, text })
 }

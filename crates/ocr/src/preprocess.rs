@@ -101,3 +101,35 @@ fn scale(picture: &GrayImage) -> GrayImage {
     let (w, h) = ((picture.width() as f32 * factor) as u32, (picture.height() as f32 * factor) as u32);
     imageops::resize(picture, w.max(8), h.max(8), imageops::FilterType::CatmullRom)
 }
+
+/// Black and white at Otsu's threshold (the split that best separates ink from paper); with
+/// `join`, blurred first so a dot-matrix or stamped character becomes solid strokes.
+pub fn binarize(picture: &GrayImage, join: bool) -> GrayImage {
+    let source = if join { imageops::blur(picture, 2.0) } else { picture.clone() };
+    let mut histogram = [0f64; 256];
+    for p in source.pixels() {
+        histogram[p.0[0] as usize] += 1.0;
+    }
+    let total: f64 = histogram.iter().sum();
+    let sum: f64 = histogram.iter().enumerate().map(|(i, n)| i as f64 * n).sum();
+    let (mut below, mut below_sum, mut best, mut threshold) = (0.0, 0.0, 0.0, 128u8);
+    for (i, n) in histogram.iter().enumerate() {
+        below += n;
+        below_sum += i as f64 * n;
+        let above = total - below;
+        if below == 0.0 || above == 0.0 {
+            continue;
+        }
+        let (m0, m1) = (below_sum / below, (sum - below_sum) / above);
+        let between = below * above * (m0 - m1).powi(2);
+        if between > best {
+            best = between;
+            threshold = i as u8;
+        }
+    }
+    let mut out = source;
+    for p in out.pixels_mut() {
+        *p = Luma([if p.0[0] > threshold { 255 } else { 0 }]);
+    }
+    out
+}

@@ -31,6 +31,10 @@ pub struct Candidate {
     /// The log of how likely the whole reading is (the product of its characters' weights).
     #[serde(skip)]
     pub log_likelihood: f32,
+    /// Read as a whole (it starts and ends where words do, with few corrections): only such a
+    /// reading is taken without asking.
+    #[serde(skip)]
+    pub whole: bool,
 }
 
 /// Characters a VIN never has.
@@ -45,6 +49,10 @@ const BEAM: usize = 400;
 const AMBIGUOUS_RATIO: f32 = 0.5;
 /// …and runners-up this likely are shown beside it.
 const SHOWN_RATIO: f32 = 0.35;
+/// More corrections than this and the reading is the person's to confirm…
+const MOST_CORRECTIONS: usize = 2;
+/// …and so is a reading the engine was less sure of than this (per character, 0–1).
+const LEAST_CONFIDENCE: f32 = 0.7;
 
 /// The characters a reading may really be, with how much less likely each is: a letter a VIN
 /// never has is almost surely its digit; other look-alikes cost more, the first least.
@@ -104,13 +112,18 @@ pub fn find_vin(lines: &[TextLine], current_year: i32) -> VinReading {
     let text: Vec<String> = lines.iter().map(TextLine::text).collect();
     let mut found: Vec<Candidate> = Vec::new();
     for line in lines {
-        let glyphs: Vec<&Vec<(char, f32)>> =
-            line.glyphs.iter().map(|g| &g.choices).filter(|c| c.iter().any(|(ch, _)| ch.is_ascii_alphanumeric())).collect();
+        let kept: Vec<&crate::engine::Glyph> =
+            line.glyphs.iter().filter(|g| g.choices.iter().any(|(ch, _)| ch.is_ascii_alphanumeric())).collect();
+        let glyphs: Vec<&Vec<(char, f32)>> = kept.iter().map(|g| &g.choices).collect();
         if glyphs.len() < 17 {
             continue;
         }
         for start in 0..=glyphs.len() - 17 {
             let window = &glyphs[start..start + 17];
+            // a VIN read whole starts where a word does and ends where one does (a window cut
+            // out of a longer run of characters could be any of several)
+            let starts_word = start == 0 || kept[start].word_start;
+            let ends_word = start + 17 == kept.len() || kept[start + 17].word_start;
             // beam search over the 17 positions: (text, log-weight, corrected positions)
             let mut beam: Vec<(String, f32, Vec<usize>)> = vec![(String::new(), 0.0, Vec::new())];
             for (i, choices) in window.iter().enumerate() {
@@ -142,7 +155,19 @@ pub fn find_vin(lines: &[TextLine], current_year: i32) -> VinReading {
                 if checked.check_digit_ok != Some(true) || checked.model_years.is_empty() || checked.maker.is_none() {
                     continue;
                 }
-                let candidate = Candidate { confidence: (score / 17.0).exp(), vin, corrected, log_likelihood: score };
+                let confidence = (score / 17.0).exp();
+                // a letter a VIN never has read for its digit is no guess; other corrections are
+                let guesses = corrected
+                    .iter()
+                    .filter(|p| !window[**p - 1].first().is_some_and(|(c, _)| FORBIDDEN.contains(&c.to_ascii_uppercase())))
+                    .count();
+                // a corrected check digit proves nothing any more: such a reading is confirmed
+                let whole = starts_word
+                    && ends_word
+                    && guesses <= MOST_CORRECTIONS
+                    && !corrected.contains(&9)
+                    && confidence >= LEAST_CONFIDENCE;
+                let candidate = Candidate { confidence, vin, corrected, log_likelihood: score, whole };
                 match found.iter_mut().find(|c| c.vin == candidate.vin) {
                     Some(existing) if existing.log_likelihood >= score => {}
                     Some(existing) => *existing = candidate,
@@ -161,7 +186,8 @@ pub fn find_vin(lines: &[TextLine], current_year: i32) -> VinReading {
         [only] => Some(only.clone()),
         [best, second, ..] if second.log_likelihood < best.log_likelihood + AMBIGUOUS_RATIO.ln() => Some(best.clone()),
         _ => None,
-    };
+    }
+    .filter(|c| c.whole);
     VinReading {
         vin: decided.as_ref().map(|c| c.vin.clone()),
         confidence: decided.as_ref().map_or(0.0, |c| c.confidence),
@@ -176,12 +202,25 @@ mod tests {
     use crate::engine::Glyph;
 
     fn line(text: &str) -> TextLine {
-        TextLine { glyphs: text.chars().map(|c| Glyph { choices: vec![(c, 90.0)] }).collect() }
+        let mut start = true;
+        let glyphs = text
+            .chars()
+            .filter_map(|c| {
+                if c == ' ' {
+                    start = true;
+                    return None;
+                }
+                let glyph = Glyph { choices: vec![(c, 90.0)], word_start: start };
+                start = false;
+                Some(glyph)
+            })
+            .collect();
+        TextLine { glyphs }
     }
 
     #[test]
     fn a_clean_reading_is_the_vin() {
-        let reading = find_vin(&[line("VIN1HGCM82633A004352")], 2026);
+        let reading = find_vin(&[line("VIN 1HGCM82633A004352")], 2026);
         assert_eq!(reading.vin.as_deref(), Some("1HGCM82633A004352"));
         assert!(reading.confidence > 0.85, "{}", reading.confidence);
         assert!(reading.candidates[0].corrected.is_empty());
@@ -193,6 +232,15 @@ mod tests {
         let reading = find_vin(&[line("IHGCM82633AOO4352")], 2026);
         assert_eq!(reading.vin.as_deref(), Some("1HGCM82633A004352"));
         assert_eq!(reading.candidates[0].corrected, vec![1, 12, 13]);
+    }
+
+    #[test]
+    fn a_vin_cut_out_of_a_longer_run_is_asked_not_taken() {
+        let reading = find_vin(&[line("X1HGCM82633A004352")], 2026);
+        assert_eq!(reading.vin, None);
+        assert_eq!(reading.candidates[0].vin, "1HGCM82633A004352", "offered to confirm");
+        let split = find_vin(&[line("1HGCM 82633A004352")], 2026);
+        assert_eq!(split.vin.as_deref(), Some("1HGCM82633A004352"), "a VIN in two words is still whole");
     }
 
     #[test]
