@@ -59,3 +59,20 @@ INSERT INTO relayed_events_v2 (id, uid, provider, event_key, payload, signature,
 DROP TABLE relayed_events;
 ALTER TABLE relayed_events_v2 RENAME TO relayed_events;
 CREATE INDEX relayed_events_waiting ON relayed_events (provider, handled_at);
+
+-- VINs read from pictures by OCR are logged like any scan (source 'ocr'), with how sure the
+-- reading was (0–1).
+CREATE TABLE scans_v2 (
+    id                  INTEGER PRIMARY KEY,
+    source              TEXT    NOT NULL CHECK (source IN ('wedge', 'serial', 'camera', 'typed', 'ocr')),
+    payload             TEXT    NOT NULL,
+    meaning             TEXT    NOT NULL,   -- 'vin', 'product_code', 'part_number', 'pairing', 'unknown', ...
+    repair_order_number INTEGER,            -- the order it was scanned into, if any
+    scanned_at          TEXT    NOT NULL,
+    confidence          REAL    CHECK (confidence IS NULL OR confidence BETWEEN 0 AND 1)
+);
+INSERT INTO scans_v2 (id, source, payload, meaning, repair_order_number, scanned_at)
+    SELECT id, source, payload, meaning, repair_order_number, scanned_at FROM scans;
+DROP TABLE scans;
+ALTER TABLE scans_v2 RENAME TO scans;
+CREATE INDEX scans_time ON scans (scanned_at);

@@ -125,6 +125,7 @@ export const api = {
   inspection: (...a: Parameters<typeof commands.inspection>) => unwrap(commands.inspection(...a)),
   inspectItem: (...a: Parameters<typeof commands.inspectItem>) => unwrap(commands.inspectItem(...a)),
   recommendRepairs: (...a: Parameters<typeof commands.recommendRepairs>) => unwrap(commands.recommendRepairs(...a)),
+  ocrVin: (...a: Parameters<typeof commands.ocrVin>) => unwrap(commands.ocrVin(...a)),
   vehicleRecalls: (...a: Parameters<typeof commands.vehicleRecalls>) => unwrap(commands.vehicleRecalls(...a)),
   orderRecalls: (...a: Parameters<typeof commands.orderRecalls>) => unwrap(commands.orderRecalls(...a)),
   photos: (...a: Parameters<typeof commands.photos>) => unwrap(commands.photos(...a)),

@@ -30,6 +30,11 @@ export const commands = {
 	 */
 	vehicleRecalls: (year: number, make: string, model: string) => typedError<RecallCheck_Serialize, CommandError>(__TAURI_INVOKE("vehicle_recalls", { year, make, model })),
 	/**
+	 *  Reads the VIN printed in a picture (base64 of a JPEG or PNG: a photo of the windshield plate,
+	 *  the registration card). A VIN read is logged like a scan, with source OCR and how sure.
+	 */
+	ocrVin: (base64: string, repairOrder: number | null) => typedError<OcrVin_Serialize, CommandError>(__TAURI_INVOKE("ocr_vin", { base64, repairOrder })),
+	/**
 	 *  The repair order's recall check: the one kept when it is less than a day old (or `refresh`
 	 *  is false and NHTSA can't be reached), else a new one, kept with the order.
 	 */
@@ -1430,6 +1435,29 @@ export type ObdScan_Serialize = {
 	kept: Diagnostic_Serialize | null,
 };
 
+/**  A VIN read from a picture as the screen shows it. */
+export type OcrVin = OcrVin_Serialize | OcrVin_Deserialize;
+
+/**  A VIN read from a picture as the screen shows it. */
+export type OcrVin_Deserialize = {
+	/**  The VIN when one fits clearly; otherwise the person picks among `candidates` or types it. */
+	vin?: string | null,
+	/**  0–1. */
+	confidence: number | null,
+	candidates: string[],
+	ms: number,
+};
+
+/**  A VIN read from a picture as the screen shows it. */
+export type OcrVin_Serialize = {
+	/**  The VIN when one fits clearly; otherwise the person picks among `candidates` or types it. */
+	vin: string | null,
+	/**  0–1. */
+	confidence: number | null,
+	candidates: string[],
+	ms: number,
+};
+
 /**
  *  How far the total may grow past what the customer authorized before the shop must ask again:
  *  the larger of `rate` of the authorized amount and `flat`, never more than `cap`.
@@ -2160,7 +2188,9 @@ export type ScanSource =
 /**  The webcam. */
 "camera" | 
 /**  Typed or pasted by a person (`dixon scan classify`). */
-"typed";
+"typed" | 
+/**  Read from a picture's printed text (a VIN plate, a registration card). */
+"ocr";
 
 export type SectionView = SectionView_Serialize | SectionView_Deserialize;
 

@@ -57,6 +57,14 @@ pub async fn scan(command: ScanCommand, services: &Services, out: &Output) -> Re
                 let reading = dixon_ocr::read_vin(&mut engine, &picture, None, year)
                     .map_err(|e| CliError::new("ocr", e.to_string()))?;
                 let ms = started.elapsed().as_millis() as u64;
+                if let Some(vin) = &reading.vin {
+                    // logged like any scan, with where it came from and how sure
+                    if let Err(e) =
+                        dixon_scan::record_ocr(services.store.pool(), vin, reading.confidence, None, chrono::Utc::now()).await
+                    {
+                        eprintln!("warning: the reading was not logged ({e})");
+                    }
+                }
                 if !out.json {
                     let what = match (&reading.vin, reading.candidates.as_slice()) {
                         (Some(vin), _) => format!("{vin} ({:.0} % sure)", reading.confidence * 100.0),

@@ -24,7 +24,7 @@ mod meaning;
 mod serial;
 
 pub use dongles::{dongles, remember, Dongle, Remembered};
-pub use log::{recent, record, LoggedScan, ScanSource};
+pub use log::{recent, record, record_ocr, LoggedScan, ScanSource};
 pub use meaning::{
     classify, gtin_check_digit_ok, pairing_payload, strip_aim_prefix, AdapterKind, DonglePairing, ProductFormat,
     ScanMeaning, Symbology, PAIRING_SCHEME, PAIRING_VERSION,

@@ -19,6 +19,8 @@ pub enum ScanSource {
     Camera,
     /// Typed or pasted by a person (`dixon scan classify`).
     Typed,
+    /// Read from a picture's printed text (a VIN plate, a registration card).
+    Ocr,
 }
 
 impl ScanSource {
@@ -28,6 +30,7 @@ impl ScanSource {
             ScanSource::Serial => "serial",
             ScanSource::Camera => "camera",
             ScanSource::Typed => "typed",
+            ScanSource::Ocr => "ocr",
         }
     }
 }
@@ -87,6 +90,26 @@ pub async fn record(
     .fetch_one(pool)
     .await?;
     Ok(id)
+}
+
+/// Writes a VIN read from a picture, with how sure the reading was (0–1).
+pub async fn record_ocr(
+    pool: &SqlitePool,
+    vin: &str,
+    confidence: f32,
+    repair_order_number: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO scans (source, payload, meaning, repair_order_number, scanned_at, confidence)
+         VALUES ('ocr', ?, 'vin', ?, ?, ?) RETURNING id",
+    )
+    .bind(vin)
+    .bind(repair_order_number)
+    .bind(dixon_clock::to_stored(at))
+    .bind(confidence.clamp(0.0, 1.0))
+    .fetch_one(pool)
+    .await
 }
 
 /// The newest scans first.

@@ -41,6 +41,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         vehicles::decode_vin,
         vehicles::check_vin,
         vehicles::vehicle_recalls,
+        scans::ocr_vin,
         vehicles::order_recalls,
         vehicles::vehicle_makes,
         vehicles::vehicle_models,

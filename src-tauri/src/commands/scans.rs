@@ -32,3 +32,47 @@ pub async fn remember_dongle(state: State<'_, AppState>, pairing: DonglePairing)
         .await
         .map_err(|e| super::CommandError::from(dixon_shop::Error::Database(e)))
 }
+
+/// A VIN read from a picture as the screen shows it.
+#[derive(Debug, serde::Serialize, specta::Type)]
+pub struct OcrVin {
+    /// The VIN when one fits clearly; otherwise the person picks among `candidates` or types it.
+    pub vin: Option<String>,
+    /// 0–1.
+    pub confidence: f32,
+    pub candidates: Vec<String>,
+    pub ms: u32,
+}
+
+/// Reads the VIN printed in a picture (base64 of a JPEG or PNG: a photo of the windshield plate,
+/// the registration card). A VIN read is logged like a scan, with source OCR and how sure.
+#[tauri::command]
+#[specta::specta]
+pub async fn ocr_vin(state: State<'_, AppState>, base64: String, repair_order: Option<i64>) -> CommandResult<OcrVin> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64.trim())
+        .map_err(|_| super::CommandError::new("invalid", "The picture could not be read; choose it again."))?;
+    let started = std::time::Instant::now();
+    let year = dixon_clock::local_year(chrono::Utc::now());
+    let reading = tauri::async_runtime::spawn_blocking(move || -> Result<dixon_ocr::VinReading, String> {
+        let picture = image::load_from_memory(&bytes).map_err(|e| format!("This is not a photo we can read ({e}). Use a JPEG or PNG."))?;
+        let mut engine = dixon_ocr::Tesseract::new().map_err(|e| e.to_string())?;
+        dixon_ocr::read_vin(&mut engine, &picture, None, year).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| super::CommandError::new("ocr", e.to_string()))?
+    .map_err(|e| super::CommandError::new("ocr", e))?;
+    if let Some(vin) = &reading.vin {
+        let pool = state.store()?.pool();
+        if let Err(e) = dixon_scan::record_ocr(pool, vin, reading.confidence, repair_order, chrono::Utc::now()).await {
+            tracing::error!("OCR scan not logged: {e}");
+        }
+    }
+    Ok(OcrVin {
+        vin: reading.vin,
+        confidence: reading.confidence,
+        candidates: reading.candidates.into_iter().map(|c| c.vin).collect(),
+        ms: started.elapsed().as_millis() as u32,
+    })
+}

@@ -84,6 +84,46 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
     }
   });
   const decodeButton = h("button", { type: "button", class: "secondary", id: "decode-vin", onclick: () => decode() }, "Decode", kbd("F3"));
+  // a photo of a VIN with no barcode (windshield plate, registration card): read by OCR
+  const ocrStatus = h("div", { id: "ocr-vin", class: "muted", hidden: true, role: "status" });
+  const photoPicker = h("input", { type: "file", accept: "image/jpeg,image/png", hidden: true, id: "ocr-vin-file" }) as HTMLInputElement;
+  function useVin(text: string): void {
+    vin.value = text;
+    vin.dispatchEvent(new Event("input"));
+    void decode();
+  }
+  photoPicker.addEventListener("change", async () => {
+    const file = photoPicker.files?.[0];
+    if (!file) return;
+    ocrStatus.hidden = false;
+    ocrStatus.textContent = `Reading the VIN in ${file.name}…`;
+    try {
+      const data = await new Promise<string>((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ""));
+        reader.onerror = () => reject(reader.error);
+        reader.readAsDataURL(file);
+      });
+      const read = await api.ocrVin(data, null);
+      if (read.vin) {
+        ocrStatus.textContent = `Read from the photo (${Math.round((read.confidence ?? 0) * 100)} % sure): check it against the car.`;
+        useVin(read.vin);
+      } else if (read.candidates.length) {
+        mount(
+          ocrStatus,
+          h("span", {}, "Not sure which — pick the VIN on the photo: "),
+          ...read.candidates.map((c) => h("button", { type: "button", class: "suggestion mono", "data-vin": c, onclick: () => { ocrStatus.hidden = true; useVin(c); } }, c)),
+        );
+      } else {
+        ocrStatus.textContent = "No VIN found in the photo. Take it closer and straight on, or type the VIN.";
+      }
+    } catch (e) {
+      ocrStatus.textContent = describe(e);
+    } finally {
+      photoPicker.value = "";
+    }
+  });
+  const photoButton = h("button", { type: "button", class: "secondary", id: "photo-vin", title: "Read the VIN from a photo (plate, registration card)", onclick: () => photoPicker.click() }, "Photo");
   const cameraButton = h("button", { type: "button", class: "secondary", id: "camera-vin", title: "Scan the VIN label with the camera (F7)", onclick: () => openCamera("vin", (text) => void shell.scanned(text, "camera")) }, "Camera", kbd("F7"));
 
   // Fills year, make and model from the VIN and says where the answer came from.
@@ -207,7 +247,8 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
         "fieldset",
         {},
         h("legend", {}, "Vehicle"),
-        h("div", { class: "with-action" }, field("VIN", "vehicle.vin", vin), decodeButton, cameraButton),
+        h("div", { class: "with-action" }, field("VIN", "vehicle.vin", vin), decodeButton, cameraButton, photoButton, photoPicker),
+        ocrStatus,
         vinHint,
         decoded,
         recalls,

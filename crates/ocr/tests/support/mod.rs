@@ -1,6 +1,8 @@
 //! The generated VIN pictures (tests/peers/make_vin_images.py, in the peers' venv) and how a
 //! reading of one is scored, for the OCR test and benchmark.
 
+#![allow(dead_code)] // each of the two users takes what it needs
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
