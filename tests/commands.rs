@@ -21,6 +21,7 @@ impl Counter {
         // 127.0.0.1, and the Integrations view has a service that is down.
         std::env::set_var(dixon_services::VPIC_URL_ENV, "http://127.0.0.1:9/api");
         std::env::set_var(dixon_services::PARTSTECH_URL_ENV, "http://127.0.0.1:9");
+        std::env::set_var(dixon_services::RECALLS_URL_ENV, "http://127.0.0.1:9");
         let home = Home::resolve(Some(data_dir)).unwrap();
         home.ensure().unwrap();
         let services = tauri::async_runtime::block_on(Services::open(&home));
@@ -140,7 +141,9 @@ fn the_integrations_view_shows_every_service_and_a_failing_one_as_down() {
     let backups = services.iter().find(|s| s["id"] == "backup").unwrap();
     assert_eq!(backups["state"], "down");
     assert!(backups["state_detail"].as_str().unwrap().contains("no backup yet"), "{backups}");
-    assert_eq!(services.len(), 9);
+    assert_eq!(services.len(), 10);
+    let recalls = services.iter().find(|s| s["id"] == "recalls").unwrap();
+    assert_eq!(recalls["state"], "down", "NHTSA's recalls, unreachable here, say so");
 
     // vPIC is unreachable: the offline decoder answers, and says so.
     let decoded = counter.invoke("decode_vin", json!({ "vin": "1FTMW1T88MFA00001" })).unwrap();
