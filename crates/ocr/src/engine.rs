@@ -76,6 +76,9 @@ impl Tesseract {
             // no dictionary: a VIN is not a word
             engine.set("load_system_dawg", "0");
             engine.set("load_freq_dawg", "0");
+            // light letters on dark are handled by preprocessing; Tesseract's own check of every
+            // line for inverted text costs more than the rest of the reading
+            engine.set("tessedit_do_invert", "0");
             // its progress notes ("Image too small to scale!!") are not for the counter's log
             engine.set("debug_file", "/dev/null");
             tess::TessBaseAPISetPageSegMode(handle, tess::TessPageSegMode_PSM_SINGLE_BLOCK);

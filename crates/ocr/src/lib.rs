@@ -40,14 +40,21 @@ pub fn read_vin(
     current_year: i32,
 ) -> Result<VinReading, Error> {
     let ready = preprocess::prepare(&picture.to_luma8(), region);
+    // fast path: only the bands that look like lines of text, stacked into one small picture
+    let bands = preprocess::text_bands(&ready);
+    let lines = if bands.is_empty() { Vec::new() } else { engine.read(&preprocess::stack(&bands))? };
+    let banded = find_vin(&lines, current_year);
+    if banded.vin.is_some() {
+        return Ok(banded);
+    }
     let passes: [&dyn Fn() -> image::GrayImage; 4] = [
         &|| ready.clone(),
         &|| preprocess::binarize(&ready, false),
         &|| preprocess::binarize(&ready, true),
         &|| picture.to_luma8(),
     ];
-    let mut seen: Vec<Candidate> = Vec::new();
-    let mut text = Vec::new();
+    let mut seen: Vec<Candidate> = banded.candidates;
+    let mut text = banded.text;
     for (n, pass) in passes.iter().enumerate() {
         let reading = find_vin(&engine.read(&pass())?, current_year);
         // the prepared picture's reading stands on its own; a later pass's must agree with one

@@ -133,3 +133,56 @@ pub fn binarize(picture: &GrayImage, join: bool) -> GrayImage {
     }
     out
 }
+
+/// The horizontal bands of `picture` that look like lines of text (rows with some ink, not a
+/// ruled line), tallest first, each with a margin: reading only them is several times faster
+/// than the whole frame.
+pub fn text_bands(picture: &GrayImage) -> Vec<GrayImage> {
+    let ink = binarize(picture, false);
+    let width = ink.width() as usize;
+    let rows: Vec<usize> = ink.rows().map(|row| row.filter(|p| p.0[0] == 0).count()).collect();
+    // a row is text-like with a little ink, but not a border or a shadow across the frame
+    let texty: Vec<bool> = rows.iter().map(|n| *n > width / 200 && *n < width * 6 / 10).collect();
+    let mut bands: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (y, t) in texty.iter().enumerate() {
+        match (t, start) {
+            (true, None) => start = Some(y),
+            (false, Some(s)) => {
+                bands.push((s, y));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        bands.push((s, texty.len()));
+    }
+    // letters a VIN could be set in: 10 to 250 pixels tall
+    bands.retain(|(a, b)| (10..=250).contains(&(b - a)));
+    bands.sort_by_key(|(a, b)| std::cmp::Reverse(b - a));
+    bands
+        .into_iter()
+        .take(4)
+        .map(|(a, b)| {
+            let margin = ((b - a) / 2).max(6);
+            let top = a.saturating_sub(margin) as u32;
+            let bottom = (b + margin).min(picture.height() as usize) as u32;
+            imageops::crop_imm(picture, 0, top, picture.width(), bottom - top).to_image()
+        })
+        .collect()
+}
+
+/// `bands` one under the other on white, a gap between them: one reading instead of several.
+pub fn stack(bands: &[GrayImage]) -> GrayImage {
+    let gap = 24;
+    let width = bands.iter().map(GrayImage::width).max().unwrap_or(8);
+    let height: u32 = bands.iter().map(|b| b.height() + gap).sum::<u32>() + gap;
+    let mut out = GrayImage::from_pixel(width, height, Luma([255]));
+    let mut y = gap;
+    for band in bands {
+        imageops::replace(&mut out, band, 0, i64::from(y));
+        y += band.height() + gap;
+    }
+    out
+}

@@ -33,6 +33,9 @@ pub async fn remember_dongle(state: State<'_, AppState>, pairing: DonglePairing)
         .map_err(|e| super::CommandError::from(dixon_shop::Error::Database(e)))
 }
 
+/// One Tesseract for the app (its English data loads once), used by one reading at a time.
+static OCR: std::sync::Mutex<Option<dixon_ocr::Tesseract>> = std::sync::Mutex::new(None);
+
 /// A VIN read from a picture as the screen shows it.
 #[derive(Debug, serde::Serialize, specta::Type)]
 pub struct OcrVin {
@@ -57,8 +60,12 @@ pub async fn ocr_vin(state: State<'_, AppState>, base64: String, repair_order: O
     let year = dixon_clock::local_year(chrono::Utc::now());
     let reading = tauri::async_runtime::spawn_blocking(move || -> Result<dixon_ocr::VinReading, String> {
         let picture = image::load_from_memory(&bytes).map_err(|e| format!("This is not a photo we can read ({e}). Use a JPEG or PNG."))?;
-        let mut engine = dixon_ocr::Tesseract::new().map_err(|e| e.to_string())?;
-        dixon_ocr::read_vin(&mut engine, &picture, None, year).map_err(|e| e.to_string())
+        let mut engine = OCR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if engine.is_none() {
+            *engine = Some(dixon_ocr::Tesseract::new().map_err(|e| e.to_string())?);
+        }
+        let engine = engine.as_mut().ok_or("Tesseract could not start")?;
+        dixon_ocr::read_vin(engine, &picture, None, year).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| super::CommandError::new("ocr", e.to_string()))?
