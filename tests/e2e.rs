@@ -399,7 +399,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         let recalls = client
             .wait()
             .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath("//div[@id='new-ro-recalls']//strong[contains(., 'recalls found for 2021 FORD F-150')]"))
+            .for_element(Locator::XPath(
+                "//div[@id='new-ro-recalls']//strong[contains(., 'recalls found for 2021 FORD F-150')]",
+            ))
             .await?;
         assert!(recalls.text().await?.contains("also tried F150"), "the model's variants were tried");
         screenshot("new-repair-order-decoded").await?;
@@ -781,7 +783,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
                 .at_most(Duration::from_secs(10))
                 .for_element(Locator::Css("button[data-take-photo='brakes.front']"))
                 .await?;
-            client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&take)?]).await?;
+            client
+                .execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&take)?])
+                .await?;
             take.click().await?;
             client
                 .wait()
@@ -793,7 +797,10 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             let layer = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#mark-layer")).await?;
             // the picture must be there before drawing on it
             let deadline = Instant::now() + Duration::from_secs(10);
-            while client.execute("return document.querySelector('#mark-editor img').naturalWidth", vec![]).await?.as_u64()
+            while client
+                .execute("return document.querySelector('#mark-editor img').naturalWidth", vec![])
+                .await?
+                .as_u64()
                 == Some(0)
             {
                 assert!(Instant::now() < deadline, "the photo never showed in the mark editor");
@@ -823,7 +830,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
                 .for_element(Locator::Css("[data-photos-of='brakes.front'] button.thumb.marked"))
                 .await?;
             let strip = client.find(Locator::Css("li[data-item='brakes.front']")).await?;
-            client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&strip)?]).await?;
+            client
+                .execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&strip)?])
+                .await?;
             screenshot("inspection-photo-marked-red").await?;
 
             type_into(&client, "#f-line-description", "Replace cabin air filter").await;
@@ -833,10 +842,13 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             client
                 .wait()
                 .at_most(Duration::from_secs(10))
-                .for_element(Locator::XPath("//table[@class='estimate-lines']//td[contains(., 'Replace cabin air filter')]"))
+                .for_element(Locator::XPath(
+                    "//table[@class='estimate-lines']//td[contains(., 'Replace cabin air filter')]",
+                ))
                 .await?;
             client.find(Locator::Css("#send-approval")).await?.click().await?;
-            let url_field = client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#approval-url")).await?;
+            let url_field =
+                client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#approval-url")).await?;
             let link = url_field.prop("value").await?.unwrap_or_default();
             assert!(link.contains("/a/"), "the link: {link}");
             client.execute("document.getElementById('approval-panel').scrollIntoView()", vec![]).await?;
@@ -857,7 +869,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
                     .await?;
                 (v[0].as_u64().unwrap_or(0), v[1].as_f64().unwrap_or(0.0))
             };
-            let figures = format!("approval page: {bytes} bytes of HTML, loaded in {load_ms:.0} ms (headless Chromium, 360 px)\n");
+            let figures = format!(
+                "approval page: {bytes} bytes of HTML, loaded in {load_ms:.0} ms (headless Chromium, 360 px)\n"
+            );
             eprint!("{figures}");
             std::fs::write(artifacts.join("approval-page-figures.txt"), figures).unwrap();
             assert!(bytes < 100 * 1024, "the page itself is {bytes} bytes");
@@ -865,9 +879,14 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             let radio = |text: &str, choice: &str| {
                 format!("//fieldset[legend[contains(., '{text}')]]//input[@value='{choice}']")
             };
-            for (text, choice) in [("front brake pads", "approve"), ("cabin air filter", "approve"), ("wiper", "decline")] {
+            for (text, choice) in
+                [("front brake pads", "approve"), ("cabin air filter", "approve"), ("wiper", "decline")]
+            {
                 let input = phone.client.find(Locator::XPath(&radio(text, choice))).await?;
-                phone.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&input)?]).await?;
+                phone
+                    .client
+                    .execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&input)?])
+                    .await?;
                 input.click().await?;
             }
             // the total follows (JavaScript asks the cloud)
@@ -879,17 +898,43 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
                 .await?;
             phone.screenshot(&artifacts, "approval-phone-2-choices").await?;
             let name = phone.client.find(Locator::Css("#name")).await?;
-            phone.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&name)?]).await?;
+            phone
+                .client
+                .execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&name)?])
+                .await?;
             name.send_keys("Dana Whitfield").await?;
             let pad = phone.client.find(Locator::Css("#signature-canvas")).await?;
-            phone.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&pad)?]).await?;
+            phone
+                .client
+                .execute("arguments[0].scrollIntoView({block: 'center'})", vec![serde_json::to_value(&pad)?])
+                .await?;
             let stroke = MouseActions::new("finger".into())
                 .then(PointerAction::MoveToElement { element: pad.clone(), duration: None, x: -120.0, y: 20.0 })
                 .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
-                .then(PointerAction::MoveToElement { element: pad.clone(), duration: Some(Duration::from_millis(150)), x: -60.0, y: -25.0 })
-                .then(PointerAction::MoveToElement { element: pad.clone(), duration: Some(Duration::from_millis(150)), x: 0.0, y: 20.0 })
-                .then(PointerAction::MoveToElement { element: pad.clone(), duration: Some(Duration::from_millis(150)), x: 70.0, y: -20.0 })
-                .then(PointerAction::MoveToElement { element: pad.clone(), duration: Some(Duration::from_millis(150)), x: 120.0, y: 15.0 })
+                .then(PointerAction::MoveToElement {
+                    element: pad.clone(),
+                    duration: Some(Duration::from_millis(150)),
+                    x: -60.0,
+                    y: -25.0,
+                })
+                .then(PointerAction::MoveToElement {
+                    element: pad.clone(),
+                    duration: Some(Duration::from_millis(150)),
+                    x: 0.0,
+                    y: 20.0,
+                })
+                .then(PointerAction::MoveToElement {
+                    element: pad.clone(),
+                    duration: Some(Duration::from_millis(150)),
+                    x: 70.0,
+                    y: -20.0,
+                })
+                .then(PointerAction::MoveToElement {
+                    element: pad.clone(),
+                    duration: Some(Duration::from_millis(150)),
+                    x: 120.0,
+                    y: 15.0,
+                })
                 .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
             phone.client.perform_actions(stroke).await?;
             let signed = phone.client.find(Locator::Css("#signature")).await?.prop("value").await?.unwrap_or_default();
@@ -911,7 +956,9 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
             let summary = client
                 .wait()
                 .at_most(Duration::from_secs(30))
-                .for_element(Locator::XPath("//p[@id='approval-summary' and starts-with(., 'Approved by Dana Whitfield from their phone')]"))
+                .for_element(Locator::XPath(
+                    "//p[@id='approval-summary' and starts-with(., 'Approved by Dana Whitfield from their phone')]",
+                ))
                 .await?;
             let text = summary.text().await?;
             assert!(text.contains("declined 1 item"), "{text}");

@@ -285,7 +285,8 @@ impl Approvals {
                 .collect()
         })
         .unwrap_or_default();
-        let kind = if order.authorizations.is_empty() { AuthorizationKind::Initial } else { AuthorizationKind::Supplementary };
+        let kind =
+            if order.authorizations.is_empty() { AuthorizationKind::Initial } else { AuthorizationKind::Supplementary };
 
         let photos = self.photos.of(number).await?;
         let mut uploads: BTreeMap<String, Upload> = BTreeMap::new();
@@ -339,7 +340,14 @@ impl Approvals {
                     let why = [Some(item.label.clone()), reading.clone(), note.clone()].into_iter().flatten();
                     findings.insert(line.clone(), (why.collect::<Vec<_>>().join(" — "), photos.clone()));
                 }
-                items.push(InspectedItem { section: section.name.clone(), name: item.label.clone(), condition, note, reading, photos });
+                items.push(InspectedItem {
+                    section: section.name.clone(),
+                    name: item.label.clone(),
+                    condition,
+                    note,
+                    reading,
+                    photos,
+                });
             }
         }
         // the reading from the car, when it was read, is part of what the customer sees
@@ -449,11 +457,12 @@ impl Approvals {
                 continue;
             }
             let path = format!("/v1/photos/{}", upload.sha256);
-            let there = match self.sync.cloud_request(Call::read("photo held?"), reqwest::Method::GET, &path, None).await {
-                Ok(_) => true,
-                Err(CloudCallError::Call(dixon_resilience::Error::Rejected { status: 404, .. })) => false,
-                Err(e) => return Err(e.into()),
-            };
+            let there =
+                match self.sync.cloud_request(Call::read("photo held?"), reqwest::Method::GET, &path, None).await {
+                    Ok(_) => true,
+                    Err(CloudCallError::Call(dixon_resilience::Error::Rejected { status: 404, .. })) => false,
+                    Err(e) => return Err(e.into()),
+                };
             if !there {
                 let bytes = tokio::fs::read(&upload.path).await?;
                 // the name is the content: sending it twice keeps it once
@@ -546,11 +555,10 @@ impl Approvals {
         .bind(order_id)
         .fetch_all(self.store.pool())
         .await?;
-        let answered: Vec<(String, Option<String>)> = sqlx::query_as(
-            "SELECT payload, problem FROM relayed_events WHERE provider = 'approval' ORDER BY id",
-        )
-        .fetch_all(self.store.pool())
-        .await?;
+        let answered: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT payload, problem FROM relayed_events WHERE provider = 'approval' ORDER BY id")
+                .fetch_all(self.store.pool())
+                .await?;
         let mut answers = Vec::new();
         for (payload, problem) in answered {
             let Some((submission, doc)) = read_answer(&payload) else { continue };
@@ -597,7 +605,11 @@ impl Approvals {
             let kind: String = row.try_get("kind")?;
             links.push(LinkState {
                 id,
-                kind: if kind == "supplementary" { AuthorizationKind::Supplementary } else { AuthorizationKind::Initial },
+                kind: if kind == "supplementary" {
+                    AuthorizationKind::Supplementary
+                } else {
+                    AuthorizationKind::Initial
+                },
                 published_at: time(&row.try_get::<String, _>("published_at")?),
                 expires_at,
                 state: state.to_string(),
@@ -619,12 +631,17 @@ fn summary(answers: &[Answer], links: &[LinkState]) -> String {
         };
         return match &answer.problem {
             None => format!("Approved by {} from their phone at {at}: {}{declined}.", answer.name, answer.amount),
-            Some(problem) => format!("{} answered from their phone at {at}, but it was not recorded: {problem}", answer.name),
+            Some(problem) => {
+                format!("{} answered from their phone at {at}, but it was not recorded: {problem}", answer.name)
+            }
         };
     }
     match links.last() {
         Some(link) if link.state == "waiting" => {
-            format!("Link sent; waiting for the customer (works until {}).", link.expires_at.with_timezone(&zone).format("%b %-d"))
+            format!(
+                "Link sent; waiting for the customer (works until {}).",
+                link.expires_at.with_timezone(&zone).format("%b %-d")
+            )
         }
         Some(link) => format!("The last link is {}; send a new one.", link.state),
         None => "No link sent yet.".to_string(),

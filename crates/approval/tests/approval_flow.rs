@@ -136,7 +136,11 @@ fn form(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| {
-            let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+            let enc = |s: &str| {
+                s.bytes()
+                    .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+                    .collect::<String>()
+            };
             format!("{}={}", enc(k), enc(v))
         })
         .collect::<Vec<_>>()
@@ -241,7 +245,13 @@ async fn a_customer_approves_from_the_link_without_javascript_and_the_counter_re
     assert_eq!(unsigned.status(), 422);
     assert!(unsigned.text().await.unwrap().contains("Type your full name to sign."));
     // a line from somewhere else
-    let stranger = form(&[("shown", &shown), ("line:not-a-line", "approve"), ("name", "Pat Lee"), ("agree", "yes"), ("step", "sign")]);
+    let stranger = form(&[
+        ("shown", &shown),
+        ("line:not-a-line", "approve"),
+        ("name", "Pat Lee"),
+        ("agree", "yes"),
+        ("step", "sign"),
+    ]);
     let refused = post(&link.url, stranger).await;
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await.unwrap().contains("is not a line on this estimate"));
@@ -305,10 +315,11 @@ async fn a_customer_approves_from_the_link_without_javascript_and_the_counter_re
     .await
     .unwrap();
     assert_eq!(counter.approvals.apply_relayed().await.unwrap(), 0);
-    let problem: Option<String> = sqlx::query_scalar("SELECT problem FROM relayed_events WHERE uid = 'approval:forged'")
-        .fetch_one(counter.store.pool())
-        .await
-        .unwrap();
+    let problem: Option<String> =
+        sqlx::query_scalar("SELECT problem FROM relayed_events WHERE uid = 'approval:forged'")
+            .fetch_one(counter.store.pool())
+            .await
+            .unwrap();
     assert!(problem.unwrap().contains("does not match the page it was given on"));
     // a page other than the one this counter published, under its link's id
     let mut swapped = submission.clone();
@@ -325,15 +336,17 @@ async fn a_customer_approves_from_the_link_without_javascript_and_the_counter_re
     .await
     .unwrap();
     assert_eq!(counter.approvals.apply_relayed().await.unwrap(), 0);
-    let problem: Option<String> = sqlx::query_scalar("SELECT problem FROM relayed_events WHERE uid = 'approval:swapped'")
-        .fetch_one(counter.store.pool())
-        .await
-        .unwrap();
+    let problem: Option<String> =
+        sqlx::query_scalar("SELECT problem FROM relayed_events WHERE uid = 'approval:swapped'")
+            .fetch_one(counter.store.pool())
+            .await
+            .unwrap();
     assert!(problem.unwrap().contains("not the one this counter published"));
     assert_eq!(counter.store.repair_order(number).await.unwrap().authorizations.len(), 1);
 
     // work found during the job: proposed, then a supplementary authorization the same way
-    let proposed = counter.store.propose_lines(number, &[line("Brake fluid flush", LineKind::Labor, 9_500)]).await.unwrap();
+    let proposed =
+        counter.store.propose_lines(number, &[line("Brake fluid flush", LineKind::Labor, 9_500)]).await.unwrap();
     assert_eq!(proposed.totals.total, expected, "proposed work counts in no total until approved");
     let flush = proposed.lines.iter().find(|l| l.proposed).unwrap().uid.clone();
     let second = counter.approvals.publish(number, Some(2)).await.unwrap();
@@ -391,12 +404,13 @@ async fn a_customer_approves_from_the_link_without_javascript_and_the_counter_re
     assert_eq!(states, ["answered", "answered", "replaced", "waiting"], "expiry is read from the counter's clock");
 
     // the token only stores as a hash
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM approval_links WHERE token_hash = $1 OR document LIKE $2")
-        .bind(&token)
-        .bind(format!("%{token}%"))
-        .fetch_one(&admin_db)
-        .await
-        .unwrap();
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM approval_links WHERE token_hash = $1 OR document LIKE $2")
+            .bind(&token)
+            .bind(format!("%{token}%"))
+            .fetch_one(&admin_db)
+            .await
+            .unwrap();
     assert_eq!(stored, 0);
 
     // another shop: its link never opens this shop's photos
@@ -407,7 +421,12 @@ async fn a_customer_approves_from_the_link_without_javascript_and_the_counter_re
         .store
         .create_repair_order(&NewRepairOrder {
             customer: NewCustomer { name: "Sam Roe".into(), phone: "(559) 555-0188".into(), ..NewCustomer::default() },
-            vehicle: NewVehicle { year: Some(2015), make: "Ford".into(), model: "F-150".into(), ..NewVehicle::default() },
+            vehicle: NewVehicle {
+                year: Some(2015),
+                make: "Ford".into(),
+                model: "F-150".into(),
+                ..NewVehicle::default()
+            },
             concern: "Oil change".into(),
         })
         .await
@@ -420,7 +439,9 @@ async fn a_customer_approves_from_the_link_without_javascript_and_the_counter_re
     let crossed = client().get(format!("{cloud_url}/a/{other_token}/photos/{sha}")).send().await.unwrap();
     assert_eq!(crossed.status(), 404, "another shop's link opens none of this shop's photos");
     let other_html = client().get(&other_link.url).send().await.unwrap().text().await.unwrap();
-    assert!(other_html.contains("Other Garage") && !other_html.contains("Dixon Auto Repair") && !other_html.contains("Pat"));
+    assert!(
+        other_html.contains("Other Garage") && !other_html.contains("Dixon Auto Repair") && !other_html.contains("Pat")
+    );
 
     // unknown and guessed tokens: not found, and guessing soon runs out of tries
     let unknown = client().get(format!("{cloud_url}/a/{}", "0".repeat(32))).send().await.unwrap();

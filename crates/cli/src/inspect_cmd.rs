@@ -72,7 +72,10 @@ pub async fn inspect(command: InspectCommand, services: &Services, out: &Output)
                     let sections: Vec<dixon_inspection::Section> = serde_json::from_str(&text).map_err(|e| {
                         CliError::new(
                             "invalid",
-                            format!("{} is not a template ({e}). Start from `dixon inspect template show --json`.", file.display()),
+                            format!(
+                                "{} is not a template ({e}). Start from `dixon inspect template show --json`.",
+                                file.display()
+                            ),
                         )
                     })?;
                     inspections.set_template(&sections).await.map_err(inspect_error)?
@@ -90,7 +93,10 @@ pub async fn inspect(command: InspectCommand, services: &Services, out: &Output)
                 .await
                 .map_err(|e| CliError::new(e.kind(), e.to_string()))?;
             dixon_print::save(&file, &pdf).map_err(|e| {
-                CliError::new("io", format!("Can't write {}: {e}. Check the folder exists and is writable.", file.display()))
+                CliError::new(
+                    "io",
+                    format!("Can't write {}: {e}. Check the folder exists and is writable.", file.display()),
+                )
             })?;
             out.written(&file, pdf.len());
             return Ok(());
@@ -169,7 +175,13 @@ fn print_template(out: &Output, sections: &[dixon_inspection::Section]) {
                 .as_ref()
                 .map(|r| format!(" → {} ({} h)", r.description, r.hours_milli as f64 / 1000.0))
                 .unwrap_or_default();
-            println!("  {:<22} {}{}{}", item.key, item.label, if readings.is_empty() { String::new() } else { format!(" · {}", readings.join(", ")) }, repair);
+            println!(
+                "  {:<22} {}{}{}",
+                item.key,
+                item.label,
+                if readings.is_empty() { String::new() } else { format!(" · {}", readings.join(", ")) },
+                repair
+            );
         }
     }
 }

@@ -43,7 +43,10 @@ pub enum PhotoCommand {
 fn numbers(text: &str, count: usize, what: &str) -> Result<Vec<f32>, CliError> {
     let values: Vec<f32> = text.split(',').take(count).filter_map(|v| v.trim().parse().ok()).collect();
     if values.len() < count {
-        return Err(CliError::new("invalid", format!("'{text}' is not a {what}: give {count} numbers between 0 and 1, separated by commas.")));
+        return Err(CliError::new(
+            "invalid",
+            format!("'{text}' is not a {what}: give {count} numbers between 0 and 1, separated by commas."),
+        ));
     }
     Ok(values)
 }

@@ -52,7 +52,10 @@ pub async fn scan(command: ScanCommand, services: &Services, out: &Output) -> Re
             for path in &images {
                 let started = std::time::Instant::now();
                 let picture = image::open(path).map_err(|e| {
-                    CliError::new("invalid", dixon_ocr::Error::Picture(path.display().to_string(), e.to_string()).to_string())
+                    CliError::new(
+                        "invalid",
+                        dixon_ocr::Error::Picture(path.display().to_string(), e.to_string()).to_string(),
+                    )
                 })?;
                 let reading = dixon_ocr::read_vin(&mut engine, &picture, None, year)
                     .map_err(|e| CliError::new("ocr", e.to_string()))?;
@@ -60,7 +63,8 @@ pub async fn scan(command: ScanCommand, services: &Services, out: &Output) -> Re
                 if let Some(vin) = &reading.vin {
                     // logged like any scan, with where it came from and how sure
                     if let Err(e) =
-                        dixon_scan::record_ocr(services.store.pool(), vin, reading.confidence, None, chrono::Utc::now()).await
+                        dixon_scan::record_ocr(services.store.pool(), vin, reading.confidence, None, chrono::Utc::now())
+                            .await
                     {
                         eprintln!("warning: the reading was not logged ({e})");
                     }

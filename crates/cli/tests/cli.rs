@@ -816,8 +816,12 @@ fn photos_are_kept_with_the_order_and_a_file_that_is_no_photo_is_named() {
 async fn recalls_of_a_vin_say_what_was_asked_when_nhtsa_has_none() {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../vehicle/tests/fixtures"));
-    let vpic = dixon_test_peer::Peer::start(dixon_test_peer::recorded(&fixtures.join("vpic"), "https://vpic.nhtsa.dot.gov")).await;
-    let nhtsa = dixon_test_peer::Peer::start(dixon_test_peer::recorded(&fixtures.join("recalls"), "https://api.nhtsa.gov")).await;
+    let vpic =
+        dixon_test_peer::Peer::start(dixon_test_peer::recorded(&fixtures.join("vpic"), "https://vpic.nhtsa.dot.gov"))
+            .await;
+    let nhtsa =
+        dixon_test_peer::Peer::start(dixon_test_peer::recorded(&fixtures.join("recalls"), "https://api.nhtsa.gov"))
+            .await;
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_dixon"))
             .arg("--data-dir")

@@ -101,7 +101,8 @@ async fn put_photo(
     }
     if hex_sha256(&body) != sha {
         return Err(Error::BadRequest(
-            "The photo's bytes don't match its SHA-256 (cut short on the way?); nothing was kept. Send it again.".into(),
+            "The photo's bytes don't match its SHA-256 (cut short on the way?); nothing was kept. Send it again."
+                .into(),
         ));
     }
     let added = sqlx::query("INSERT INTO photos (shop_id, sha256, bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
@@ -135,7 +136,9 @@ async fn publish(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
         .map_err(|e| Error::BadRequest(format!("The page could not be read ({e}). Update this counter.")))?;
     let shown = doc.sha256();
     if hex_sha256(text.as_bytes()) != shown {
-        return Err(Error::BadRequest("The page was not sent as written (its hash differs); nothing was published.".into()));
+        return Err(Error::BadRequest(
+            "The page was not sent as written (its hash differs); nothing was published.".into(),
+        ));
     }
     let now = Utc::now();
     if doc.expires_at <= now || doc.expires_at > now + Duration::days(MAX_DAYS) {
@@ -224,15 +227,22 @@ async fn links_of_order(
     Query(query): Query<OrderQuery>,
 ) -> Result<Json<Vec<LinkState>>> {
     let (mut tenant, _) = crate::server::authenticated(&app.pool, &headers).await?;
-    let rows: Vec<(Uuid, String, DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> =
-        sqlx::query_as(
-            "SELECT id, kind, created_at, expires_at, revoked_at, opened_at, submitted_at FROM approval_links
+    let rows: Vec<(
+        Uuid,
+        String,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    )> = sqlx::query_as(
+        "SELECT id, kind, created_at, expires_at, revoked_at, opened_at, submitted_at FROM approval_links
               WHERE shop_id = $1 AND order_uid = $2 ORDER BY created_at",
-        )
-        .bind(tenant.shop)
-        .bind(&query.order)
-        .fetch_all(&mut *tenant.tx)
-        .await?;
+    )
+    .bind(tenant.shop)
+    .bind(&query.order)
+    .fetch_all(&mut *tenant.tx)
+    .await?;
     tenant.tx.commit().await?;
     Ok(Json(
         rows.into_iter()
@@ -352,11 +362,12 @@ async fn page(State(app): State<App>, ClientIp(ip): ClientIp, Path(token): Path<
     if let Some(submitted) = link.submitted_at {
         return received_page(&mut link, submitted).await;
     }
-    let opened = sqlx::query("UPDATE approval_links SET opened_at = now() WHERE shop_id = $1 AND id = $2 AND opened_at IS NULL")
-        .bind(link.tenant.shop)
-        .bind(link.id)
-        .execute(&mut *link.tenant.tx)
-        .await;
+    let opened =
+        sqlx::query("UPDATE approval_links SET opened_at = now() WHERE shop_id = $1 AND id = $2 AND opened_at IS NULL")
+            .bind(link.tenant.shop)
+            .bind(link.id)
+            .execute(&mut *link.tenant.tx)
+            .await;
     if let Err(e) = opened {
         return Error::from(e).into_response();
     }
@@ -364,7 +375,10 @@ async fn page(State(app): State<App>, ClientIp(ip): ClientIp, Path(token): Path<
         return Error::from(e).into_response();
     }
     let answers = Answers::default();
-    html(StatusCode::OK, approval_page::form(&Form { doc: &link.doc, token: &token, answers: &answers, totals: None, problem: None }))
+    html(
+        StatusCode::OK,
+        approval_page::form(&Form { doc: &link.doc, token: &token, answers: &answers, totals: None, problem: None }),
+    )
 }
 
 /// The page of a link that is revoked or past its date (a submitted one still shows its answer).
@@ -424,11 +438,7 @@ async fn totals(
 }
 
 /// A photo of this page only (the thumbnail or the full one).
-async fn photo(
-    State(app): State<App>,
-    ClientIp(ip): ClientIp,
-    Path((token, sha)): Path<(String, String)>,
-) -> Response {
+async fn photo(State(app): State<App>, ClientIp(ip): ClientIp, Path((token, sha)): Path<(String, String)>) -> Response {
     let mut link = match open(&app, &ip, &token).await {
         Ok(link) => link,
         Err(response) => return response,
@@ -481,7 +491,8 @@ async fn answer(
     }
     let fields = relay::form_urlencoded(&body);
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
-    let mut answers = Answers { name: field("name").to_string(), agreed: field("agree") == "yes", ..Answers::default() };
+    let mut answers =
+        Answers { name: field("name").to_string(), agreed: field("agree") == "yes", ..Answers::default() };
     for (key, value) in &fields {
         if let Some(uid) = key.strip_prefix("line:") {
             answers.choices.insert(uid.to_string(), value == "approve");
@@ -511,13 +522,15 @@ async fn answer(
         Err(problem) => return again(&link, &token, &answers, &problem),
     };
     if field("step") != "sign" || problem.is_some() {
-        let mut form = Form { doc: &link.doc, token: &token, answers: &answers, totals: None, problem: problem.as_deref() };
+        let mut form =
+            Form { doc: &link.doc, token: &token, answers: &answers, totals: None, problem: problem.as_deref() };
         let totals = (undecided == 0).then_some(decision.totals);
         form.totals = totals;
         let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
         return html(status, approval_page::form(&form));
     }
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(400).collect();
+    let user_agent =
+        headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(400).collect();
     let mut submission = Submission {
         link_id: link.id.to_string(),
         order_uid: link.doc.order_uid.clone(),
@@ -725,7 +738,14 @@ mod tests {
     fn a_wrong_token_drains_the_budget_fast() {
         let limiter = Limiter::default();
         let ip = "203.0.113.9";
-        let wrong = (0..10).take_while(|_| limiter.spend(ip, 1.0) && { limiter.penalize(ip, WRONG_TOKEN_COST); true }).count();
+        let wrong = (0..10)
+            .take_while(|_| {
+                limiter.spend(ip, 1.0) && {
+                    limiter.penalize(ip, WRONG_TOKEN_COST);
+                    true
+                }
+            })
+            .count();
         assert_eq!(wrong, 5, "five wrong tokens, then wait");
         assert!(!limiter.spend("203.0.113.9", 1.0));
         assert!(limiter.spend("198.51.100.1", 1.0), "another address has its own budget");

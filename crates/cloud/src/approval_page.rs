@@ -125,7 +125,12 @@ pub fn shop_time(doc: &Document, at: chrono::DateTime<chrono::Utc>, format: &str
 }
 
 /// After the answer arrived: what was approved and declined, and the amount.
-pub fn received(doc: &Document, approved: &[String], amount: dixon_shop::Cents, at: chrono::DateTime<chrono::Utc>) -> String {
+pub fn received(
+    doc: &Document,
+    approved: &[String],
+    amount: dixon_shop::Cents,
+    at: chrono::DateTime<chrono::Utc>,
+) -> String {
     let at = shop_time(doc, at, "%B %-d at %-I:%M %p");
     let mut html = head("Thank you", doc);
     let _ = write!(
@@ -201,11 +206,7 @@ fn inspection(html: &mut String, doc: &Document, token: &str) {
         return;
     }
     html.push_str("<h2>What we found</h2>");
-    let groups = [
-        ("red", "Needs attention now"),
-        ("yellow", "Will need attention soon"),
-        ("green", "Checked and OK"),
-    ];
+    let groups = [("red", "Needs attention now"), ("yellow", "Will need attention soon"), ("green", "Checked and OK")];
     for (condition, title) in groups {
         let items: Vec<&InspectedItem> = doc.inspection.iter().filter(|i| i.condition == condition).collect();
         if items.is_empty() {
@@ -255,7 +256,9 @@ fn line(html: &mut String, offered: &OfferedLine, choice: Option<bool>, token: &
         let _ = write!(html, "<p class=\"muted\">{}</p>", escape(finding));
     }
     photos(html, &offered.photos, &offered.line.description, token);
-    for (value, label, checked) in [("approve", "Approve", choice == Some(true)), ("decline", "Decline", choice == Some(false))] {
+    for (value, label, checked) in
+        [("approve", "Approve", choice == Some(true)), ("decline", "Decline", choice == Some(false))]
+    {
         let _ = write!(
             html,
             "<label class=\"choice\"><input type=\"radio\" name=\"line:{uid}\" value=\"{value}\" required{}> {label}</label>",
@@ -298,7 +301,8 @@ pub fn totals_list(html: &mut String, totals: &Totals) {
     for (name, amount) in rows.into_iter().filter(|(_, a)| a.0 != 0) {
         let _ = write!(html, "<dt>{name}</dt><dd>{amount}</dd>");
     }
-    let _ = write!(html, "<dt class=\"total\">Total of approved work</dt><dd class=\"total\">{}</dd></dl>", totals.total);
+    let _ =
+        write!(html, "<dt class=\"total\">Total of approved work</dt><dd class=\"total\">{}</dd></dl>", totals.total);
 }
 
 fn lowercase_first(text: &str) -> String {

@@ -143,7 +143,12 @@ fn check(provider: Provider, call: &Call<'_>, secret: &str) -> Result<Vec<Event>
 }
 
 /// Appends the events not seen before to the shop's feed; how many that was.
-pub(crate) async fn append_events(tenant: &mut Tenant, provider: Provider, events: Vec<Event>, now: i64) -> Result<usize> {
+pub(crate) async fn append_events(
+    tenant: &mut Tenant,
+    provider: Provider,
+    events: Vec<Event>,
+    now: i64,
+) -> Result<usize> {
     let shop = tenant.shop;
     let tx = &mut tenant.tx;
     let mut last_seq = lock_feed(tx, shop).await?;

@@ -101,15 +101,24 @@ mod tests {
             { "name": "Misfire", "available": true, "complete": true },
             { "name": "EGR", "available": false, "complete": false }
         ]);
-        let found = diagnostic(vec![code("P0301", TroubleCodeKind::Stored, "Cylinder 1 misfire detected")], true, monitors);
+        let found =
+            diagnostic(vec![code("P0301", TroubleCodeKind::Stored, "Cylinder 1 misfire detected")], true, monitors);
         assert_eq!(found.condition, "red");
         assert_eq!(
             found.reading,
             "Check-engine light on · P0301 Cylinder 1 misfire detected · 1 of 2 readiness monitors not complete (Catalyst)"
         );
-        let pending = diagnostic(vec![code("P0420", TroubleCodeKind::Pending, "Catalyst efficiency below threshold")], false, serde_json::json!([]));
+        let pending = diagnostic(
+            vec![code("P0420", TroubleCodeKind::Pending, "Catalyst efficiency below threshold")],
+            false,
+            serde_json::json!([]),
+        );
         assert_eq!(pending.condition, "yellow");
-        let clean = diagnostic(vec![], false, serde_json::json!([{ "name": "Misfire", "available": true, "complete": true }]));
-        assert_eq!(clean, ScanFinding { condition: "green", reading: "No trouble codes · all readiness monitors complete".into() });
+        let clean =
+            diagnostic(vec![], false, serde_json::json!([{ "name": "Misfire", "available": true, "complete": true }]));
+        assert_eq!(
+            clean,
+            ScanFinding { condition: "green", reading: "No trouble codes · all readiness monitors complete".into() }
+        );
     }
 }

@@ -80,7 +80,9 @@ fn section(name: &str, items: Vec<ItemSpec>) -> Section {
 /// The default multi-point inspection.
 pub fn multi_point() -> Vec<Section> {
     vec![
-        section("Brakes", vec![
+        section(
+            "Brakes",
+            vec![
                 item(
                     "brakes.front",
                     "Front pads and rotors",
@@ -101,7 +103,9 @@ pub fn multi_point() -> Vec<Section> {
                 ),
             ],
         ),
-        section("Tires", vec![
+        section(
+            "Tires",
+            vec![
                 item(
                     "tires.tread",
                     "Tread depth",
@@ -116,7 +120,9 @@ pub fn multi_point() -> Vec<Section> {
                 item("tires.pressure", "Pressure (set to door placard)", vec![], None),
             ],
         ),
-        section("Fluids", vec![
+        section(
+            "Fluids",
+            vec![
                 item("fluids.oil", "Engine oil", vec![], Some(("Oil and filter change", 500))),
                 item("fluids.coolant", "Coolant", vec![], Some(("Cooling system flush", 1000))),
                 item("fluids.transmission", "Transmission fluid", vec![], Some(("Transmission fluid service", 1200))),
@@ -124,7 +130,9 @@ pub fn multi_point() -> Vec<Section> {
                 item("fluids.washer", "Washer fluid", vec![], None),
             ],
         ),
-        section("Under the hood", vec![
+        section(
+            "Under the hood",
+            vec![
                 item(
                     "battery",
                     "Battery test",
@@ -137,12 +145,16 @@ pub fn multi_point() -> Vec<Section> {
                 item("cabin_filter", "Cabin air filter", vec![], Some(("Replace cabin air filter", 300))),
             ],
         ),
-        section("Visibility", vec![
+        section(
+            "Visibility",
+            vec![
                 item("lights", "Lights", vec![], None),
                 item("wipers", "Wiper blades", vec![], Some(("Replace wiper blades", 200))),
             ],
         ),
-        section("Chassis", vec![
+        section(
+            "Chassis",
+            vec![
                 item("suspension", "Suspension and steering", vec![], None),
                 item("leaks", "Leaks", vec![], None),
                 item("exhaust", "Exhaust", vec![], None),
@@ -178,7 +190,9 @@ pub fn check(template: &[Section]) -> Result<(), Vec<String>> {
         for item in &section.items {
             let at = format!("Item \"{}\"", item.key);
             if !good_key(&item.key) {
-                problems.push(format!("{at}: a key is 1 to 40 lower-case letters, digits, dots or underscores (brakes.front)."));
+                problems.push(format!(
+                    "{at}: a key is 1 to 40 lower-case letters, digits, dots or underscores (brakes.front)."
+                ));
             }
             if !keys.insert(item.key.clone()) {
                 problems.push(format!("{at} is in the template twice; keys must be unique."));
@@ -189,7 +203,10 @@ pub fn check(template: &[Section]) -> Result<(), Vec<String>> {
             let mut measure_keys = BTreeSet::new();
             for m in &item.measures {
                 if !good_key(&m.key) || !measure_keys.insert(m.key.clone()) {
-                    problems.push(format!("{at}: reading \"{}\" needs a unique key of lower-case letters, digits, dots or underscores.", m.key));
+                    problems.push(format!(
+                        "{at}: reading \"{}\" needs a unique key of lower-case letters, digits, dots or underscores.",
+                        m.key
+                    ));
                 }
                 if m.label.trim().is_empty() {
                     problems.push(format!("{at}: reading \"{}\" has no label.", m.key));
@@ -201,13 +218,19 @@ pub fn check(template: &[Section]) -> Result<(), Vec<String>> {
                         m.key,
                         m.yellow,
                         m.red,
-                        if m.higher_is_worse { "with higher_is_worse, red must be at or above yellow" } else { "lower is worse, so red must be at or below yellow" }
+                        if m.higher_is_worse {
+                            "with higher_is_worse, red must be at or above yellow"
+                        } else {
+                            "lower is worse, so red must be at or below yellow"
+                        }
                     ));
                 }
             }
             if let Some(repair) = &item.repair {
                 if repair.description.trim().is_empty() || !(1..=100_000).contains(&repair.hours_milli) {
-                    problems.push(format!("{at}: its repair needs a description and 0.001 to 100 hours (hours_milli 1 to 100000)."));
+                    problems.push(format!(
+                        "{at}: its repair needs a description and 0.001 to 100 hours (hours_milli 1 to 100000)."
+                    ));
                 }
             }
         }

@@ -138,5 +138,8 @@ async fn the_shop_s_own_template_replaces_the_default_and_a_bad_one_changes_noth
     inspections.reset_template().await.unwrap();
     let back = inspections.show(number).await.unwrap();
     assert!(back.sections.iter().all(|s| s.name != "Diesel"), "back to the multi-point inspection");
-    assert!(matches!(inspections.set(number, "diesel.def", Some("red"), None, &BTreeMap::new()).await, Err(Error::NoSuchItem(_))));
+    assert!(matches!(
+        inspections.set(number, "diesel.def", Some("red"), None, &BTreeMap::new()).await,
+        Err(Error::NoSuchItem(_))
+    ));
 }

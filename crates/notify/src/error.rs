@@ -5,7 +5,9 @@ use crate::template::TemplateError;
 pub enum Error {
     #[error("Repair order {0} does not exist. Check the number (`dixon list`).")]
     NoSuchOrder(i64),
-    #[error("There is no template called '{0}'. Templates: estimate_ready, approval, ready, receipt, payment_link, free.")]
+    #[error(
+        "There is no template called '{0}'. Templates: estimate_ready, approval, ready, receipt, payment_link, free."
+    )]
     NoSuchTemplate(String),
     #[error("The customer can't be reached by {channel}: {why}.")]
     ChannelNotAllowed { channel: &'static str, why: String },

@@ -137,7 +137,9 @@ impl TextEngine for Tesseract {
             let page = tess::TessResultIteratorGetPageIterator(results);
             let symbol = tess::TessPageIteratorLevel_RIL_SYMBOL;
             loop {
-                if lines.is_empty() || tess::TessPageIteratorIsAtBeginningOf(page, tess::TessPageIteratorLevel_RIL_TEXTLINE) != 0 {
+                if lines.is_empty()
+                    || tess::TessPageIteratorIsAtBeginningOf(page, tess::TessPageIteratorLevel_RIL_TEXTLINE) != 0
+                {
                     lines.push(TextLine::default());
                 }
                 let word_start = tess::TessPageIteratorIsAtBeginningOf(page, tess::TessPageIteratorLevel_RIL_WORD) != 0;

@@ -47,12 +47,10 @@ pub fn read_vin(
     if banded.vin.is_some() {
         return Ok(banded);
     }
-    let passes: [&dyn Fn() -> image::GrayImage; 4] = [
-        &|| ready.clone(),
-        &|| preprocess::binarize(&ready, false),
-        &|| preprocess::binarize(&ready, true),
-        &|| picture.to_luma8(),
-    ];
+    let passes: [&dyn Fn() -> image::GrayImage; 4] =
+        [&|| ready.clone(), &|| preprocess::binarize(&ready, false), &|| preprocess::binarize(&ready, true), &|| {
+            picture.to_luma8()
+        }];
     let mut seen: Vec<Candidate> = banded.candidates;
     let mut text = banded.text;
     for (n, pass) in passes.iter().enumerate() {

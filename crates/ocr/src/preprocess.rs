@@ -14,7 +14,10 @@ pub fn prepare(picture: &GrayImage, region: Option<(f32, f32, f32, f32)>) -> Gra
         Some((x, y, w, h)) => {
             let (pw, ph) = (picture.width() as f32, picture.height() as f32);
             let (x0, y0) = ((x * pw) as u32, (y * ph) as u32);
-            let (cw, ch) = (((w * pw) as u32).max(8).min(picture.width() - x0), ((h * ph) as u32).max(8).min(picture.height() - y0));
+            let (cw, ch) = (
+                ((w * pw) as u32).max(8).min(picture.width() - x0),
+                ((h * ph) as u32).max(8).min(picture.height() - y0),
+            );
             imageops::crop_imm(picture, x0, y0, cw, ch).to_image()
         }
         None => picture.clone(),
@@ -57,13 +60,15 @@ fn stretch(picture: &GrayImage) -> GrayImage {
 /// varies most is the one where text lines lie flat.
 fn deskew(picture: &GrayImage) -> GrayImage {
     // measured on a small copy: fast, and enough to tell angles apart
-    let small = imageops::resize(picture, 320, (320 * picture.height() / picture.width().max(1)).max(8), imageops::FilterType::Triangle);
+    let small = imageops::resize(
+        picture,
+        320,
+        (320 * picture.height() / picture.width().max(1)).max(8),
+        imageops::FilterType::Triangle,
+    );
     let score = |degrees: f32| -> f64 {
         let turned = rotate(&small, degrees);
-        let rows: Vec<f64> = turned
-            .rows()
-            .map(|row| row.filter(|p| p.0[0] < 100).count() as f64)
-            .collect();
+        let rows: Vec<f64> = turned.rows().map(|row| row.filter(|p| p.0[0] < 100).count() as f64).collect();
         let mean = rows.iter().sum::<f64>() / rows.len().max(1) as f64;
         rows.iter().map(|r| (r - mean).powi(2)).sum::<f64>()
     };

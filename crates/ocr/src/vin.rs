@@ -58,7 +58,11 @@ const LEAST_CONFIDENCE: f32 = 0.7;
 /// never has is almost surely its digit; other look-alikes cost more, the first least.
 fn look_alikes(c: char) -> Vec<(char, f32)> {
     let near = |list: &[char]| -> Vec<(char, f32)> {
-        list.iter().filter(|k| **k != c).enumerate().map(|(i, k)| (*k, if i == 0 { LOOK_ALIKE_COST } else { LOOK_ALIKE_COST * LOOK_ALIKE_COST })).collect()
+        list.iter()
+            .filter(|k| **k != c)
+            .enumerate()
+            .map(|(i, k)| (*k, if i == 0 { LOOK_ALIKE_COST } else { LOOK_ALIKE_COST * LOOK_ALIKE_COST }))
+            .collect()
     };
     match c {
         'O' | 'Q' => vec![('0', 0.9), ('D', LOOK_ALIKE_COST * LOOK_ALIKE_COST)],
@@ -159,7 +163,9 @@ pub fn find_vin(lines: &[TextLine], current_year: i32) -> VinReading {
                 // a letter a VIN never has read for its digit is no guess; other corrections are
                 let guesses = corrected
                     .iter()
-                    .filter(|p| !window[**p - 1].first().is_some_and(|(c, _)| FORBIDDEN.contains(&c.to_ascii_uppercase())))
+                    .filter(|p| {
+                        !window[**p - 1].first().is_some_and(|(c, _)| FORBIDDEN.contains(&c.to_ascii_uppercase()))
+                    })
                     .count();
                 // a corrected check digit proves nothing any more: such a reading is confirmed
                 let whole = starts_word

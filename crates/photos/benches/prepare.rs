@@ -42,7 +42,11 @@ fn main() {
         std::hint::black_box(prepare(&jpeg, "IMG_0042.JPG").unwrap());
     });
     println!("working copy + thumbnail: median {median:?}, p95 {p95:?} over 11 runs (target ≤ 300 ms)");
-    println!("  working copy {} KB (≤ 400 KB), thumbnail {} KB", prepared.working.len() / 1024, prepared.thumbnail.len() / 1024);
+    println!(
+        "  working copy {} KB (≤ 400 KB), thumbnail {} KB",
+        prepared.working.len() / 1024,
+        prepared.thumbnail.len() / 1024
+    );
     let working = image::load_from_memory(&prepared.working).unwrap();
     let marks = vec![
         Mark::Arrow { from: Point { x: 0.2, y: 0.2 }, to: Point { x: 0.45, y: 0.45 } },

@@ -41,7 +41,10 @@ pub enum Mark {
 /// Checks `marks`; the error says which one is wrong and how.
 pub fn check(marks: &[Mark]) -> Result<(), String> {
     if marks.len() > MAX_MARKS {
-        return Err(format!("A photo takes at most {MAX_MARKS} marks ({} given); more would hide the part.", marks.len()));
+        return Err(format!(
+            "A photo takes at most {MAX_MARKS} marks ({} given); more would hide the part.",
+            marks.len()
+        ));
     }
     let inside = |p: &Point| (0.0..=1.0).contains(&p.x) && (0.0..=1.0).contains(&p.y);
     for (n, mark) in marks.iter().enumerate() {

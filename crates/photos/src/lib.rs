@@ -246,7 +246,11 @@ impl Photos {
         let name = hex::encode(sha2::Sha256::digest(&sending));
         let path = self.path("print", &name, "jpg");
         if let Ok(bytes) = tokio::fs::read(&path).await {
-            if let Ok((w, h)) = image::ImageReader::new(std::io::Cursor::new(&bytes)).with_guessed_format().map_err(|_| ()).and_then(|r| r.into_dimensions().map_err(|_| ())) {
+            if let Ok((w, h)) = image::ImageReader::new(std::io::Cursor::new(&bytes))
+                .with_guessed_format()
+                .map_err(|_| ())
+                .and_then(|r| r.into_dimensions().map_err(|_| ()))
+            {
                 return Ok((bytes, w, h));
             }
         }

@@ -78,15 +78,7 @@ pub fn prepare(bytes: &[u8], name: &str) -> Result<Prepared, Error> {
         ImageFormat::Png => ("png", "image/png"),
         _ => ("jpg", "image/jpeg"),
     };
-    Ok(Prepared {
-        sha256: hex::encode(Sha256::digest(bytes)),
-        extension,
-        mime,
-        width,
-        height,
-        working,
-        thumbnail,
-    })
+    Ok(Prepared { sha256: hex::encode(Sha256::digest(bytes)), extension, mime, width, height, working, thumbnail })
 }
 
 /// `picture` scaled down so its long side is at most `long_side` (never up). Area averaging

@@ -148,7 +148,10 @@ async fn bad_files_are_refused_with_what_to_do_and_nothing_is_kept() {
 async fn marks_are_drawn_on_a_copy_editable_until_the_photo_is_sent() {
     let (_dir, _store, photos, number) = shop().await;
     let original = jpeg_with_orientation(&picture(4000, 3000), 6);
-    let photo = photos.add(number, original.clone(), "IMG_2231.JPG", Source::Camera, Some("brake_pads_front"), None).await.unwrap();
+    let photo = photos
+        .add(number, original.clone(), "IMG_2231.JPG", Source::Camera, Some("brake_pads_front"), None)
+        .await
+        .unwrap();
     let working_before = std::fs::read(&photo.working_path).unwrap();
     let marks = vec![
         Mark::Arrow { from: Point { x: 0.2, y: 0.2 }, to: Point { x: 0.5, y: 0.5 } },

@@ -48,6 +48,11 @@ fn main() {
         .collect();
     times.sort();
     println!("inspection report, 12 photos ({} KB of JPEG):", photo_bytes / 1024);
-    println!("  render: median {:?}, p95 {:?} over {} runs", times[times.len() / 2], times[times.len() * 95 / 100], times.len());
+    println!(
+        "  render: median {:?}, p95 {:?} over {} runs",
+        times[times.len() / 2],
+        times[times.len() * 95 / 100],
+        times.len()
+    );
     println!("  size:   {} KB (target ≤ 3 MB; the photos are embedded as they are)", pdf.len() / 1024);
 }

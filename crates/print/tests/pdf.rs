@@ -204,7 +204,14 @@ async fn the_inspection_report_embeds_its_photos_as_the_jpegs_they_are() {
     let images = pdf.windows(b"/DCTDecode".len()).filter(|w| *w == b"/DCTDecode").count();
     assert_eq!(images, 4, "four JPEG images");
     let text = pages_of(&pdf).join("\n");
-    for expected in ["VEHICLE INSPECTION", "1 need attention now · 1 soon · 1 checked and OK", "NOW", "Front pads and rotors — Brakes", "Pad thickness 2 mm", "SOON"] {
+    for expected in [
+        "VEHICLE INSPECTION",
+        "1 need attention now · 1 soon · 1 checked and OK",
+        "NOW",
+        "Front pads and rotors — Brakes",
+        "Pad thickness 2 mm",
+        "SOON",
+    ] {
         assert!(text.contains(expected), "the report says {expected:?}");
     }
     // worst first: the red item before the yellow one
@@ -220,7 +227,8 @@ async fn the_inspection_report_embeds_its_photos_as_the_jpegs_they_are() {
         .unwrap();
     assert!(status.success());
 
-    let not_a_jpeg = vec![item("Battery", "green", vec![dixon_print::Photo { jpeg: b"GIF89a".to_vec(), width: 1, height: 1 }])];
+    let not_a_jpeg =
+        vec![item("Battery", "green", vec![dixon_print::Photo { jpeg: b"GIF89a".to_vec(), width: 1, height: 1 }])];
     let error = dixon_print::render_inspection(&order, &shop, &not_a_jpeg, Paper::Letter, date()).unwrap_err();
     assert!(error.to_string().contains("not a JPEG"), "{error}");
 }

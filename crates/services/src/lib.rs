@@ -91,8 +91,10 @@ impl Services {
         let store = Store::open_with_clock(&home.database_path(), clock.clone()).await?;
         let integrations = Integrations::new(store.pool().clone(), clock.clone());
         let vpic = Vpic::register(&integrations, &base_url(VPIC_URL_ENV, dixon_vehicle::DEFAULT_BASE_URL));
-        let recalls =
-            dixon_vehicle::Recalls::register(&integrations, &base_url(RECALLS_URL_ENV, dixon_vehicle::DEFAULT_RECALLS_URL));
+        let recalls = dixon_vehicle::Recalls::register(
+            &integrations,
+            &base_url(RECALLS_URL_ENV, dixon_vehicle::DEFAULT_RECALLS_URL),
+        );
         let partstech = connect_partstech(&integrations);
         let stripe = connect_stripe(&integrations);
         let paypal = connect_paypal(&integrations);
@@ -131,10 +133,26 @@ impl Services {
         integrations.register(backups, Some(Arc::new(BackupsHealth { folder: home.data_dir().join("backups") })));
         let photos = dixon_photos::Photos::new(store.clone(), home.data_dir(), clock.clone());
         let inspections = dixon_inspection::Inspections::new(store.clone());
-        let approvals =
-            dixon_approval::Approvals::new(store.clone(), photos.clone(), inspections.clone(), sync.clone(), clock.clone());
-        let mut services =
-            Services { store, integrations, vpic, recalls, parts, payments, sync, messenger, photos, inspections, approvals };
+        let approvals = dixon_approval::Approvals::new(
+            store.clone(),
+            photos.clone(),
+            inspections.clone(),
+            sync.clone(),
+            clock.clone(),
+        );
+        let mut services = Services {
+            store,
+            integrations,
+            vpic,
+            recalls,
+            parts,
+            payments,
+            sync,
+            messenger,
+            photos,
+            inspections,
+            approvals,
+        };
         services.messenger = services.messenger.clone().with_documents(Arc::new(documents::Pdfs(services.clone())));
         Ok(services)
     }

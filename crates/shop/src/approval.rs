@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::estimate::AuthorizationKind;
-use crate::settings::{HazardousWasteFee, ShopSuppliesRule};
 use crate::money::{Cents, Rate};
 use crate::repair_order::{LineItem, Totals};
 use crate::settings::ShopSettings;
+use crate::settings::{HazardousWasteFee, ShopSuppliesRule};
 
 /// What the customer agrees to by submitting (shown above the signature, kept in the hash).
 pub const CONSENT: &str = "By signing I authorize the work I approved above and the charges shown, \
@@ -209,8 +209,18 @@ impl Submission {
     /// The seal of this submission's contents (everything but the seal itself).
     pub fn compute_seal(&self) -> String {
         let contents = serde_json::json!([
-            self.link_id, self.order_uid, self.kind, self.shown_sha256, self.approved, self.declined,
-            self.amount, self.name, self.signature_png, self.submitted_at, self.ip, self.user_agent,
+            self.link_id,
+            self.order_uid,
+            self.kind,
+            self.shown_sha256,
+            self.approved,
+            self.declined,
+            self.amount,
+            self.name,
+            self.signature_png,
+            self.submitted_at,
+            self.ip,
+            self.user_agent,
         ]);
         hex(&Sha256::digest(contents.to_string()))
     }
@@ -272,7 +282,12 @@ mod tests {
             photos: vec![],
         };
         Document {
-            shop: ShopHeader { name: "Dixon Auto".into(), phone: "+15552345678".into(), email: String::new(), address: String::new() },
+            shop: ShopHeader {
+                name: "Dixon Auto".into(),
+                phone: "+15552345678".into(),
+                email: String::new(),
+                address: String::new(),
+            },
             order_uid: "ro-1".into(),
             order_number: 1001,
             customer_name: "Pat Lee".into(),

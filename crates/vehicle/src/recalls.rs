@@ -101,7 +101,8 @@ impl RecallCheck {
             }
             n => {
                 let urgent = self.recalls.iter().filter(|r| r.urgent()).count();
-                let urgent = if urgent > 0 { format!(" ({urgent} say do not drive or park outside)") } else { String::new() };
+                let urgent =
+                    if urgent > 0 { format!(" ({urgent} say do not drive or park outside)") } else { String::new() };
                 format!("{n} safety recall{} for {vehicle}{urgent}", if n == 1 { "" } else { "s" })
             }
         };
@@ -136,7 +137,8 @@ impl Recalls {
         };
         let base_url = base_url.trim_end_matches('/').to_string();
         let client = http::client();
-        let check: Arc<dyn HealthCheck> = Arc::new(RecallsHealth { client: client.clone(), base_url: base_url.clone() });
+        let check: Arc<dyn HealthCheck> =
+            Arc::new(RecallsHealth { client: client.clone(), base_url: base_url.clone() });
         Recalls { service: integrations.register(config, Some(check)), client, base_url }
     }
 
@@ -355,7 +357,12 @@ mod tests {
             summary: String::new(),
         };
         assert_eq!(check.describe(), "No recalls found for 2021 BMW 330I");
-        let stale = RecallCheck { source: "stale".into(), tried: vec!["F-150".into(), "F150".into()], model: "F-150".into(), ..check };
+        let stale = RecallCheck {
+            source: "stale".into(),
+            tried: vec!["F-150".into(), "F150".into()],
+            model: "F-150".into(),
+            ..check
+        };
         assert_eq!(
             stale.describe(),
             "No recalls found for 2021 BMW F-150 (also tried F150) — from the last check; NHTSA can't be reached now"

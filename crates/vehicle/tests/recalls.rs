@@ -34,7 +34,11 @@ impl Bench {
         let hub = Integrations::new(self.store.pool().clone(), self.clock.clone());
         let policy = Policy {
             timeout: Duration::from_millis(300),
-            retry: RetryPolicy { base: Duration::from_millis(20), max_retry_after: Duration::from_secs(2), ..RetryPolicy::default() },
+            retry: RetryPolicy {
+                base: Duration::from_millis(20),
+                max_retry_after: Duration::from_secs(2),
+                ..RetryPolicy::default()
+            },
             ..Policy::default()
         };
         Recalls::register_with_policy(&hub, base_url, policy)
@@ -114,7 +118,11 @@ async fn slow_responses_time_out_with_a_clear_error() {
 #[tokio::test]
 async fn service_down_says_so() {
     let bench = Bench::new().await;
-    let err = bench.recalls(&dixon_test_peer::closed_port_url("").await).for_vehicle(1998, "MITSUBISHI", "GALANT").await.unwrap_err();
+    let err = bench
+        .recalls(&dixon_test_peer::closed_port_url("").await)
+        .for_vehicle(1998, "MITSUBISHI", "GALANT")
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), "unreachable");
 }
 
@@ -154,7 +162,8 @@ async fn a_corrupted_body_is_a_clear_error_and_nothing_is_cached() {
         let peer = nhtsa_with(move |_| Some(Reply::json(200, body))).await;
         let err = bench.recalls(&peer.url("")).for_vehicle(1998, "MITSUBISHI", "GALANT").await.unwrap_err();
         assert_eq!(err.kind(), "corrupt", "{body}: {err}");
-        let cached: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM integration_cache").fetch_one(bench.store.pool()).await.unwrap();
+        let cached: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM integration_cache").fetch_one(bench.store.pool()).await.unwrap();
         assert_eq!(cached, 0);
     }
 }

@@ -72,7 +72,11 @@ pub async fn add_photo(
 /// Takes a photo with the webcam (or the folder camera of `DIXON_CAMERA_FILES`) onto `item`.
 #[tauri::command]
 #[specta::specta]
-pub async fn take_photo(state: State<'_, AppState>, repair_order: i64, item: Option<String>) -> CommandResult<PhotoView> {
+pub async fn take_photo(
+    state: State<'_, AppState>,
+    repair_order: i64,
+    item: Option<String>,
+) -> CommandResult<PhotoView> {
     let folder = std::env::var_os(CAMERA_FILES_ENV);
     // the camera blocks while it opens and settles: off the async threads
     let jpeg = tauri::async_runtime::spawn_blocking(move || match folder {

@@ -59,7 +59,8 @@ pub async fn ocr_vin(state: State<'_, AppState>, base64: String, repair_order: O
     let started = std::time::Instant::now();
     let year = dixon_clock::local_year(chrono::Utc::now());
     let reading = tauri::async_runtime::spawn_blocking(move || -> Result<dixon_ocr::VinReading, String> {
-        let picture = image::load_from_memory(&bytes).map_err(|e| format!("This is not a photo we can read ({e}). Use a JPEG or PNG."))?;
+        let picture = image::load_from_memory(&bytes)
+            .map_err(|e| format!("This is not a photo we can read ({e}). Use a JPEG or PNG."))?;
         let mut engine = OCR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if engine.is_none() {
             *engine = Some(dixon_ocr::Tesseract::new().map_err(|e| e.to_string())?);

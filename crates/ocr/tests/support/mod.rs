@@ -45,7 +45,9 @@ pub fn generate(dir: &Path, per: usize, seed: u64) -> Vec<Picture> {
         .arg(per.to_string())
         .arg(seed.to_string())
         .status()
-        .unwrap_or_else(|e| panic!("{}: {e} — run scripts/setup.sh --test (pillow in tests/peers/.venv)", python.display()));
+        .unwrap_or_else(|e| {
+            panic!("{}: {e} — run scripts/setup.sh --test (pillow in tests/peers/.venv)", python.display())
+        });
     assert!(status.success(), "the VIN pictures could not be made");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();

@@ -79,7 +79,11 @@ impl Store {
         for line in &lines {
             let uid = insert_line(&mut tx, order.id, line, &at).await?;
             if proposed {
-                sqlx::query("UPDATE line_items SET proposed_at = ? WHERE uid = ?").bind(&at).bind(&uid).execute(&mut *tx).await?;
+                sqlx::query("UPDATE line_items SET proposed_at = ? WHERE uid = ?")
+                    .bind(&at)
+                    .bind(&uid)
+                    .execute(&mut *tx)
+                    .await?;
             }
             enqueue_row(&mut tx, Kind::Line, &uid, None, &at).await?;
         }
@@ -163,7 +167,8 @@ impl Store {
         let refuse = |message: String| Error::Invalid(vec![FieldError::new("authorization", message)]);
         if !submission.is_intact(shown) || submission.order_uid != shown.order_uid {
             return Err(refuse(
-                "The customer's answer does not match the page it was given on; it was not recorded. Send a new link.".into(),
+                "The customer's answer does not match the page it was given on; it was not recorded. Send a new link."
+                    .into(),
             ));
         }
         let name = crate::approval::check_name(&submission.name).map_err(refuse)?;
@@ -223,7 +228,12 @@ impl Store {
         approve_if_estimate(&mut tx, &order, &authorization, &at).await?;
         touch(&mut tx, order.id, &at).await?;
         tx.commit().await?;
-        tracing::info!(number, approved = submission.approved.len(), declined = submission.declined.len(), "approved online");
+        tracing::info!(
+            number,
+            approved = submission.approved.len(),
+            declined = submission.declined.len(),
+            "approved online"
+        );
         Ok(true)
     }
 

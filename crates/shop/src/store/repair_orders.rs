@@ -341,7 +341,8 @@ impl Store {
 }
 
 /// The columns [`line_from_row`] reads.
-pub(super) const LINE_COLUMNS: &str = "id, uid, declined_at, proposed_at, kind, description, quantity_milli, unit_price_cents, taxable, \
+pub(super) const LINE_COLUMNS: &str =
+    "id, uid, declined_at, proposed_at, kind, description, quantity_milli, unit_price_cents, taxable, \
      part_number, brand, supplier, part_condition, core_charge_cents, technician";
 
 pub(super) fn line_from_row(r: &SqliteRow) -> Result<LineItem> {
