@@ -226,7 +226,7 @@ impl Approvals {
         )
         .bind(id)
         .bind(order_id)
-        .bind(kind_name(doc.kind))
+        .bind(doc.kind.as_str())
         .bind(&shown)
         .bind(to_stored(now))
         .bind(to_stored(doc.expires_at))
@@ -654,13 +654,6 @@ fn read_answer(payload: &str) -> Option<(Submission, Document)> {
     let submission: Submission = serde_json::from_value(value["submission"].clone()).ok()?;
     let doc: Document = serde_json::from_str(value["document"].as_str()?).ok()?;
     Some((submission, doc))
-}
-
-fn kind_name(kind: AuthorizationKind) -> &'static str {
-    match kind {
-        AuthorizationKind::Initial => "initial",
-        AuthorizationKind::Supplementary => "supplementary",
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -45,7 +45,7 @@ fn numbers(text: &str, count: usize, what: &str) -> Result<Vec<f32>, CliError> {
     if values.len() < count {
         return Err(CliError::new(
             "invalid",
-            format!("'{text}' is not a {what}: give {count} numbers between 0 and 1, separated by commas."),
+            format!("'{text}' is not {what}: give {count} numbers between 0 and 1, separated by commas."),
         ));
     }
     Ok(values)
@@ -54,15 +54,15 @@ fn numbers(text: &str, count: usize, what: &str) -> Result<Vec<f32>, CliError> {
 fn marks(arrows: &[String], circles: &[String], texts: &[String]) -> Result<Vec<Mark>, CliError> {
     let mut marks = Vec::new();
     for arrow in arrows {
-        let v = numbers(arrow, 4, "arrow (x1,y1,x2,y2)")?;
+        let v = numbers(arrow, 4, "an arrow (x1,y1,x2,y2)")?;
         marks.push(Mark::Arrow { from: Point { x: v[0], y: v[1] }, to: Point { x: v[2], y: v[3] } });
     }
     for circle in circles {
-        let v = numbers(circle, 3, "circle (x,y,r)")?;
+        let v = numbers(circle, 3, "a circle (x,y,r)")?;
         marks.push(Mark::Circle { center: Point { x: v[0], y: v[1] }, radius: v[2] });
     }
     for text in texts {
-        let v = numbers(text, 2, "label (x,y,words)")?;
+        let v = numbers(text, 2, "a label (x,y,words)")?;
         let words = text.splitn(3, ',').nth(2).unwrap_or("").trim().to_string();
         marks.push(Mark::Text { at: Point { x: v[0], y: v[1] }, text: words });
     }

@@ -35,7 +35,6 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use dixon_shop::approval::{check_name, check_signature, Document, Submission};
-use dixon_shop::AuthorizationKind;
 
 use crate::approval_page::{self, Answers, Form};
 use crate::credentials::sha256;
@@ -191,7 +190,7 @@ async fn publish(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
     .bind(id)
     .bind(sha256(&token))
     .bind(&doc.order_uid)
-    .bind(kind_name(doc.kind))
+    .bind(doc.kind.as_str())
     .bind(text)
     .bind(&shown)
     .bind(device.device_id)
@@ -646,13 +645,6 @@ fn plausible_token(token: &str) -> bool {
 fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn kind_name(kind: AuthorizationKind) -> &'static str {
-    match kind {
-        AuthorizationKind::Initial => "initial",
-        AuthorizationKind::Supplementary => "supplementary",
-    }
 }
 
 /// The address the customer reaches this cloud at: as the counter reached it (behind a proxy,

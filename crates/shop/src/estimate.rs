@@ -255,6 +255,16 @@ pub enum AuthorizationKind {
     Supplementary,
 }
 
+impl AuthorizationKind {
+    /// As stored and sent: `initial`, `supplementary`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorizationKind::Initial => "initial",
+            AuthorizationKind::Supplementary => "supplementary",
+        }
+    }
+}
+
 /// An authorization as the service writer records it.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
