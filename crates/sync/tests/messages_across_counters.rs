@@ -10,7 +10,7 @@ mod twilio_peer;
 use std::sync::Arc;
 
 use dixon_home::Home;
-use dixon_notify::{Channel, Compose, Messenger, Twilio, TwilioAccount};
+use dixon_notify::{Channel, Compose, Messenger, Priority, Twilio, TwilioAccount};
 use dixon_resilience::Integrations;
 use dixon_shop::{ContactMethod, NewCustomer, NewRepairOrder, NewVehicle, Store, SystemClock};
 use dixon_sync::SyncClient;
@@ -79,6 +79,8 @@ async fn a_text_its_delivery_and_the_customer_s_stop_reach_every_counter() {
         repair_order: number,
         template: "free".into(),
         text: Some("Your Civic is ready.".into()),
+        // urgent, so the real clock's quiet hours (the shop's evening) never hold it
+        priority: Priority::High,
         ..Compose::default()
     };
     let sent = front.messenger.send(&ready).await.unwrap();
