@@ -74,6 +74,11 @@ fn start_xvfb() -> (Reaper, String) {
 
 const CAMERA_VIN: &str = "5XYRLDLC3NG097496";
 
+/// A webcam's photo of a 1998 Mitsubishi Galant's windshield VIN plate (no barcode), written by
+/// tests/peers/make_windshield_plate.py.
+const PLATE_PHOTO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/windshield-plate.jpg");
+const PLATE_VIN: &str = "4A3AA46G3WE014285";
+
 /// A 1280×720 frame of a Code 39 VIN label turned by 15°, twice (a label held still).
 fn write_camera_frames(dir: &Path) {
     use rxing::Writer;
@@ -653,6 +658,45 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
         }
         assert!(client.find(Locator::Css(".camera-panel")).await.is_err(), "the scanner closes once it has read");
 
+        // A windshield VIN plate has no barcode: the same camera reads its stamped text (OCR), the
+        // VIN fills a new repair order, decodes (offline: vPIC is still down) and the 1998
+        // Galant's two safety recalls show on it.
+        for old in std::fs::read_dir(camera_frames.path()).unwrap().flatten() {
+            std::fs::remove_file(old.path()).unwrap();
+        }
+        for n in 1..=2 {
+            std::fs::copy(PLATE_PHOTO, camera_frames.path().join(format!("plate-{n}.jpg"))).unwrap();
+        }
+        client.find(Locator::Css("#nav-new")).await?.click().await?;
+        client.find(Locator::Css("#camera-vin")).await?.click().await?;
+        client.wait().at_most(Duration::from_secs(10)).for_element(preview).await?;
+        screenshot("camera-windshield-plate").await?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let vin = match client.find(Locator::Css("#f-vehicle-vin")).await {
+                Ok(field) => field.prop("value").await.ok().flatten().unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if vin == PLATE_VIN {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the plate's text never filled the VIN (field holds '{vin}')");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let read = text_of(&client, "#ocr-vin").await;
+        assert!(read.contains("Read from the plate's text") && read.contains("% sure"), "{read}");
+        let recalls = client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::XPath(
+                "//div[@id='new-ro-recalls']//strong[contains(., '2 safety recalls for 1998 MITSUBISHI GALANT')]",
+            ))
+            .await?;
+        assert!(recalls.text().await?.contains("GALANT"));
+        let campaigns = client.find_all(Locator::Css("#new-ro-recalls li[data-campaign]")).await?;
+        assert_eq!(campaigns.len(), 2, "each campaign listed");
+        screenshot("new-repair-order-from-windshield-plate").await?;
+
         // Another counter of the shop opens an order: it shows up here without a click.
         if let Some(cloud) = &shop_cloud {
             client.find(Locator::Css("#nav-counter")).await?.click().await?;
@@ -1013,7 +1057,14 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     assert_eq!(ro.lines.len(), 4, "labor, the scanned pads, the searched pads, the fluid flush");
     let logged: Vec<(&str, &str, Option<i64>)> =
         scans.iter().map(|s| (s.source.as_str(), s.meaning.as_str(), s.repair_order_number)).collect();
-    assert_eq!(logged, [("camera", "vin", None), ("wedge", "product_code", Some(1001))], "every scan, with its source");
+    assert_eq!(
+        logged,
+        [("ocr", "vin", None), ("camera", "vin", None), ("wedge", "product_code", Some(1001))],
+        "every scan, with its source"
+    );
+    let sure: Option<f64> =
+        sqlx::query_scalar("SELECT confidence FROM scans WHERE source = 'ocr'").fetch_one(store.pool()).await.unwrap();
+    assert!(sure.is_some_and(|c| c > 0.5 && c <= 1.0), "the plate's reading is logged with how sure: {sure:?}");
     assert_eq!(ro.authorizations.len(), 2, "the estimate and the supplementary authorization");
     assert_eq!(ro.diagnostics.len(), 1, "the reading from the car is kept with the order");
     assert_eq!(ro.diagnostics[0].codes.len(), 5);

@@ -67,11 +67,11 @@ export const commands = {
 	 *  open on screen, if any). A scan that can't be logged is still classified: it is never lost
 	 *  on screen.
 	 */
-	classifyScan: (text: string, source: ScanSource, repairOrder: number | null) => typedError<ScanMeaning_Serialize, CommandError>(__TAURI_INVOKE("classify_scan", { text, source, repairOrder })),
+	classifyScan: (text: string, source: ScanSource, repairOrder: number | null, confidence: number | null) => typedError<ScanMeaning_Serialize, CommandError>(__TAURI_INVOKE("classify_scan", { text, source, repairOrder, confidence })),
 	/**  Remembers a scanned dongle for the OBD screen (its key, if any, in the OS keychain). */
 	rememberDongle: (pairing: DonglePairing_Deserialize) => typedError<Remembered_Serialize, CommandError>(__TAURI_INVOKE("remember_dongle", { pairing })),
 	/**  Starts a live scan (stopping any other); previews and the result come on `events`. */
-	startCamera: (target: CameraTarget, events: Channel<CameraEvent>) => __TAURI_INVOKE<void>("start_camera", { target, events }),
+	startCamera: (target: CameraTarget, events: Channel<CameraEvent_Deserialize>) => __TAURI_INVOKE<void>("start_camera", { target, events }),
 	/**  Stops the live scan, if one runs. */
 	stopCamera: () => __TAURI_INVOKE<void>("stop_camera"),
 	/**  Serial ports, remembered dongles and the Wi-Fi default. */
@@ -510,11 +510,29 @@ export type BreakerState =
 "half_open";
 
 /**  What a live scan tells the screen, on the channel it gave. */
-export type CameraEvent = 
+export type CameraEvent = CameraEvent_Serialize | CameraEvent_Deserialize;
+
+/**  What a live scan tells the screen, on the channel it gave. */
+export type CameraEvent_Deserialize = 
 /**  A preview frame (JPEG, base64), about 15 a second. */
 { event: "preview"; jpeg: string } | 
-/**  A symbol read in two frames in a row; the scan is over. */
-{ event: "scan"; text: string; format: string } | 
+/**
+ *  A symbol read in two frames in a row; the scan is over. `format` is "OCR" for a VIN
+ *  read from printed text, with how sure (0–1) in `confidence`.
+ */
+{ event: "scan"; text: string; format: string; confidence?: number | null } | 
+/**  The camera failed; the scan is over. */
+{ event: "failed"; message: string };
+
+/**  What a live scan tells the screen, on the channel it gave. */
+export type CameraEvent_Serialize = 
+/**  A preview frame (JPEG, base64), about 15 a second. */
+{ event: "preview"; jpeg: string } | 
+/**
+ *  A symbol read in two frames in a row; the scan is over. `format` is "OCR" for a VIN
+ *  read from printed text, with how sure (0–1) in `confidence`.
+ */
+{ event: "scan"; text: string; format: string; confidence: number | null } | 
 /**  The camera failed; the scan is over. */
 { event: "failed"; message: string };
 

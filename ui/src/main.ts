@@ -2,6 +2,7 @@
 // integrations and settings.
 // Keyboard first: every primary action has a key shown on its button.
 import { api, describe, type ScanMeaning, type ShopSettings, type SyncStatus } from "./api";
+import type { ScanSource } from "./bindings";
 import { syncLine } from "./syncFormat";
 import { when } from "./format";
 import { h, mount } from "./dom";
@@ -29,8 +30,9 @@ export interface Shell {
   toast(message: string): void;
   /** Lets the screen on show take scans; return false to leave one to the shell's default. */
   onScan(handler: (meaning: ScanMeaning, text: string) => boolean): void;
-  /** Routes a scan (from the gun or the camera) as if the screen had received it. */
-  scanned(text: string, source: "wedge" | "camera"): Promise<void>;
+  /** Routes a scan (from the gun or the camera; `confidence` for text read by OCR) as if the
+   * screen had received it. */
+  scanned(text: string, source: ScanSource, confidence?: number | null): Promise<void>;
   /** Lets the screen on show reload when another counter's changes arrive. */
   onSharedChange(handler: () => void): void;
 }
@@ -66,7 +68,7 @@ const shell: Shell = {
   onScan(handler) {
     screenScan = handler;
   },
-  scanned: (text, source) => routeScan(text, source),
+  scanned: (text, source, confidence) => routeScan(text, source, confidence ?? null),
   onSharedChange(handler) {
     screenReload = handler;
   },
@@ -119,10 +121,10 @@ function takeBack(raw: string, target: EventTarget | null): void {
 }
 
 /** Every scan, from the gun or the camera: logged, then given to the screen, else explained. */
-async function routeScan(text: string, source: "wedge" | "camera"): Promise<void> {
+async function routeScan(text: string, source: ScanSource, confidence: number | null = null): Promise<void> {
   try {
     const number = current.screen === "repairOrder" ? current.number : null;
-    const meaning = await api.classifyScan(text, source, number);
+    const meaning = await api.classifyScan(text, source, number, confidence);
     if (screenScan?.(meaning, text)) return;
     if (meaning.kind === "pairing") {
       // a dongle's pairing code is remembered wherever it is scanned

@@ -64,6 +64,10 @@ pub struct Decoded {
     pub position: (f32, f32),
     /// How far the code was turned to read it (degrees), when it was held at an angle.
     pub turned: Option<f32>,
+    /// How sure a reading of printed text (OCR) was, 0–1; `None` for a barcode, whose own
+    /// checksum makes it sure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
 }
 
 /// Reads barcodes from frames.
@@ -295,6 +299,7 @@ fn read(image: &GrayImage, formats: Formats, try_harder: bool) -> Option<(Decode
         format: format!("{:?}", result.getBarcodeFormat()),
         position: (0.0, 0.0),
         turned: None,
+        confidence: None,
     };
     Some((decoded, centre))
 }

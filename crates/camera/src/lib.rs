@@ -22,7 +22,9 @@ mod source;
 pub use decode::{load_frame, Decoded, Formats, FrameDecoder, Region, MAX_FILE_BYTES, MAX_SIDE};
 pub use orientation::{dominant_direction, find_orientation, rotate, Orientation};
 pub use qr::qr_svg;
-pub use source::{live_scan, take_photo, watch, Confirmer, FolderCamera, FrameSource, ImageFiles, LiveEvent, Webcam};
+pub use source::{
+    live_scan, take_photo, watch, Confirmer, FolderCamera, FrameSource, ImageFiles, LiveEvent, TextReader, Webcam,
+};
 
 /// Why a frame or a camera could not be read. Each message says what to do.
 #[derive(Debug, thiserror::Error)]

@@ -203,12 +203,24 @@ pub enum LiveEvent {
     Failed(Error),
 }
 
+/// Reads what has no barcode — a VIN plate's printed text — from a frame the decoder found no
+/// symbol in. The camera crate knows no OCR: the app gives it one (dixon-ocr), which returns
+/// only a reading it is sure of, `format` "OCR" and its `confidence` set.
+pub type TextReader = Box<dyn FnMut(&GrayImage) -> Option<Decoded> + Send>;
+
 /// Runs a live scan until `stop` is set or a symbol is confirmed: the source `open` makes (on
 /// the capture thread: a webcam handle may not move between threads) sends its frames to the
 /// preview as they come, and the decoder, on its own thread, always takes the newest frame, so
-/// frames that arrive while it is busy are skipped, never queued.
-pub fn live_scan<O>(open: O, decoder: FrameDecoder, stop: Arc<AtomicBool>, mut report: impl FnMut(LiveEvent))
-where
+/// frames that arrive while it is busy are skipped, never queued. With `text`, a frame read
+/// thoroughly without finding a symbol is read for printed text too, and that reading is
+/// confirmed the same way: two frames in a row.
+pub fn live_scan<O>(
+    open: O,
+    decoder: FrameDecoder,
+    mut text: Option<TextReader>,
+    stop: Arc<AtomicBool>,
+    mut report: impl FnMut(LiveEvent),
+) where
     O: FnOnce() -> Result<Box<dyn FrameSource>, Error> + Send + 'static,
 {
     let newest: Arc<(Mutex<Option<GrayImage>>, Condvar)> = Arc::new((Mutex::new(None), Condvar::new()));
@@ -235,7 +247,10 @@ where
                 // whenever the last frame read something, so its confirmation gets every chance.
                 decoded_frames += 1;
                 let thorough = decoded_frames % 4 == 0 || confirmer.waiting();
-                let decoded = if thorough { decoder.decode(&frame) } else { decoder.decode_quick(&frame) };
+                let mut decoded = if thorough { decoder.decode(&frame) } else { decoder.decode_quick(&frame) };
+                if decoded.is_none() && thorough {
+                    decoded = text.as_mut().and_then(|read| read(&frame));
+                }
                 if confirmer.offer(decoded.as_ref().map(|d| d.text.as_str())).is_some() {
                     stop.store(true, Ordering::Relaxed);
                     let _ = events.send(LiveEvent::Scan(decoded.expect("confirmed reads are present")));

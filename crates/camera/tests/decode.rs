@@ -5,7 +5,7 @@
 #[allow(dead_code)] // each test binary uses part of the support module
 mod support;
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use dixon_camera::{load_frame, watch, Error, Formats, FrameDecoder, ImageFiles, Region};
 use support::{part_labels, vin_labels, Degradation};
@@ -128,7 +128,7 @@ fn a_live_scan_previews_every_frame_and_ends_with_the_confirmed_symbol() {
     let decoder = FrameDecoder::new(Formats::Vin);
     let runner = std::thread::spawn(move || {
         let open = move || Ok(Box::new(camera) as Box<dyn dixon_camera::FrameSource>);
-        dixon_camera::live_scan(open, decoder, stop, move |event| {
+        dixon_camera::live_scan(open, decoder, None, stop, move |event| {
             let _ = sender.send(match event {
                 dixon_camera::LiveEvent::Preview(jpeg) => Ok(jpeg.len()),
                 dixon_camera::LiveEvent::Scan(decoded) => Err(Ok(decoded.text)),
@@ -152,6 +152,48 @@ fn a_live_scan_previews_every_frame_and_ends_with_the_confirmed_symbol() {
 
     let empty = tempfile::tempdir().unwrap();
     assert!(dixon_camera::FolderCamera::open(empty.path()).is_err());
+}
+
+#[test]
+fn a_frame_with_no_symbol_is_read_for_text_and_that_reading_is_confirmed_too() {
+    // the text reader stands in for the OCR here (the app gives dixon-ocr's; the end-to-end test
+    // reads a real plate): it "reads" the bright frames, and is asked only where no symbol is
+    let dir = tempfile::tempdir().unwrap();
+    image::GrayImage::from_pixel(640, 360, image::Luma([40])).save(dir.path().join("0-dark.png")).unwrap();
+    for n in 1..=2 {
+        image::GrayImage::from_pixel(640, 360, image::Luma([220]))
+            .save(dir.path().join(format!("{n}-plate.png")))
+            .unwrap();
+    }
+    let mut camera = dixon_camera::FolderCamera::open(dir.path()).unwrap();
+    camera.frame_interval = std::time::Duration::from_millis(5);
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = asked.clone();
+    let reader: dixon_camera::TextReader = Box::new(move |frame: &image::GrayImage| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        (frame.get_pixel(0, 0).0[0] > 128).then(|| dixon_camera::Decoded {
+            text: "4A3AA46G3WE014285".into(),
+            format: "OCR".into(),
+            position: (320.0, 180.0),
+            turned: None,
+            confidence: Some(0.93),
+        })
+    });
+    let (sender, events) = std::sync::mpsc::channel();
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let decoder = FrameDecoder::new(Formats::Vin);
+    let runner = std::thread::spawn(move || {
+        let open = move || Ok(Box::new(camera) as Box<dyn dixon_camera::FrameSource>);
+        dixon_camera::live_scan(open, decoder, Some(reader), stop, move |event| {
+            if let dixon_camera::LiveEvent::Scan(decoded) = event {
+                let _ = sender.send(decoded);
+            }
+        })
+    });
+    let read = events.recv_timeout(std::time::Duration::from_secs(30)).expect("the plate is read");
+    runner.join().unwrap();
+    assert_eq!((read.text.as_str(), read.format.as_str(), read.confidence), ("4A3AA46G3WE014285", "OCR", Some(0.93)));
+    assert!(asked.load(Ordering::SeqCst) >= 2, "two frames agreed before the reading counted");
 }
 
 #[test]

@@ -191,7 +191,9 @@ pub struct ImageResult {
 
 /// Every scan is logged before it is acted on; a log failure is reported, never fatal.
 async fn log(services: &Services, source: ScanSource, text: &str, meaning: &ScanMeaning) {
-    if let Err(e) = dixon_scan::record(services.store.pool(), source, text, meaning, None, chrono::Utc::now()).await {
+    if let Err(e) =
+        dixon_scan::record(services.store.pool(), source, text, meaning, None, None, chrono::Utc::now()).await
+    {
         eprintln!("warning: the scan was not logged: {e}");
     }
 }

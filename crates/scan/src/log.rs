@@ -70,6 +70,7 @@ pub async fn record(
     payload: &str,
     meaning: &ScanMeaning,
     repair_order_number: Option<i64>,
+    confidence: Option<f32>,
     at: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
     let payload = match meaning {
@@ -80,13 +81,15 @@ pub async fn record(
         _ => payload.chars().take(1_000).collect(),
     };
     let id = sqlx::query_scalar(
-        "INSERT INTO scans (source, payload, meaning, repair_order_number, scanned_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO scans (source, payload, meaning, repair_order_number, scanned_at, confidence)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(source.as_str())
     .bind(payload)
     .bind(meaning.kind())
     .bind(repair_order_number)
     .bind(dixon_clock::to_stored(at))
+    .bind(confidence.map(|c| c.clamp(0.0, 1.0)))
     .fetch_one(pool)
     .await?;
     Ok(id)

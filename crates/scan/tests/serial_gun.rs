@@ -125,7 +125,7 @@ async fn every_scan_is_logged_with_its_source_and_no_pairing_key() {
         (dixon_scan::ScanSource::Typed, "???"),
     ] {
         let meaning = dixon_scan::classify(text, 2026);
-        dixon_scan::record(store.pool(), source, text, &meaning, Some(1001), now).await.unwrap();
+        dixon_scan::record(store.pool(), source, text, &meaning, Some(1001), None, now).await.unwrap();
     }
     let logged = dixon_scan::recent(store.pool(), 10).await.unwrap();
     let kinds: Vec<(&str, &str)> = logged.iter().map(|s| (s.source.as_str(), s.meaning.as_str())).collect();

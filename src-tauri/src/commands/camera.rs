@@ -29,8 +29,9 @@ pub enum CameraTarget {
 pub enum CameraEvent {
     /// A preview frame (JPEG, base64), about 15 a second.
     Preview { jpeg: String },
-    /// A symbol read in two frames in a row; the scan is over.
-    Scan { text: String, format: String },
+    /// A symbol read in two frames in a row; the scan is over. `format` is "OCR" for a VIN
+    /// read from printed text, with how sure (0–1) in `confidence`.
+    Scan { text: String, format: String, confidence: Option<f32> },
     /// The camera failed; the scan is over.
     Failed { message: String },
 }
@@ -53,6 +54,8 @@ pub fn start_camera(state: State<'_, AppState>, target: CameraTarget, events: Ch
         CameraTarget::Parts => dixon_camera::Formats::Parts,
     };
     let decoder = FrameDecoder { centred_guide: Some(guide(target)), ..FrameDecoder::new(formats) };
+    // most VINs have no barcode (the windshield plate): where none is found, read the text
+    let text = matches!(target, CameraTarget::Vin).then(|| vin_text_reader(guide(target)));
     let stop_flag = Arc::new(AtomicBool::new(false));
     *state.camera_stop.lock().unwrap_or_else(|p| p.into_inner()) = Some(stop_flag.clone());
     let folder = std::env::var_os(CAMERA_FILES_ENV);
@@ -63,12 +66,14 @@ pub fn start_camera(state: State<'_, AppState>, target: CameraTarget, events: Ch
         })
     };
     std::thread::spawn(move || {
-        dixon_camera::live_scan(open, decoder, stop_flag, move |event| {
+        dixon_camera::live_scan(open, decoder, text, stop_flag, move |event| {
             let event = match event {
                 LiveEvent::Preview(jpeg) => {
                     CameraEvent::Preview { jpeg: base64::engine::general_purpose::STANDARD.encode(jpeg) }
                 }
-                LiveEvent::Scan(decoded) => CameraEvent::Scan { text: decoded.text, format: decoded.format },
+                LiveEvent::Scan(decoded) => {
+                    CameraEvent::Scan { text: decoded.text, format: decoded.format, confidence: decoded.confidence }
+                }
                 LiveEvent::Failed(e) => CameraEvent::Failed { message: e.to_string() },
             };
             if let Err(e) = events.send(event) {
@@ -76,6 +81,28 @@ pub fn start_camera(state: State<'_, AppState>, target: CameraTarget, events: Ch
             }
         });
     });
+}
+
+/// A VIN read by OCR inside the guide, only when the reading settles one VIN (candidates to
+/// pick from are for a still photo, not a moving frame).
+fn vin_text_reader((width, height): (f32, f32)) -> dixon_camera::TextReader {
+    let region = ((1.0 - width) / 2.0, (1.0 - height) / 2.0, width, height);
+    Box::new(move |frame: &image::GrayImage| {
+        let picture = image::DynamicImage::ImageLuma8(frame.clone());
+        match super::scans::read_vin(&picture, Some(region)) {
+            Ok(reading) => reading.vin.map(|vin| dixon_camera::Decoded {
+                text: vin,
+                format: "OCR".into(),
+                position: (frame.width() as f32 / 2.0, frame.height() as f32 / 2.0),
+                turned: None,
+                confidence: Some(reading.confidence),
+            }),
+            Err(e) => {
+                tracing::warn!("camera OCR: {e}");
+                None
+            }
+        }
+    })
 }
 
 /// Stops the live scan, if one runs.

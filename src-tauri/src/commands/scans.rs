@@ -14,10 +14,13 @@ pub async fn classify_scan(
     text: String,
     source: ScanSource,
     repair_order: Option<i64>,
+    confidence: Option<f32>,
 ) -> CommandResult<ScanMeaning> {
     let meaning = dixon_scan::classify(&text, dixon_clock::local_year(chrono::Utc::now()));
     let pool = state.store()?.pool();
-    if let Err(e) = dixon_scan::record(pool, source, &text, &meaning, repair_order, chrono::Utc::now()).await {
+    if let Err(e) =
+        dixon_scan::record(pool, source, &text, &meaning, repair_order, confidence, chrono::Utc::now()).await
+    {
         tracing::error!("scan not logged: {e}");
     }
     Ok(meaning)
@@ -35,6 +38,19 @@ pub async fn remember_dongle(state: State<'_, AppState>, pairing: DonglePairing)
 
 /// One Tesseract for the app (its English data loads once), used by one reading at a time.
 static OCR: std::sync::Mutex<Option<dixon_ocr::Tesseract>> = std::sync::Mutex::new(None);
+
+/// Reads the VIN in `picture` with the app's Tesseract (started on first use).
+pub fn read_vin(
+    picture: &image::DynamicImage,
+    region: Option<(f32, f32, f32, f32)>,
+) -> Result<dixon_ocr::VinReading, String> {
+    let mut engine = OCR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if engine.is_none() {
+        *engine = Some(dixon_ocr::Tesseract::new().map_err(|e| e.to_string())?);
+    }
+    let engine = engine.as_mut().ok_or("Tesseract could not start")?;
+    dixon_ocr::read_vin(engine, picture, region, dixon_clock::local_year(chrono::Utc::now())).map_err(|e| e.to_string())
+}
 
 /// A VIN read from a picture as the screen shows it.
 #[derive(Debug, serde::Serialize, specta::Type)]
@@ -57,16 +73,10 @@ pub async fn ocr_vin(state: State<'_, AppState>, base64: String, repair_order: O
         .decode(base64.trim())
         .map_err(|_| super::CommandError::new("invalid", "The picture could not be read; choose it again."))?;
     let started = std::time::Instant::now();
-    let year = dixon_clock::local_year(chrono::Utc::now());
     let reading = tauri::async_runtime::spawn_blocking(move || -> Result<dixon_ocr::VinReading, String> {
         let picture = image::load_from_memory(&bytes)
             .map_err(|e| format!("This is not a photo we can read ({e}). Use a JPEG or PNG."))?;
-        let mut engine = OCR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if engine.is_none() {
-            *engine = Some(dixon_ocr::Tesseract::new().map_err(|e| e.to_string())?);
-        }
-        let engine = engine.as_mut().ok_or("Tesseract could not start")?;
-        dixon_ocr::read_vin(engine, &picture, None, year).map_err(|e| e.to_string())
+        read_vin(&picture, None)
     })
     .await
     .map_err(|e| super::CommandError::new("ocr", e.to_string()))?

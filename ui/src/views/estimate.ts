@@ -299,7 +299,7 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
       field("Find a part", "part.search", partSearch),
       field("Tier", "part.tier", tier),
       searchButton,
-      h("button", { type: "button", class: "secondary", id: "camera-part", title: "Scan the part's barcode with the camera (Alt+C)", onclick: () => openCamera("parts", (text) => void shell.scanned(text, "camera")) }, "Camera", kbd("Alt+C")),
+      h("button", { type: "button", class: "secondary", id: "camera-part", title: "Scan the part's barcode with the camera (Alt+C)", onclick: () => openCamera("parts", (text, read) => void shell.scanned(text, read.source, read.confidence)) }, "Camera", kbd("Alt+C")),
     ),
   );
 
@@ -414,7 +414,7 @@ export function estimateEditor(ro: RepairOrder, shell: Shell, changed: (ro: Repa
         return true;
       }
       if (e.altKey && e.key.toLowerCase() === "c" && editable) {
-        openCamera("parts", (text) => void shell.scanned(text, "camera"));
+        openCamera("parts", (text, read) => void shell.scanned(text, read.source, read.confidence));
         return true;
       }
       if (e.altKey && e.key.toLowerCase() === "a" && editable) {

@@ -1,7 +1,7 @@
 // A new repair order: the customer, the vehicle and their concern, on one screen.
 import { showRecallsFor } from "./recalls";
 import { api, CommandFailure, describe, type ContactMethod, type DecodedVin } from "../api";
-import { openCamera } from "../camera";
+import { openCamera, type CameraRead } from "../camera";
 import { h, kbd, mount } from "../dom";
 import type { Shell } from "../main";
 import { field, input, showFieldErrors, submitting } from "./forms";
@@ -124,7 +124,15 @@ export function newRepairOrderView(main: HTMLElement, shell: Shell, onKeys: (f: 
     }
   });
   const photoButton = h("button", { type: "button", class: "secondary", id: "photo-vin", title: "Read the VIN from a photo (plate, registration card)", onclick: () => photoPicker.click() }, "Photo");
-  const cameraButton = h("button", { type: "button", class: "secondary", id: "camera-vin", title: "Scan the VIN label with the camera (F7)", onclick: () => openCamera("vin", (text) => void shell.scanned(text, "camera")) }, "Camera", kbd("F7"));
+  const cameraButton = h("button", { type: "button", class: "secondary", id: "camera-vin", title: "Scan the VIN label with the camera (F7)", onclick: () => openCamera("vin", cameraRead) }, "Camera", kbd("F7"));
+  // a barcode is routed like the gun's; text read off a plate says how sure, to be checked
+  function cameraRead(text: string, read: CameraRead): void {
+    if (read.source === "ocr") {
+      ocrStatus.hidden = false;
+      ocrStatus.textContent = `Read from the plate's text (${Math.round((read.confidence ?? 0) * 100)} % sure): check it against the car.`;
+    }
+    void shell.scanned(text, read.source, read.confidence);
+  }
 
   // Fills year, make and model from the VIN and says where the answer came from.
   async function decode(): Promise<void> {
