@@ -55,6 +55,9 @@ unsafe impl Send for Tesseract {}
 /// a label or a card, so they are not forced into letters.
 const CHARACTERS: &str = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ:#-";
 
+/// The longest one reading may take (ms); a clear VIN takes 10–40.
+const DEADLINE_MS: c_int = 1_000;
+
 impl Tesseract {
     /// English, LSTM, one block of text, alternatives kept.
     pub fn new() -> Result<Tesseract, Error> {
@@ -115,8 +118,33 @@ unsafe fn take_char(text: *mut std::os::raw::c_char) -> Option<char> {
     c
 }
 
+/// Tesseract's OpenMP teams busy-wait for work between the small steps of one line; on a
+/// two-core counter PC that made each line take 80 ms instead of 10. Its parallel regions ask
+/// for their thread counts explicitly, so only making them inactive helps: OpenMP's
+/// `omp_set_max_active_levels(0)` (process-wide, like the `OMP_THREAD_LIMIT=1` it stands for,
+/// which OpenMP reads before `main`). Looked up at run time: a Tesseract built without OpenMP
+/// (Windows builds often are) has none, and needs none.
+fn tesseract_on_one_thread() {
+    #[cfg(unix)]
+    {
+        static DONE: std::sync::Once = std::sync::Once::new();
+        DONE.call_once(|| {
+            type SetMaxActiveLevels = unsafe extern "C" fn(c_int);
+            // SAFETY: a symbol looked up by name in the libraries already loaded; its C type is
+            // OpenMP's `void omp_set_max_active_levels(int)`, and 0 is a valid level count
+            unsafe {
+                let symbol = libc::dlsym(libc::RTLD_DEFAULT, c"omp_set_max_active_levels".as_ptr());
+                if !symbol.is_null() {
+                    std::mem::transmute::<*mut libc::c_void, SetMaxActiveLevels>(symbol)(0);
+                }
+            }
+        });
+    }
+}
+
 impl TextEngine for Tesseract {
     fn read(&mut self, picture: &GrayImage) -> Result<Vec<TextLine>, Error> {
+        tesseract_on_one_thread();
         let (width, height) = (picture.width() as c_int, picture.height() as c_int);
         if width < 8 || height < 8 {
             return Err(Error::Engine("the picture is too small to read".into()));
@@ -127,8 +155,19 @@ impl TextEngine for Tesseract {
         unsafe {
             tess::TessBaseAPISetImage(self.handle, picture.as_raw().as_ptr(), width, height, 1, width);
             tess::TessBaseAPISetSourceResolution(self.handle, 300);
-            if tess::TessBaseAPIRecognize(self.handle, ptr::null_mut()) != 0 {
-                return Err(Error::Engine("Tesseract could not read the picture".into()));
+            // a picture of noise can hold Tesseract for seconds: past the deadline it stops,
+            // and the picture has no text worth the wait (the counter is not kept waiting)
+            let monitor = tess::TessMonitorCreate();
+            if !monitor.is_null() {
+                tess::TessMonitorSetDeadlineMSecs(monitor, DEADLINE_MS);
+            }
+            let failed = tess::TessBaseAPIRecognize(self.handle, monitor) != 0;
+            if !monitor.is_null() {
+                tess::TessMonitorDelete(monitor);
+            }
+            if failed {
+                tess::TessBaseAPIClear(self.handle);
+                return Ok(lines);
             }
             let results = tess::TessBaseAPIGetIterator(self.handle);
             if results.is_null() {

@@ -30,9 +30,9 @@ pub enum Error {
 const SURE_ALONE: f32 = 0.85;
 
 /// The VIN in `picture` (any image), read by `engine`; `region` crops to a guide box first.
-/// Easy pictures take one pass; harder ones are read again black-and-white, with dots joined
-/// (stamped and dot-matrix VINs), and as taken — the first pass that settles a VIN wins, else
-/// every candidate seen is offered.
+/// Easy pictures take one pass over their text bands; harder ones are read again with dots
+/// joined (stamped and dot-matrix VINs), whole, black-and-white and as taken — the first pass
+/// that settles a VIN wins, else every candidate seen is offered.
 pub fn read_vin(
     engine: &mut dyn TextEngine,
     picture: &image::DynamicImage,
@@ -42,24 +42,33 @@ pub fn read_vin(
     let ready = preprocess::prepare(&picture.to_luma8(), region);
     // fast path: only the bands that look like lines of text, stacked into one small picture
     let bands = preprocess::text_bands(&ready);
-    let lines = if bands.is_empty() { Vec::new() } else { engine.read(&preprocess::stack(&bands))? };
+    let stacked = (!bands.is_empty()).then(|| preprocess::stack(&bands));
+    let lines = match &stacked {
+        Some(stacked) => engine.read(stacked)?,
+        None => Vec::new(),
+    };
     let banded = find_vin(&lines, current_year);
     if banded.vin.is_some() {
         return Ok(banded);
     }
-    let passes: [&dyn Fn() -> image::GrayImage; 4] =
-        [&|| ready.clone(), &|| preprocess::binarize(&ready, false), &|| preprocess::binarize(&ready, true), &|| {
-            picture.to_luma8()
-        }];
+    // then the bands with dots joined (dot-matrix and stamped VINs), and the whole frame
+    let passes: [&dyn Fn() -> Option<image::GrayImage>; 5] = [
+        &|| stacked.as_ref().map(|s| preprocess::binarize(s, true)),
+        &|| Some(ready.clone()),
+        &|| Some(preprocess::binarize(&ready, false)),
+        &|| Some(preprocess::binarize(&ready, true)),
+        &|| Some(picture.to_luma8()),
+    ];
     let mut seen: Vec<Candidate> = banded.candidates;
     let mut text = banded.text;
     for (n, pass) in passes.iter().enumerate() {
-        let reading = find_vin(&engine.read(&pass())?, current_year);
+        let Some(pass) = pass() else { continue };
+        let reading = find_vin(&engine.read(&pass)?, current_year);
         // the prepared picture's reading stands on its own; a later pass's must agree with one
         // seen before (a harder picture read differently twice is not taken without a question)
         if let Some(best) = reading.candidates.first().filter(|c| reading.vin.as_ref() == Some(&c.vin)) {
             let sure = best.corrected.is_empty() && best.confidence >= SURE_ALONE;
-            if n == 0 || sure || seen.iter().any(|c| c.vin == best.vin) {
+            if n == 1 || sure || seen.iter().any(|c| c.vin == best.vin) {
                 return Ok(reading);
             }
         }

@@ -44,7 +44,7 @@ fn stretch(picture: &GrayImage) -> GrayImage {
         }
         255.0
     };
-    let (low, high) = (at(0.02), at(0.98));
+    let (low, high) = (at(0.005), at(0.98));
     if high - low < 8.0 {
         return picture.clone();
     }

@@ -46,7 +46,7 @@ const LOOK_ALIKE_COST: f32 = 0.5;
 /// Candidates kept between positions.
 const BEAM: usize = 400;
 /// A runner-up at least this likely, relative to the winner, makes it the person's choice…
-const AMBIGUOUS_RATIO: f32 = 0.5;
+const AMBIGUOUS_RATIO: f32 = 0.3;
 /// …and runners-up this likely are shown beside it.
 const SHOWN_RATIO: f32 = 0.35;
 /// More corrections than this and the reading is the person's to confirm…
