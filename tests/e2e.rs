@@ -101,6 +101,35 @@ fn write_camera_frames(dir: &Path) {
     frame.save(dir.join("frame-2.png")).unwrap();
 }
 
+/// Removes a folder the test made outside its temporary folders.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Every file of `folder` (but its logs) with its size and modification time.
+fn files_of(folder: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut files = Vec::new();
+    let mut todo = vec![folder.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                if entry.file_name() != "logs" {
+                    todo.push(entry.path());
+                }
+            } else {
+                files.push((entry.path(), meta.len(), meta.modified().unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 async fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
@@ -376,6 +405,10 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     let result = async {
         let summary = text_of(&client, "#list-summary").await;
         assert!(summary.starts_with("0 "), "a new shop starts empty: {summary}");
+        // a new shop is offered two ways to start (the demo opens in a new window: see the end)
+        client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#welcome #setup-shop")).await?;
+        client.find(Locator::Css("#welcome #try-demo")).await?;
+        screenshot("first-run-welcome").await?;
         client.find(Locator::Css("#new-ro")).await?.click().await?;
 
         // A typing slip: no name, a VIN with an O in it.
@@ -1046,6 +1079,51 @@ async fn a_service_writer_opens_a_repair_order_and_sees_it_on_the_counter() {
     }
     let _ = client.close().await;
     result.expect("WebDriver commands succeed");
+
+    // "Try it with a demo shop" starts the app again on the demo folder beside this one (here a
+    // second session with the argument the button passes): it fills itself, says DEMO on every
+    // screen, and the shop's folder is not touched.
+    let shop_home = dixon_home::Home::resolve(Some(data.path())).unwrap();
+    let demo_home = dixon_services::demo::prepare(&shop_home).expect("the demo folder is made");
+    let _remove_demo = RemoveOnDrop(demo_home.data_dir().to_path_buf());
+    tokio::time::sleep(Duration::from_secs(1)).await; // the first window's app has ended
+    let shop_before = files_of(data.path());
+    let mut demo_capabilities = serde_json::Map::new();
+    demo_capabilities.insert("browserName".into(), "wry".into());
+    demo_capabilities.insert(
+        "tauri:options".into(),
+        serde_json::json!({
+            "application": env!("CARGO_BIN_EXE_dixon-counter"),
+            "args": ["--data-dir", demo_home.data_dir()],
+        }),
+    );
+    let demo = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(demo_capabilities)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session with the demo shop");
+    let demo_result = async {
+        demo.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("#demo-banner #leave-demo")).await?;
+        let rows = Locator::Css("#ro-list tr[data-number]");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        // the demo's orders are open ones and today's; the counter lists them
+        while demo.find_all(rows).await?.len() < 5 {
+            assert!(Instant::now() < deadline, "the demo shop's five orders never showed");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(demo.find(Locator::Css("#welcome")).await.is_err(), "no first-run offer in the demo");
+        demo.execute_async("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))", vec![]).await?;
+        std::fs::write(artifacts.join("demo-shop.png"), demo.screenshot().await?).unwrap();
+        demo.find(Locator::Css("#ro-list tr[data-number='1003'] td")).await?.click().await?;
+        demo.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".ro-head")).await?;
+        demo.execute_async("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))", vec![]).await?;
+        std::fs::write(artifacts.join("demo-shop-repair-order.png"), demo.screenshot().await?).unwrap();
+        Ok::<(), fantoccini::error::CmdError>(())
+    }
+    .await;
+    let _ = demo.close().await;
+    demo_result.expect("the demo shop's WebDriver commands succeed");
+    assert_eq!(files_of(data.path()), shop_before, "the demo never touched the shop's folder");
 
     // What the UI did is in the database: the CLI's store sees it too.
     let store = dixon_shop::Store::open(&data.path().join("dixon.sqlite3")).await.unwrap();

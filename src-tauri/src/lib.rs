@@ -21,6 +21,8 @@ pub struct AppState {
     /// Bumped when something arrived from the Dixon cloud or the sync status moved; the window
     /// watches it to refresh without being asked.
     sync_changes: tokio::sync::watch::Sender<u64>,
+    /// Ends the app the way closing its window does (set once the app runs).
+    quit: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 impl AppState {
@@ -31,6 +33,15 @@ impl AppState {
             camera_stop: Default::default(),
             obd: Default::default(),
             sync_changes: tokio::sync::watch::Sender::new(0),
+            quit: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Ends the app (its tasks stop, the window closes); nothing when it does not run a window.
+    fn quit(&self) {
+        match self.quit.get() {
+            Some(quit) => quit(),
+            None => tracing::warn!("asked to quit, but no window runs"),
         }
     }
 
@@ -101,6 +112,14 @@ pub fn run() {
         let services = Services::open(&home).await;
         match &services {
             Ok(services) => {
+                // the demo shop fills itself the first time it opens
+                if dixon_services::demo::is_demo(&home) {
+                    match dixon_services::demo::seed(services, &home).await {
+                        Ok(Some(seeded)) => tracing::info!("demo shop filled: {} repair orders", seeded.orders.len()),
+                        Ok(None) => {}
+                        Err(e) => tracing::error!("{e}"),
+                    }
+                }
                 drop(services.start_monitoring());
                 // a verified backup of the data folder every day while the app runs
                 tauri::async_runtime::spawn(dixon_backup::keep_daily(home.data_dir().to_path_buf()));
@@ -123,6 +142,12 @@ pub fn run() {
     let state = AppState::new(home, services);
     state.start_sync();
     configure(tauri::Builder::default(), state)
+        .setup(|app| {
+            use tauri::Manager;
+            let handle = app.handle().clone();
+            let _ = app.state::<AppState>().quit.set(Box::new(move || handle.exit(0)));
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("the window system failed to start Dixon Counter");
 }

@@ -78,6 +78,8 @@ async function unwrap<T>(pending: Promise<Result<T>>): Promise<T> {
 
 export const api = {
   appStatus: () => commands.appStatus(),
+  openDemoShop: () => unwrap(commands.openDemoShop()),
+  leaveDemoShop: () => unwrap(commands.leaveDemoShop()),
   listRepairOrders: (...a: Parameters<typeof commands.listRepairOrders>) => unwrap(commands.listRepairOrders(...a)),
   getRepairOrder: (...a: Parameters<typeof commands.getRepairOrder>) => unwrap(commands.getRepairOrder(...a)),
   createRepairOrder: (...a: Parameters<typeof commands.createRepairOrder>) => unwrap(commands.createRepairOrder(...a)),

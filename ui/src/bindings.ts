@@ -6,6 +6,13 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 /** Commands */
 export const commands = {
 	appStatus: () => __TAURI_INVOKE<AppStatus_Serialize>("app_status"),
+	/**
+	 *  "Try it with a demo shop": makes (once) the demo folder beside this one and opens the app
+	 *  on it, in place of this window. The demo fills itself when it starts.
+	 */
+	openDemoShop: () => typedError<null, CommandError>(__TAURI_INVOKE("open_demo_shop")),
+	/**  "Back to my shop": opens the app on the shop's own folder, in place of the demo. */
+	leaveDemoShop: () => typedError<null, CommandError>(__TAURI_INVOKE("leave_demo_shop")),
 	listRepairOrders: (query: RepairOrderQuery_Deserialize) => typedError<RepairOrderSummary_Serialize[], CommandError>(__TAURI_INVOKE("list_repair_orders", { query })),
 	getRepairOrder: (number: number) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("get_repair_order", { number })),
 	createRepairOrder: (form: NewRepairOrder_Deserialize) => typedError<RepairOrder_Serialize, CommandError>(__TAURI_INVOKE("create_repair_order", { form })),
@@ -347,6 +354,8 @@ export type AppStatus_Deserialize = {
 	data_dir: string,
 	/**  Why the database could not be opened, with what to do; `None` when all is well. */
 	startup_error?: CommandError | null,
+	/**  This is the demo shop (made-up data, kept apart); every screen says so. */
+	demo: boolean,
 };
 
 /**  What the UI shows before anything else: is the database usable, and where is the data. */
@@ -355,6 +364,8 @@ export type AppStatus_Serialize = {
 	data_dir: string,
 	/**  Why the database could not be opened, with what to do; `None` when all is well. */
 	startup_error: CommandError | null,
+	/**  This is the demo shop (made-up data, kept apart); every screen says so. */
+	demo: boolean,
 };
 
 /**  Where the customer's approval of one order stands. */

@@ -25,6 +25,8 @@ export type Route =
 /** What every screen gets: a way to move, and the shop's profile. */
 export interface Shell {
   go(route: Route): void;
+  /** This is the demo shop (made-up data, kept apart from the shop's). */
+  demo: boolean;
   shop: ShopSettings | null;
   setShop(shop: ShopSettings): void;
   toast(message: string): void;
@@ -52,6 +54,7 @@ let lastFromOthers: number | null = null;
 
 const shell: Shell = {
   shop: null,
+  demo: false,
   go(route) {
     current = route;
     render();
@@ -163,6 +166,29 @@ function navButton(label: string, key: string, route: Route, id: string): HTMLEl
   );
 }
 
+/** On every screen of the demo shop: what it is, and the way back to the shop's own data. */
+function demoBanner(): HTMLElement {
+  const back = h("button", { class: "secondary small", id: "leave-demo" }, "Back to my shop");
+  back.onclick = async () => {
+    back.setAttribute("disabled", "");
+    back.textContent = "Opening your shop…";
+    try {
+      await api.leaveDemoShop();
+    } catch (e) {
+      back.removeAttribute("disabled");
+      back.textContent = "Back to my shop";
+      shell.toast(describe(e));
+    }
+  };
+  return h(
+    "div",
+    { class: "demo-banner", id: "demo-banner", role: "status" },
+    h("strong", {}, "DEMO SHOP"),
+    h("span", {}, "Made-up customers and orders to try things with — nothing here is your shop's, and nothing you do here reaches it."),
+    back,
+  );
+}
+
 function toggleTheme(): void {
   const dark = document.documentElement.dataset.theme !== "dark";
   document.documentElement.dataset.theme = dark ? "dark" : "light";
@@ -189,7 +215,7 @@ function render(): void {
     ),
   );
   syncBar.onclick = () => shell.go({ screen: "settings" });
-  mount(root, header, main, toastBox);
+  mount(root, ...(shell.demo ? [demoBanner()] : []), header, main, toastBox);
   const onKeys = (handler: (e: KeyboardEvent) => boolean) => (screenKeys = handler);
   switch (current.screen) {
     case "counter":
@@ -251,6 +277,7 @@ async function start(): Promise<void> {
     void offerBackups(offer);
     return;
   }
+  shell.demo = status.demo;
   render();
   api.watchSync(showSync).catch((e) => (syncBar.textContent = describe(e)));
   try {

@@ -108,6 +108,9 @@ enum Command {
     /// The customer's approval from a link on their phone (served by the Dixon cloud).
     #[command(subcommand)]
     Approval(approval_cmd::ApprovalCommand),
+    /// The demo shop: makes (once) a data folder beside this one with made-up repair orders in
+    /// every state, and prints it; open it with `dixon-counter --data-dir FOLDER`.
+    Demo,
     /// Messages to and from customers (and the owner's alerts), with their delivery.
     Messages {
         /// Only this repair order's conversation.
@@ -314,6 +317,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // before any thread: an installed CLI's offline VIN data is beside it
+    dixon_vehicle::use_installed_tables();
     let cli = Cli::parse();
     let out = Output { json: cli.json };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -333,12 +338,17 @@ async fn run(cli: Cli, out: &Output) -> Result<(), CliError> {
         out.doctor(&report);
         return if report.is_usable() { Ok(()) } else { Err(CliError::quiet()) };
     }
+    if let Command::Demo = cli.command {
+        // the shop's own folder is only named, never opened (nor made)
+        return demo(&home, out).await;
+    }
     home.ensure()?;
     let _log_guard = dixon_home::init_logging(&home, Program::Cli).ok();
     if let Command::Backup(command) = cli.command {
         // a backup copies the store through its own connections; a restore must not find it open
         return backup_cmd::backup(command, &home, out).await;
     }
+
     let services = Services::open(&home).await?;
     let result = dispatch(cli.command, &services, out).await;
     services.store.close().await;
@@ -397,6 +407,7 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
         }
         Command::Doctor => unreachable!("handled before the store is opened"),
         Command::Backup(_) => unreachable!("handled before the store is opened"),
+        Command::Demo => unreachable!("handled before the store is opened"),
         Command::Health => {
             integrations.check_health().await;
             integrations.evaluate_alerts(&AlertRules::default(), &LogNotifier).await?;
@@ -448,6 +459,32 @@ async fn dispatch(command: Command, services: &Services, out: &Output) -> Result
                 _ => vin_batch::decode_many(services, out, &vins, offline).await?,
             }
         }
+    }
+    Ok(())
+}
+
+/// `dixon demo`: the demo shop beside `home`, made and filled once.
+async fn demo(home: &Home, out: &Output) -> Result<(), CliError> {
+    let demo_error = |e: dixon_services::demo::Error| CliError::new("demo", e.to_string());
+    let demo = dixon_services::demo::prepare(home).map_err(demo_error)?;
+    let services = Services::open(&demo).await?;
+    let seeded = dixon_services::demo::seed(&services, &demo).await.map_err(demo_error);
+    services.store.close().await;
+    let seeded = seeded?;
+    let folder = demo.data_dir().display().to_string();
+    if out.json {
+        let orders: Vec<_> = seeded
+            .iter()
+            .flat_map(|s| &s.orders)
+            .map(|(n, status)| serde_json::json!({ "number": n, "status": status }))
+            .collect();
+        out.print_json(&serde_json::json!({ "folder": folder, "made_now": seeded.is_some(), "orders": orders }));
+    } else {
+        match seeded {
+            Some(s) => println!("The demo shop is ready, with {} repair orders: {folder}", s.orders.len()),
+            None => println!("The demo shop is already there (as it was left): {folder}"),
+        }
+        println!("Open it: dixon-counter --data-dir \"{folder}\"   (or `dixon --data-dir \"{folder}\" ro list`)");
     }
     Ok(())
 }

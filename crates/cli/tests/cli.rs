@@ -844,3 +844,70 @@ async fn recalls_of_a_vin_say_what_was_asked_when_nhtsa_has_none() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("never contains I, O or Q"), "{}", stderr(&bad));
 }
+
+/// Every file of `folder` with its size and modification time: what "untouched" means.
+fn snapshot(folder: &Path) -> Vec<(std::path::PathBuf, u64, std::time::SystemTime)> {
+    let mut files = Vec::new();
+    let mut todo = vec![folder.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                todo.push(entry.path());
+            } else {
+                files.push((entry.path(), meta.len(), meta.modified().unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn the_demo_shop_is_made_once_beside_the_shop_and_never_touches_it() {
+    let root = tempfile::tempdir().unwrap();
+    let shop = root.path().join("shop");
+    ok_json(&shop, NEW_RO);
+    let before = snapshot(&shop);
+
+    let made = ok_json(&shop, &["demo"]);
+    let demo = root.path().join("shop-demo");
+    assert_eq!(made["folder"], demo.display().to_string());
+    assert_eq!(made["made_now"], true);
+    let states: Vec<&str> = made["orders"].as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
+    assert_eq!(states, ["estimate", "approved", "in_progress", "invoiced", "paid"], "an order in every state");
+    assert_eq!(snapshot(&shop), before, "the shop's folder is not touched");
+    let marker = std::fs::read_to_string(demo.join("DEMO-SHOP.txt")).unwrap();
+    assert!(marker.contains(&format!("shop: {}", shop.display())), "{marker}");
+
+    // what it holds: the shop's profile, a decoded vehicle, a reading from the simulator, parts
+    let settings = ok_json(&demo, &["settings", "show"]);
+    assert_eq!(settings["name"], "Demo Auto Repair");
+    let in_progress = ok_json(&demo, &["ro", "show", "1003"]);
+    assert_eq!(in_progress["vehicle"]["make"], "Ram", "decoded offline: {}", in_progress["vehicle"]);
+    assert_eq!(in_progress["diagnostics"].as_array().unwrap().len(), 1, "a reading from the simulator");
+    let estimate = ok_json(&demo, &["ro", "show", "1001"]);
+    assert!(estimate["lines"].as_array().unwrap().iter().any(|l| l["kind"] == "part"));
+    let paid = ok_json(&demo, &["ro", "show", "1005"]);
+    assert_eq!(paid["status"], "paid");
+
+    // once: a second time keeps what the person did in it; the demo's demo is the demo
+    ok_json(&demo, &["ro", "status", "1001", "approved"]);
+    let again = ok_json(&shop, &["demo"]);
+    assert_eq!(again["made_now"], false);
+    assert_eq!(ok_json(&demo, &["ro", "show", "1001"])["status"], "approved", "the demo as it was left");
+    assert_eq!(ok_json(&demo, &["demo"])["folder"], demo.display().to_string());
+    assert!(!root.path().join("shop-demo-demo").exists());
+    assert_eq!(snapshot(&shop), before, "still not touched");
+
+    // a folder where the demo would go that holds somebody's data is never written over
+    let other = root.path().join("other");
+    let taken = root.path().join("other-demo");
+    ok_json(&taken, NEW_RO);
+    let kept = snapshot(&taken);
+    let refused = dixon(&other, &["demo"]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("not the demo"), "{}", stderr(&refused));
+    assert_eq!(snapshot(&taken), kept);
+    assert!(!other.exists(), "nothing made for a refused demo");
+}

@@ -7,6 +7,7 @@
 //! connect` saves PartsTech's). Services without an account on this counter yet are listed as
 //! not configured, so the Integrations screen shows the whole picture.
 
+pub mod demo;
 pub mod diagnostics;
 pub mod documents;
 pub mod inspection_report;

@@ -16,7 +16,7 @@ pub mod recalls;
 mod vpic;
 
 pub use dixon_vin::{VinCheck, VinProblem};
-pub use offline::{OfflineDecoder, OFFLINE_SOURCE};
+pub use offline::{installed_tables, use_installed_tables, OfflineDecoder, OFFLINE_SOURCE};
 pub use recalls::{Recall, RecallCheck, Recalls, DEFAULT_RECALLS_URL, RECALLS_SERVICE_ID};
 pub use vpic::{Make, Model, VinCheckSummary, Vpic, VpicHealth, DEFAULT_BASE_URL, SERVICE_ID};
 

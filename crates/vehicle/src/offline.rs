@@ -7,8 +7,35 @@
 //! `DecodeVinValues`, so one mapping ([`crate::vpic`]'s) serves both.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use crate::VehicleInfo;
+
+/// Where an installed Dixon Counter keeps the vPIC tables, relative to its programs' folder:
+/// the .deb and the AppImage put resources in `../lib/<product name>/` (Tauri's layout), Windows
+/// installers beside the program.
+const BUNDLED_TABLES: [&str; 3] = ["../lib/Dixon Counter/vpic", "../lib/dixon-counter/vpic", "vpic"];
+
+/// Points the offline decoder at the tables an installer put beside the program (the build
+/// machine's `~/.corgi-rs-cache` is not on a shop's PC), unless `MAPS_DIR` already says where
+/// they are. Call it first thing in `main`, before any thread starts: it sets an environment
+/// variable, which is only sound while the process has one thread.
+pub fn use_installed_tables() {
+    if std::env::var_os("MAPS_DIR").is_some() {
+        return;
+    }
+    let Some(programs) = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf)) else {
+        return;
+    };
+    if let Some(tables) = installed_tables(&programs) {
+        std::env::set_var("MAPS_DIR", tables);
+    }
+}
+
+/// The installed tables' folder for programs in `programs`, if an installer put them there.
+pub fn installed_tables(programs: &Path) -> Option<PathBuf> {
+    BUNDLED_TABLES.iter().map(|relative| programs.join(relative)).find(|dir| dir.join("wmi.fst").is_file())
+}
 
 /// How an offline answer is labelled wherever it is shown.
 pub const OFFLINE_SOURCE: &str = "offline decoder (NHTSA vPIC data on this PC)";
@@ -70,4 +97,27 @@ fn from_the_vin_alone(vin: &str, current_year: i32) -> Option<VehicleInfo> {
         partial: true,
         ..VehicleInfo::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn installed_tables_are_found_where_the_installers_put_them() {
+        let root = tempfile::tempdir().unwrap();
+        let programs = root.path().join("usr/bin");
+        std::fs::create_dir_all(&programs).unwrap();
+        assert_eq!(installed_tables(&programs), None, "a build tree has none beside it");
+        let deb = root.path().join("usr/lib/Dixon Counter/vpic");
+        std::fs::create_dir_all(&deb).unwrap();
+        assert_eq!(installed_tables(&programs), None, "an empty folder is not the tables");
+        std::fs::write(deb.join("wmi.fst"), b"").unwrap();
+        assert_eq!(installed_tables(&programs).map(|p| p.ends_with("Dixon Counter/vpic")), Some(true));
+        // Windows: beside the program
+        let windows = root.path().join("Dixon Counter");
+        std::fs::create_dir_all(windows.join("vpic")).unwrap();
+        std::fs::write(windows.join("vpic/wmi.fst"), b"").unwrap();
+        assert_eq!(installed_tables(&windows), Some(windows.join("vpic")));
+    }
 }

@@ -31,6 +31,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
     // them exactly and the UI needs no BigInt arithmetic.
     tauri_specta::Builder::<R>::new().dangerously_cast_bigints_to_number().commands(tauri_specta::collect_commands![
         app::app_status,
+        app::open_demo_shop,
+        app::leave_demo_shop,
         repair_orders::list_repair_orders,
         repair_orders::get_repair_order,
         repair_orders::create_repair_order,

@@ -56,6 +56,47 @@ export function counterView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Key
     );
   }
 
+  /** A shop that never saved its profile and has no orders is new: two ways to start. */
+  async function offerFirstSteps(): Promise<void> {
+    const [settings, all] = await Promise.all([api.getSettings(), api.listRepairOrders({ search: "", scope: "all" })]).catch(() => [null, null]);
+    if (!settings || settings.updated_at || !all || all.length > 0) return;
+    const demo = h("button", { class: "secondary", id: "try-demo" }, "Try it with a demo shop");
+    demo.onclick = async () => {
+      demo.setAttribute("disabled", "");
+      demo.textContent = "Opening the demo shop…";
+      try {
+        await api.openDemoShop();
+      } catch (e) {
+        demo.removeAttribute("disabled");
+        demo.textContent = "Try it with a demo shop";
+        shell.toast(describe(e));
+      }
+    };
+    table.prepend(
+      h(
+        "section",
+        { class: "welcome card", id: "welcome" },
+        h("h2", {}, "Welcome to Dixon Counter"),
+        h(
+          "div",
+          { class: "welcome-choices" },
+          h(
+            "div",
+            {},
+            h("button", { class: "primary", id: "setup-shop", onclick: () => shell.go({ screen: "settings" }) }, "Set up your shop"),
+            h("p", { class: "muted" }, "Name, address, phone, tax rates and labor rate: what a correct estimate needs. Two minutes."),
+          ),
+          h(
+            "div",
+            {},
+            demo,
+            h("p", { class: "muted" }, "A practice shop with repair orders in every state, a decoded vehicle, a reading from the car and an estimate with parts. It is kept apart from your shop's data; come back any time."),
+          ),
+        ),
+      ),
+    );
+  }
+
   function toggleScope(): void {
     scope = scope === "today" ? "all" : "today";
     refresh();
@@ -85,6 +126,7 @@ export function counterView(main: HTMLElement, shell: Shell, onKeys: (f: (e: Key
           h("button", { class: "primary", onclick: () => shell.go({ screen: "new" }) }, "New repair order", kbd("F2")),
         ),
       );
+      if (!search.value && !shell.demo) void offerFirstSteps();
       return;
     }
     const open = (number: number) => shell.go({ screen: "repairOrder", number });
