@@ -26,8 +26,11 @@ targets='["deb"]'
 if [ "${1:-}" = appimage ]; then targets='["deb", "appimage"]'; fi
 config=$(mktemp --suffix=.json)
 trap 'rm -f "$config"' EXIT
+# the UI is built here: Tauri's CLI would run the build command from the folder above this one
+npm --prefix ui run build --silent
 cat > "$config" <<JSON
 {
+  "build": { "beforeBuildCommand": "" },
   "bundle": {
     "targets": $targets,
     "resources": { "$tables/*.fst": "vpic/", "$tables/*.bin": "vpic/" },
